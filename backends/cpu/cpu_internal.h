@@ -1,0 +1,75 @@
+/* The reference CPU backend: shared definitions.
+ *
+ * Plain C, no dependency: the oracle every other backend is checked against.
+ * Work is split across threads only along independent outputs (images, or
+ * column blocks of a GEMM), so every result is bit-identical whatever the
+ * thread count.
+ */
+#ifndef SIAMESE_CPU_INTERNAL_H
+#define SIAMESE_CPU_INTERNAL_H
+
+#include "siamese/backend.h"
+
+#include <stdint.h>
+
+struct siam_buffer {
+    size_t bytes;
+    float *data; /* 64-byte aligned */
+};
+
+typedef struct cpu_ctx {
+    int threads;
+} cpu_ctx;
+
+static inline float *cpu_f32(const siam_tensor *t)
+{
+    return t->buf ? t->buf->data + t->offset : (float *)0;
+}
+
+static inline int32_t *cpu_i32(const siam_tensor *t)
+{
+    return t->buf ? (int32_t *)(void *)t->buf->data + t->offset : (int32_t *)0;
+}
+
+/* Runs fn(arg, begin, end, tid) over [0, n) split into `threads` contiguous
+ * chunks; tid 0 runs on the calling thread. */
+typedef void (*cpu_task_fn)(void *arg, int64_t begin, int64_t end, int tid);
+void cpu_parallel_for(int threads, int64_t n, cpu_task_fn fn, void *arg);
+
+/* C[MxN] = op(A)[MxK] * op(B)[KxN] + beta*C, row-major. op(X) = X^T when
+ * trans is set (X then stored KxM or NxK). `pack` holds threads *
+ * CPU_GEMM_PACK_FLOATS floats. Each C element is summed in the same order
+ * whatever `threads` is. */
+#define CPU_GEMM_KC 256
+#define CPU_GEMM_NC 256
+#define CPU_GEMM_PACK_FLOATS (CPU_GEMM_KC * CPU_GEMM_NC)
+void cpu_gemm(int threads, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+              const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+              int64_t ldc, float *pack);
+
+/* One function per op and direction; each file is named after its op. */
+siam_status cpu_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_conv2d_bwd_data(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *err);
+size_t cpu_conv2d_workspace(const cpu_ctx *c, const siam_op_args *a);
+siam_status cpu_relu_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_relu_bwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_maxpool_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_maxpool_bwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_linear_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_linear_bwd_data(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_linear_bwd_param(void *ctx, const siam_op_args *a, siam_error *err);
+size_t cpu_linear_workspace(const cpu_ctx *c, const siam_op_args *a);
+siam_status cpu_sigmoid_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_sigmoid_bwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_absdiff_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_absdiff_bwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_bce_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_bce_bwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_contrastive_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_contrastive_bwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_sgd_update(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_adam_update(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status cpu_pair_scores(void *ctx, const siam_op_args *a, siam_error *err);
+
+#endif

@@ -1,0 +1,125 @@
+/* The reference GEMM: packed panels and a 4x16 register tile.
+ *
+ * C[MxN] = op(A)[MxK] * op(B)[KxN] + beta*C, all row-major.
+ * Blocking: K in chunks of KC, N in chunks of NC. Threads take whole NC
+ * column blocks, so each C element is produced by one thread, always as
+ * ((beta*C + sum over k-chunk 0) + sum over k-chunk 1) + ..., with each
+ * chunk summed in increasing k: results do not depend on the thread count.
+ * No FMA contraction (ISO C11 mode), so they do not depend on the CPU either.
+ */
+#include "cpu_internal.h"
+
+#include <string.h>
+
+#define MR 4
+#define NR 16
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+/* One build runs everywhere, and uses AVX2 where the CPU has it. */
+#define CPU_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define CPU_CLONES
+#endif
+
+typedef struct gemm_job {
+    int trans_a, trans_b;
+    int64_t m, n, k;
+    const float *a, *b;
+    int64_t lda, ldb, ldc;
+    float beta;
+    float *c;
+    float *pack;
+} gemm_job;
+
+static inline float op_a(const gemm_job *g, int64_t i, int64_t kk)
+{
+    return g->trans_a ? g->a[kk * g->lda + i] : g->a[i * g->lda + kk];
+}
+
+/* Bp: panels of NR columns; panel p holds kc rows of NR values. */
+static void pack_b(const gemm_job *g, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float *bp)
+{
+    int64_t panels = (nc + NR - 1) / NR;
+    for (int64_t p = 0; p < panels; p++) {
+        float *dst = bp + p * kc * NR;
+        for (int64_t kk = 0; kk < kc; kk++) {
+            for (int64_t jj = 0; jj < NR; jj++) {
+                int64_t j = j0 + p * NR + jj;
+                float v = 0.0f;
+                if (j < j0 + nc)
+                    v = g->trans_b ? g->b[j * g->ldb + k0 + kk] : g->b[(k0 + kk) * g->ldb + j];
+                dst[kk * NR + jj] = v;
+            }
+        }
+    }
+}
+
+CPU_CLONES
+static void micro_kernel(int64_t kc, const float *ap, const float *bp, float acc[MR][NR])
+{
+    for (int r = 0; r < MR; r++)
+        for (int j = 0; j < NR; j++)
+            acc[r][j] = 0.0f;
+    for (int64_t kk = 0; kk < kc; kk++) {
+        const float *b = bp + kk * NR;
+        const float *a = ap + kk * MR;
+        for (int r = 0; r < MR; r++) {
+            float av = a[r];
+            for (int j = 0; j < NR; j++)
+                acc[r][j] += av * b[j];
+        }
+    }
+}
+
+static void gemm_columns(void *arg, int64_t begin, int64_t end, int tid)
+{
+    const gemm_job *g = arg;
+    float *bp = g->pack + (size_t)tid * CPU_GEMM_PACK_FLOATS;
+    float ap[CPU_GEMM_KC * MR];
+    for (int64_t blk = begin; blk < end; blk++) {
+        int64_t j0 = blk * CPU_GEMM_NC;
+        int64_t nc = g->n - j0 < CPU_GEMM_NC ? g->n - j0 : CPU_GEMM_NC;
+        for (int64_t i = 0; i < g->m; i++) {
+            float *crow = g->c + i * g->ldc + j0;
+            for (int64_t j = 0; j < nc; j++)
+                crow[j] = g->beta == 0.0f ? 0.0f : g->beta * crow[j];
+        }
+        for (int64_t k0 = 0; k0 < g->k; k0 += CPU_GEMM_KC) {
+            int64_t kc = g->k - k0 < CPU_GEMM_KC ? g->k - k0 : CPU_GEMM_KC;
+            pack_b(g, k0, kc, j0, nc, bp);
+            for (int64_t i0 = 0; i0 < g->m; i0 += MR) {
+                int64_t mr = g->m - i0 < MR ? g->m - i0 : MR;
+                for (int64_t kk = 0; kk < kc; kk++)
+                    for (int r = 0; r < MR; r++)
+                        ap[kk * MR + r] = r < mr ? op_a(g, i0 + r, k0 + kk) : 0.0f;
+                for (int64_t p = 0; p * NR < nc; p++) {
+                    float acc[MR][NR];
+                    micro_kernel(kc, ap, bp + p * kc * NR, acc);
+                    int64_t nr = nc - p * NR < NR ? nc - p * NR : NR;
+                    for (int64_t r = 0; r < mr; r++) {
+                        float *crow = g->c + (i0 + r) * g->ldc + j0 + p * NR;
+                        for (int64_t j = 0; j < nr; j++)
+                            crow[j] += acc[r][j];
+                    }
+                }
+            }
+        }
+    }
+}
+
+void cpu_gemm(int threads, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+              const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+              int64_t ldc, float *pack)
+{
+    gemm_job g = {trans_a, trans_b, m, n, k, a, b, lda, ldb, ldc, beta, c, pack};
+    if (m <= 0 || n <= 0)
+        return;
+    if (k <= 0) {
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t j = 0; j < n; j++)
+                c[i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[i * ldc + j];
+        return;
+    }
+    int64_t blocks = (n + CPU_GEMM_NC - 1) / CPU_GEMM_NC;
+    cpu_parallel_for(threads, blocks, gemm_columns, &g);
+}

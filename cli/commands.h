@@ -1,0 +1,9 @@
+/* siamese command-line program: one function per subcommand, each in
+ * cli/cmd_<name>.c. Each returns the process exit status (0 = success) and
+ * prints its own errors as one line on stderr. */
+#ifndef SIAMESE_CLI_COMMANDS_H
+#define SIAMESE_CLI_COMMANDS_H
+
+int siam_cmd_backends(int argc, char **argv);
+
+#endif

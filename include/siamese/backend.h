@@ -1,0 +1,237 @@
+/* siamese: the backend ABI.
+ *
+ * A backend is a shared module, libsiamese-backend-<name>.so, that exports
+ *
+ *     const siam_backend_iface *siam_backend_entry(void);
+ *
+ * The core loads it with dlopen, refuses it unless abi_version equals
+ * SIAM_BACKEND_ABI_VERSION and struct_size equals sizeof(siam_backend_iface),
+ * and then talks to it only through the table below. A module builds against
+ * these public headers alone (include/siamese/ *.h); it need not link the core.
+ *
+ * Objects: the iface table is static and stateless. create() returns a
+ * context (one device, one in-order stream of work); every other entry takes
+ * that context. Buffers belong to the context that allocated them.
+ *
+ * Rules every backend keeps:
+ *  - every entry that can fail returns siam_status and fills the siam_error;
+ *  - never exit, abort or print on bad input;
+ *  - ops may be asynchronous; synchronize() waits for all enqueued work, and
+ *    buffer_download() returns only once the bytes are on the host;
+ *  - ops never allocate: scratch memory is asked for up front through
+ *    workspace_size() and passed in siam_op_args.workspace;
+ *  - supports_op() is the single truth: dispatch and tests both trust it.
+ *
+ * Bump SIAM_BACKEND_ABI_VERSION on any change to the structs or enums here.
+ */
+#ifndef SIAMESE_BACKEND_H
+#define SIAMESE_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "siamese/status.h"
+#include "siamese/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SIAM_BACKEND_ABI_VERSION 1u
+#define SIAM_BACKEND_ENTRY_SYMBOL "siam_backend_entry"
+
+/* Ops, one per layer kind and direction. Tensor roles (the index into
+ * siam_op_args.t) are given for each op; "out" tensors are written whole,
+ * "inout" tensors are read and updated in place, "opt" tensors may have
+ * buf == NULL. All tensors are F32 unless marked I32. N is the batch.
+ *
+ * CONV2D: valid convolution (cross-correlation), stride 1, no padding.
+ *   FWD         0 x (N,C,H,W)  1 w (K,C,R,S)  2 b (K) opt  3 y out (N,K,H-R+1,W-S+1)
+ *   BWD_DATA    0 dy (N,K,OH,OW)  1 w (K,C,R,S)  2 dx out (N,C,H,W)
+ *   BWD_FILTER  0 x (N,C,H,W)  1 dy (N,K,OH,OW)  2 dw out (K,C,R,S)  3 db out opt (K)
+ *               dw and db are sums over the batch.
+ * RELU
+ *   FWD         0 x  1 y out                      y = max(x, 0)
+ *   BWD         0 y  1 dy  2 dx out               dx = dy where y > 0, else 0
+ * MAXPOOL: 2x2 window, stride 2, floor: OH = H/2, OW = W/2.
+ *   FWD         0 x (N,C,H,W)  1 y out (N,C,OH,OW)  2 idx out I32 (N,C,OH,OW)
+ *               idx = h*W + w of the maximum within its (n,c) plane; on ties
+ *               the first in row-major window order wins.
+ *   BWD         0 dy (N,C,OH,OW)  1 idx I32  2 dx out (N,C,H,W)
+ *               dx is zero except at the argmax positions.
+ * LINEAR: y = x w^T + b
+ *   FWD         0 x (N,I)  1 w (O,I)  2 b (O) opt  3 y out (N,O)
+ *   BWD_DATA    0 dy (N,O)  1 w (O,I)  2 dx out (N,I)
+ *   BWD_PARAM   0 x (N,I)  1 dy (N,O)  2 dw out (O,I)  3 db out opt (O)
+ * SIGMOID
+ *   FWD         0 x  1 y out                      y = 1/(1+exp(-x))
+ *   BWD         0 y  1 dy  2 dx out               dx = dy*y*(1-y)
+ * ABSDIFF: the twins run as one batch of 2N; rows 0..N-1 are the left images,
+ *   rows N..2N-1 the right ones, pair i = (row i, row N+i).
+ *   FWD         0 h (2N,D)  1 d out (N,D)         d = |h[i] - h[N+i]|
+ *   BWD         0 h (2N,D)  1 dd (N,D)  2 dh out (2N,D)
+ *               dh[i] = dd*sign(h[i]-h[N+i]), dh[N+i] = -dh[i]; sign(0) = 0.
+ * BCE: binary cross-entropy on logits, mean over the batch, stable form
+ *   loss = mean( max(z,0) - z*y + log(1+exp(-|z|)) ), labels y in [0,1],
+ *   y = 1 means "same class".
+ *   FWD         0 z (N)  1 y (N)  2 loss out (1)
+ *   BWD         0 z (N)  1 y (N)  2 dz out (N)   dz = (sigmoid(z) - y)/N
+ * CONTRASTIVE (Hadsell, Chopra & LeCun 2006) on D = ||h[i] - h[N+i]||_2 with
+ *   margin m = p.contrastive.margin. Label convention: y = 1 means SAME
+ *   class (the same as BCE; Hadsell's paper uses the opposite), so
+ *   loss = mean( y*D^2/2 + (1-y)*max(0, m-D)^2/2 ).
+ *   FWD         0 h (2N,D)  1 y (N)  2 loss out (1)  3 dist out (N)
+ *   BWD         0 h (2N,D)  1 y (N)  2 dh out (2N,D)   gradient of the mean;
+ *               at D == 0 the dissimilar term's gradient is taken as 0.
+ * SGD_UPDATE: momentum SGD with L2 weight decay, elementwise over n values
+ *   g' = g + 2*l2*w;  v = momentum*v - lr*g';  w = w + v
+ *               0 w inout  1 g  2 v inout
+ * ADAM_UPDATE (Kingma & Ba), with L2 folded into the gradient as above and
+ *   bias correction from p.adam.step (1-based):
+ *   m = b1*m + (1-b1)*g';  v = b2*v + (1-b2)*g'^2;
+ *   w -= lr * (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps)
+ *               0 w inout  1 g  2 m inout  3 v inout
+ * PAIR_SCORES: all pairs of query and support embeddings, for one-shot eval.
+ *               0 q (Q,D)  1 s (S,D)  2 alpha (D) opt  3 bias (1) opt  4 out (Q,S)
+ *   metric WL1:  out[i][j] = bias + sum_k alpha_k*|q[i][k] - s[j][k]|   (a logit)
+ *   metric L2:   out[i][j] = ||q[i] - s[j]||_2                          (a distance)
+ */
+typedef enum siam_op {
+    SIAM_OP_CONV2D_FWD = 0,
+    SIAM_OP_CONV2D_BWD_DATA,
+    SIAM_OP_CONV2D_BWD_FILTER,
+    SIAM_OP_RELU_FWD,
+    SIAM_OP_RELU_BWD,
+    SIAM_OP_MAXPOOL_FWD,
+    SIAM_OP_MAXPOOL_BWD,
+    SIAM_OP_LINEAR_FWD,
+    SIAM_OP_LINEAR_BWD_DATA,
+    SIAM_OP_LINEAR_BWD_PARAM,
+    SIAM_OP_SIGMOID_FWD,
+    SIAM_OP_SIGMOID_BWD,
+    SIAM_OP_ABSDIFF_FWD,
+    SIAM_OP_ABSDIFF_BWD,
+    SIAM_OP_BCE_FWD,
+    SIAM_OP_BCE_BWD,
+    SIAM_OP_CONTRASTIVE_FWD,
+    SIAM_OP_CONTRASTIVE_BWD,
+    SIAM_OP_SGD_UPDATE,
+    SIAM_OP_ADAM_UPDATE,
+    SIAM_OP_PAIR_SCORES,
+    SIAM_OP_COUNT
+} siam_op;
+
+#define SIAM_OP_MAX_TENSORS 6
+
+typedef enum siam_metric {
+    SIAM_METRIC_WL1 = 0,
+    SIAM_METRIC_L2 = 1
+} siam_metric;
+
+typedef struct siam_op_args {
+    siam_op op;
+    siam_tensor t[SIAM_OP_MAX_TENSORS]; /* roles: see the table above */
+    union {
+        struct { float margin; } contrastive;
+        struct { float lr, momentum, l2; } sgd;
+        struct { float lr, beta1, beta2, eps, l2; int64_t step; } adam;
+        struct { siam_metric metric; } scores;
+    } p;
+    /* Scratch of at least workspace_size() bytes (F32 view), or buf NULL
+     * when workspace_size() returned 0. */
+    siam_tensor workspace;
+} siam_op_args;
+
+typedef enum siam_device_type {
+    SIAM_DEVICE_CPU = 0,
+    SIAM_DEVICE_GPU = 1,
+    SIAM_DEVICE_ACCEL = 2,
+    SIAM_DEVICE_OTHER = 3
+} siam_device_type;
+
+typedef struct siam_device_info {
+    char name[256];        /* "pthread-skylake-avx512-...", "NVIDIA H200" */
+    char vendor[128];
+    char driver[128];      /* driver / runtime version string */
+    char platform[128];    /* e.g. OpenCL platform name; "" if none */
+    char extra[256];       /* backend-specific: library versions etc. */
+    siam_device_type type;
+    uint64_t global_mem_bytes;
+    uint64_t max_alloc_bytes;
+    uint64_t local_mem_bytes;
+    int compute_units;
+} siam_device_info;
+
+typedef struct siam_backend_options {
+    const char *device;    /* selector after the ':' in "opencl:SEL"; NULL = default */
+    int threads;           /* host threads; 0 = backend default */
+} siam_backend_options;
+
+typedef struct siam_backend_iface siam_backend_iface;
+
+typedef siam_status (*siam_op_fn)(void *ctx, const siam_op_args *args,
+                                  siam_error *err);
+
+struct siam_backend_iface {
+    uint32_t abi_version;  /* SIAM_BACKEND_ABI_VERSION */
+    uint32_t struct_size;  /* sizeof(siam_backend_iface) */
+    const char *name;      /* "cpu", "opencl", ... */
+    const char *version;   /* the module's own version string */
+
+    /* 0: cannot run on this machine (no driver, missing CPU feature).
+     * Higher is preferred by --backend auto. */
+    int (*score)(void);
+
+    /* Devices this module can drive, without creating a context. */
+    siam_status (*device_count)(int *count, siam_error *err);
+    siam_status (*device_info)(int index, siam_device_info *info, siam_error *err);
+
+    siam_status (*create)(const siam_backend_options *opts, void **ctx,
+                          siam_error *err);
+    void (*destroy)(void *ctx);
+    /* Info on the device a context runs on. */
+    siam_status (*context_device)(void *ctx, siam_device_info *info, siam_error *err);
+
+    /* Buffers; offsets and sizes in bytes. */
+    siam_status (*buffer_alloc)(void *ctx, size_t bytes, siam_buffer **buf,
+                                siam_error *err);
+    void (*buffer_free)(void *ctx, siam_buffer *buf);
+    siam_status (*buffer_upload)(void *ctx, siam_buffer *dst, size_t offset,
+                                 const void *src, size_t bytes, siam_error *err);
+    siam_status (*buffer_download)(void *ctx, siam_buffer *src, size_t offset,
+                                   void *dst, size_t bytes, siam_error *err);
+    siam_status (*buffer_copy)(void *ctx, siam_buffer *dst, size_t dst_offset,
+                               siam_buffer *src, size_t src_offset, size_t bytes,
+                               siam_error *err);
+    /* Sets `count` 32-bit words starting at byte `offset` to `value`'s bits. */
+    siam_status (*buffer_fill)(void *ctx, siam_buffer *buf, size_t offset,
+                               size_t count, float value, siam_error *err);
+
+    /* 1 if this context can run exactly these args, else 0. When 0 and
+     * reason is non-NULL, a short reason is written there. */
+    int (*supports_op)(void *ctx, const siam_op_args *args, char *reason,
+                       size_t reason_size);
+    /* Scratch bytes the op needs (0 if none). Deterministic in the args'
+     * shapes, so callers size one workspace for a whole graph. */
+    size_t (*workspace_size)(void *ctx, const siam_op_args *args);
+    /* One entry per op; NULL means unsupported. */
+    siam_op_fn ops[SIAM_OP_COUNT];
+
+    siam_status (*synchronize)(void *ctx, siam_error *err);
+
+    /* Optional extensions by name (NULL if none): e.g. fault injection. */
+    void *(*get_proc_address)(void *ctx, const char *name);
+};
+
+typedef const siam_backend_iface *(*siam_backend_entry_fn)(void);
+
+#if defined(_WIN32)
+#define SIAM_BACKEND_EXPORT __declspec(dllexport)
+#else
+#define SIAM_BACKEND_EXPORT __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif
