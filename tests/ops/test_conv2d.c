@@ -1,0 +1,176 @@
+/* conv2d: forward against hand-computed values, backward (data, filter,
+ * bias) against finite differences of a double-precision reference. */
+#include "harness.h"
+
+#include <stdlib.h>
+
+static void forward_by_hand(void **state)
+{
+    (void)state;
+    harness h;
+    h_open(&h, NULL);
+    /* x = 1..9 in a 3x3 plane, w = [[1,2],[3,4]], b = 0.5:
+     * y[0][0] = 1*1 + 2*2 + 3*4 + 4*5 + 0.5 = 37.5, and so on. */
+    const float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w[4] = {1, 2, 3, 4}, b[1] = {0.5f};
+    int64_t xs[4] = {1, 1, 3, 3}, ws[4] = {1, 1, 2, 2}, bs[1] = {1}, ys[4] = {1, 1, 2, 2};
+    siam_op_args a = {.op = SIAM_OP_CONV2D_FWD};
+    a.t[0] = h_make(&h, SIAM_F32, 4, xs, x);
+    a.t[1] = h_make(&h, SIAM_F32, 4, ws, w);
+    a.t[2] = h_make(&h, SIAM_F32, 1, bs, b);
+    a.t[3] = h_make(&h, SIAM_F32, 4, ys, NULL);
+    h_run(&h, &a);
+    float y[4];
+    h_read(&h, &a.t[3], y);
+    const float want[4] = {37.5f, 47.5f, 67.5f, 77.5f};
+    for (int i = 0; i < 4; i++)
+        assert_float_equal(y[i], want[i], 1e-6);
+    /* Without bias, and two input channels: the second channel's plane is
+     * all ones with w2 = [[1,1],[1,1]], adding 4 to every output. */
+    const float x2[18] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    const float w2[8] = {1, 2, 3, 4, 1, 1, 1, 1};
+    int64_t xs2[4] = {1, 2, 3, 3}, ws2[4] = {1, 2, 2, 2};
+    siam_op_args a2 = {.op = SIAM_OP_CONV2D_FWD};
+    a2.t[0] = h_make(&h, SIAM_F32, 4, xs2, x2);
+    a2.t[1] = h_make(&h, SIAM_F32, 4, ws2, w2);
+    a2.t[3] = h_make(&h, SIAM_F32, 4, ys, NULL);
+    h_run(&h, &a2);
+    h_read(&h, &a2.t[3], y);
+    for (int i = 0; i < 4; i++)
+        assert_float_equal(y[i], want[i] - 0.5f + 4.0f, 1e-6);
+    h_close(&h);
+}
+
+/* Odd sizes on purpose: N=2, C=3, 7x6 input, K=4 filters of 3x2. */
+enum { N = 2, C = 3, H = 7, W = 6, K = 4, R = 3, S = 2, OH = H - R + 1, OW = W - S + 1 };
+enum { NX = N * C * H * W, NW = K * C * R * S, NY = N * K * OH * OW };
+
+typedef struct ref {
+    double x[NX], w[NW], b[K], r[NY];
+    int which; /* 0: vary x, 1: vary w, 2: vary b */
+} ref;
+
+static double conv_loss(const double *v, void *p)
+{
+    ref *c = p;
+    const double *x = c->which == 0 ? v : c->x, *w = c->which == 1 ? v : c->w;
+    const double *b = c->which == 2 ? v : c->b;
+    double L = 0;
+    for (int n = 0; n < N; n++)
+        for (int k = 0; k < K; k++)
+            for (int i = 0; i < OH; i++)
+                for (int j = 0; j < OW; j++) {
+                    double y = b[k];
+                    for (int ch = 0; ch < C; ch++)
+                        for (int r = 0; r < R; r++)
+                            for (int s = 0; s < S; s++)
+                                y += x[((n * C + ch) * H + i + r) * W + j + s] *
+                                     w[((k * C + ch) * R + r) * S + s];
+                    L += y * c->r[((n * K + k) * OH + i) * OW + j];
+                }
+    return L;
+}
+
+static void backward_vs_finite_differences(void **state)
+{
+    (void)state;
+    harness h;
+    h_open(&h, NULL);
+    static float x[NX], w[NW], b[K], r[NY], dx[NX], dw[NW], db[K], y[NY];
+    h_uniform(x, NX, 1, -1, 1);
+    h_uniform(w, NW, 2, -1, 1);
+    h_uniform(b, K, 3, -1, 1);
+    h_uniform(r, NY, 4, -1, 1);
+    int64_t xs[4] = {N, C, H, W}, wsh[4] = {K, C, R, S}, bs[1] = {K}, ys[4] = {N, K, OH, OW};
+    siam_tensor tx = h_make(&h, SIAM_F32, 4, xs, x), tw = h_make(&h, SIAM_F32, 4, wsh, w);
+    siam_tensor tb = h_make(&h, SIAM_F32, 1, bs, b), tr = h_make(&h, SIAM_F32, 4, ys, r);
+    siam_tensor ty = h_make(&h, SIAM_F32, 4, ys, NULL);
+    siam_tensor tdx = h_make(&h, SIAM_F32, 4, xs, NULL), tdw = h_make(&h, SIAM_F32, 4, wsh, NULL);
+    siam_tensor tdb = h_make(&h, SIAM_F32, 1, bs, NULL);
+
+    siam_op_args f = {.op = SIAM_OP_CONV2D_FWD, .t = {tx, tw, tb, ty}};
+    h_run(&h, &f);
+    siam_op_args bd = {.op = SIAM_OP_CONV2D_BWD_DATA, .t = {tr, tw, tdx}};
+    h_run(&h, &bd);
+    siam_op_args bf = {.op = SIAM_OP_CONV2D_BWD_FILTER, .t = {tx, tr, tdw, tdb}};
+    h_run(&h, &bf);
+    h_read(&h, &ty, y);
+    h_read(&h, &tdx, dx);
+    h_read(&h, &tdw, dw);
+    h_read(&h, &tdb, db);
+
+    ref *c = calloc(1, sizeof *c);
+    for (int i = 0; i < NX; i++) c->x[i] = x[i];
+    for (int i = 0; i < NW; i++) c->w[i] = w[i];
+    for (int i = 0; i < K; i++) c->b[i] = b[i];
+    for (int i = 0; i < NY; i++) c->r[i] = r[i];
+    /* The forward itself against the reference: L = sum(r*y). */
+    double L = 0;
+    for (int i = 0; i < NY; i++)
+        L += (double)r[i] * y[i];
+    assert_float_equal(L, conv_loss(c->x, c), 1e-4 * (1 + fabs(L)));
+    /* Tolerance: float32 accumulation over C*R*S = 18 and N*OH*OW = 50 terms. */
+    c->which = 0;
+    h_fd_check(conv_loss, c, x, NX, dx, 1e-5, 1e-4, "conv2d dx");
+    c->which = 1;
+    h_fd_check(conv_loss, c, w, NW, dw, 1e-5, 1e-4, "conv2d dw");
+    c->which = 2;
+    h_fd_check(conv_loss, c, b, K, db, 1e-5, 1e-4, "conv2d db");
+    free(c);
+    h_close(&h);
+}
+
+static void thread_count_does_not_change_results(void **state)
+{
+    (void)state;
+    /* The reference promises bit-identical results for any thread count. */
+    enum { n = 3, c = 5, hh = 19, ww = 17, k = 20, r = 4 };
+    static float x[n * c * hh * ww], w[k * c * r * r], y1[n * k * 16 * 14], y4[n * k * 16 * 14];
+    h_uniform(x, n * c * hh * ww, 5, -1, 1);
+    h_uniform(w, k * c * r * r, 6, -1, 1);
+    int64_t xs[4] = {n, c, hh, ww}, wsh[4] = {k, c, r, r}, ys[4] = {n, k, 16, 14};
+    float *outs[2] = {y1, y4};
+    for (int t = 0; t < 2; t++) {
+        harness h;
+        memset(&h, 0, sizeof h);
+        assert_int_equal(siam_backend_open("cpu", t ? 4 : 1, &h.be, &h.err), SIAM_OK);
+        siam_op_args a = {.op = SIAM_OP_CONV2D_FWD};
+        a.t[0] = h_make(&h, SIAM_F32, 4, xs, x);
+        a.t[1] = h_make(&h, SIAM_F32, 4, wsh, w);
+        a.t[3] = h_make(&h, SIAM_F32, 4, ys, NULL);
+        h_run(&h, &a);
+        h_read(&h, &a.t[3], outs[t]);
+        h_close(&h);
+    }
+    assert_memory_equal(y1, y4, sizeof y1);
+}
+
+static void bad_shapes_are_refused(void **state)
+{
+    (void)state;
+    harness h;
+    h_open(&h, NULL);
+    int64_t xs[4] = {1, 2, 5, 5}, wbad[4] = {3, 1, 2, 2}, wbig[4] = {3, 2, 6, 6}, ys[4] = {1, 3, 4, 4};
+    siam_op_args a = {.op = SIAM_OP_CONV2D_FWD};
+    a.t[0] = h_make(&h, SIAM_F32, 4, xs, NULL);
+    a.t[1] = h_make(&h, SIAM_F32, 4, wbad, NULL); /* channel mismatch */
+    a.t[3] = h_make(&h, SIAM_F32, 4, ys, NULL);
+    assert_int_equal(siam_backend_run(h.be, &a, &h.err), SIAM_ERR_INVALID_ARG);
+    assert_non_null(strstr(h.err.msg, "conv2d_fwd"));
+    a.t[1] = h_make(&h, SIAM_F32, 4, wbig, NULL); /* kernel larger than input */
+    assert_int_equal(siam_backend_run(h.be, &a, &h.err), SIAM_ERR_INVALID_ARG);
+    a.t[1].buf = NULL; /* missing weight */
+    assert_int_equal(siam_backend_run(h.be, &a, &h.err), SIAM_ERR_INVALID_ARG);
+    assert_int_equal(siam_backend_run(h.be, NULL, &h.err), SIAM_ERR_INVALID_ARG);
+    h_close(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(forward_by_hand),
+        cmocka_unit_test(backward_vs_finite_differences),
+        cmocka_unit_test(thread_count_does_not_change_results),
+        cmocka_unit_test(bad_shapes_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

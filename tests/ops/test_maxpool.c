@@ -1,0 +1,98 @@
+/* maxpool 2x2/2: forward and argmax by hand, backward by finite differences. */
+#include "harness.h"
+
+static void forward_by_hand(void **state)
+{
+    (void)state;
+    harness h;
+    h_open(&h, NULL);
+    /* A 5x5 plane pools to 2x2 (floor): the last row and column are dropped. */
+    const float x[25] = {1, 9, 2, 3, 0,  4, 5, 8, 1, 0,  7, 2, 6, 6, 0,  3, 1, 5, 4, 0,  9, 9, 9, 9, 9};
+    int64_t xs[4] = {1, 1, 5, 5}, ys[4] = {1, 1, 2, 2};
+    siam_op_args a = {.op = SIAM_OP_MAXPOOL_FWD};
+    a.t[0] = h_make(&h, SIAM_F32, 4, xs, x);
+    a.t[1] = h_make(&h, SIAM_F32, 4, ys, NULL);
+    a.t[2] = h_make(&h, SIAM_I32, 4, ys, NULL);
+    h_run(&h, &a);
+    float y[4];
+    int32_t idx[4];
+    h_read(&h, &a.t[1], y);
+    h_read(&h, &a.t[2], idx);
+    const float want[4] = {9, 8, 7, 6};
+    const int32_t want_idx[4] = {1, 7, 10, 12}; /* the 6,6 tie picks the first */
+    for (int i = 0; i < 4; i++) {
+        assert_float_equal(y[i], want[i], 0);
+        assert_int_equal(idx[i], want_idx[i]);
+    }
+    /* Backward sends dy to the argmax and zero elsewhere. */
+    const float dy[4] = {1, 2, 3, 4};
+    siam_op_args b = {.op = SIAM_OP_MAXPOOL_BWD};
+    b.t[0] = h_make(&h, SIAM_F32, 4, ys, dy);
+    b.t[1] = a.t[2];
+    b.t[2] = h_make(&h, SIAM_F32, 4, xs, NULL);
+    h_run(&h, &b);
+    float dx[25];
+    h_read(&h, &b.t[2], dx);
+    for (int i = 0; i < 25; i++) {
+        float e = i == 1 ? 1 : i == 7 ? 2 : i == 10 ? 3 : i == 12 ? 4 : 0;
+        assert_float_equal(dx[i], e, 0);
+    }
+    h_close(&h);
+}
+
+enum { N = 2, C = 3, H = 7, W = 9, OH = H / 2, OW = W / 2 };
+
+typedef struct ref { double r[N * C * OH * OW]; } ref;
+
+static double loss(const double *x, void *p)
+{
+    ref *c = p;
+    double L = 0;
+    for (int pl = 0; pl < N * C; pl++)
+        for (int i = 0; i < OH; i++)
+            for (int j = 0; j < OW; j++) {
+                const double *q = x + pl * H * W + 2 * i * W + 2 * j;
+                double m = q[0];
+                if (q[1] > m) m = q[1];
+                if (q[W] > m) m = q[W];
+                if (q[W + 1] > m) m = q[W + 1];
+                L += m * c->r[(pl * OH + i) * OW + j];
+            }
+    return L;
+}
+
+static void backward_vs_finite_differences(void **state)
+{
+    (void)state;
+    harness h;
+    h_open(&h, NULL);
+    static float x[N * C * H * W], r[N * C * OH * OW], dx[N * C * H * W];
+    h_uniform(x, N * C * H * W, 31, -1, 1); /* distinct values: no ties */
+    h_uniform(r, N * C * OH * OW, 32, -1, 1);
+    int64_t xs[4] = {N, C, H, W}, ys[4] = {N, C, OH, OW};
+    siam_op_args f = {.op = SIAM_OP_MAXPOOL_FWD};
+    f.t[0] = h_make(&h, SIAM_F32, 4, xs, x);
+    f.t[1] = h_make(&h, SIAM_F32, 4, ys, NULL);
+    f.t[2] = h_make(&h, SIAM_I32, 4, ys, NULL);
+    h_run(&h, &f);
+    siam_op_args b = {.op = SIAM_OP_MAXPOOL_BWD};
+    b.t[0] = h_make(&h, SIAM_F32, 4, ys, r);
+    b.t[1] = f.t[2];
+    b.t[2] = h_make(&h, SIAM_F32, 4, xs, NULL);
+    h_run(&h, &b);
+    h_read(&h, &b.t[2], dx);
+    static ref c;
+    for (int i = 0; i < N * C * OH * OW; i++)
+        c.r[i] = r[i];
+    h_fd_check(loss, &c, x, N * C * H * W, dx, 1e-6, 1e-5, "maxpool dx");
+    h_close(&h);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(forward_by_hand),
+        cmocka_unit_test(backward_vs_finite_differences),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
