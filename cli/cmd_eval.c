@@ -1,0 +1,349 @@
+/* siamese eval: one-shot accuracy of a scorer on Lake's runs or on
+ * generated N-way k-shot trials.
+ *
+ * The trial harness only sees a siam_score_fn (core/data/trials.h); each
+ * method is a scorer made by make_scorer(). Model evaluation plugs in there:
+ * a scorer whose context holds the model and embeds images with
+ * siam_image_float. */
+#include "commands.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "data/baselines.h"
+#include "data/datapath.h"
+#include "data/dataset.h"
+#include "data/lake_runs.h"
+#include "data/split.h"
+#include "data/trials.h"
+
+typedef struct eval_args {
+    const char *baseline, *model, *runs, *dataset, *data, *split;
+    const char *protocol;
+    long way, shots, trials;
+    unsigned long long seed;
+    int json, invert, generated; /* generated: any of way/shots/trials/protocol/dataset/split */
+} eval_args;
+
+/* A scoring method bound to a dataset. */
+typedef struct eval_scorer {
+    const char *name;
+    siam_score_fn fn;
+    void *ctx;
+    void (*destroy)(void *ctx);
+} eval_scorer;
+
+static void eval_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: siamese eval (--baseline mhd|pixel-1nn | --model FILE)\n"
+            "                    [--runs DIR | --way N --shots K --trials T\n"
+            "                     --protocol within|unstructured [--dataset DIR | --split S]]\n"
+            "                    [--data DIR] [--seed S] [--invert] [--json]\n"
+            "\n"
+            "One-shot classification accuracy with a 95%% Wilson confidence interval.\n"
+            "\n"
+            "  --baseline M    mhd: Modified Hausdorff Distance (Lake's demo, 38.8%% error\n"
+            "                  on all_runs); pixel-1nn: nearest neighbour on raw pixels\n"
+            "  --model FILE    a trained model (not implemented yet)\n"
+            "  --runs DIR      Lake's all_runs folder (the default: DATA/all_runs)\n"
+            "  --way N         classes per trial (default 20)\n"
+            "  --shots K       examples per class (default 1)\n"
+            "  --trials T      number of trials (default 400)\n"
+            "  --protocol P    within: Koch's within-alphabet rounds (default);\n"
+            "                  unstructured: classes from any alphabet\n"
+            "  --dataset DIR   generate trials from this folder (Omniglot or class-folder\n"
+            "                  layout) instead of an Omniglot split\n"
+            "  --split S       Omniglot split for generated trials: test (default,\n"
+            "                  Lake's alphabets, drawers 17-20), validation, or\n"
+            "                  evaluation (all of images_evaluation)\n"
+            "  --data DIR      the omniglot folder (default: $SIAMESE_DATA, else\n"
+            "                  %s)\n"
+            "  --seed S        seed for trial sampling and tie-breaking (default 1)\n"
+            "  --invert        images are light ink on dark (skip auto-detection)\n"
+            "  --json          print one JSON object\n"
+            "  --help          this text\n",
+            siam_data_dir_default());
+}
+
+static int fail(const char *msg)
+{
+    fprintf(stderr, "siamese eval: %s\n", msg);
+    return 2;
+}
+
+static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < lo || v > hi) {
+        fprintf(stderr, "siamese eval: %s wants an integer in [%ld, %ld], got '%s'\n", opt, lo, hi, s);
+        return 0;
+    }
+    *out = v;
+    return 1;
+}
+
+/* Returns 0 to go on, 1 after --help, 2 on a bad option (message printed). */
+static int parse_args(int argc, char **argv, eval_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->way = 20;
+    a->shots = 1;
+    a->trials = 400;
+    a->seed = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i];
+        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
+            eval_usage(stdout);
+            return 1;
+        }
+        if (strcmp(o, "--json") == 0) {
+            a->json = 1;
+            continue;
+        }
+        if (strcmp(o, "--invert") == 0) {
+            a->invert = 1;
+            continue;
+        }
+        static const char *const valued[] = {"--baseline", "--model", "--runs", "--way", "--shots",
+                                             "--trials", "--protocol", "--dataset", "--data",
+                                             "--seed", "--split"};
+        const char *val = NULL;
+        size_t k;
+        for (k = 0; k < sizeof valued / sizeof valued[0]; k++) {
+            size_t n = strlen(valued[k]);
+            if (strcmp(o, valued[k]) == 0) {
+                if (i + 1 >= argc) {
+                    fprintf(stderr, "siamese eval: %s needs a value\n", o);
+                    return 2;
+                }
+                val = argv[++i];
+                break;
+            }
+            if (strncmp(o, valued[k], n) == 0 && o[n] == '=') {
+                val = o + n + 1;
+                break;
+            }
+        }
+        if (!val) {
+            fprintf(stderr, "siamese eval: unknown option '%s' (see siamese eval --help)\n", o);
+            return 2;
+        }
+        const char *name = valued[k];
+        if (strcmp(name, "--baseline") == 0) {
+            a->baseline = val;
+        } else if (strcmp(name, "--model") == 0) {
+            a->model = val;
+        } else if (strcmp(name, "--runs") == 0) {
+            a->runs = val;
+        } else if (strcmp(name, "--dataset") == 0) {
+            a->dataset = val;
+            a->generated = 1;
+        } else if (strcmp(name, "--data") == 0) {
+            a->data = val;
+        } else if (strcmp(name, "--split") == 0) {
+            a->split = val;
+            a->generated = 1;
+        } else if (strcmp(name, "--protocol") == 0) {
+            a->protocol = val;
+            a->generated = 1;
+        } else if (strcmp(name, "--way") == 0) {
+            if (!parse_long(name, val, 2, 10000, &a->way))
+                return 2;
+            a->generated = 1;
+        } else if (strcmp(name, "--shots") == 0) {
+            if (!parse_long(name, val, 1, 10000, &a->shots))
+                return 2;
+            a->generated = 1;
+        } else if (strcmp(name, "--trials") == 0) {
+            if (!parse_long(name, val, 1, 100000000, &a->trials))
+                return 2;
+            a->generated = 1;
+        } else if (strcmp(name, "--seed") == 0) {
+            char *end;
+            errno = 0;
+            a->seed = strtoull(val, &end, 10);
+            if (errno || end == val || *end || val[0] == '-') {
+                fprintf(stderr, "siamese eval: --seed wants a non-negative integer, got '%s'\n", val);
+                return 2;
+            }
+        }
+    }
+    if (a->baseline && a->model)
+        return fail("give --baseline or --model, not both");
+    if (!a->baseline && !a->model)
+        return fail("nothing to evaluate: give --baseline mhd|pixel-1nn (see siamese eval --help)");
+    if (a->runs && a->generated)
+        return fail("--runs (Lake's runs) excludes --way/--shots/--trials/--protocol/--dataset/--split");
+    if (a->dataset && a->split)
+        return fail("give --dataset or --split, not both");
+    return 0;
+}
+
+static void mhd_destroy(void *ctx) { siam_mhd_destroy(ctx); }
+
+/* Binds the requested method to the dataset the trials index. */
+static siam_status make_scorer(const eval_args *a, const siam_dataset *ds, eval_scorer *sc,
+                               siam_error *err)
+{
+    memset(sc, 0, sizeof *sc);
+    if (a->model)
+        return siam_error_set(err, SIAM_ERR_UNSUPPORTED,
+                              "--model is not implemented yet; only --baseline mhd|pixel-1nn");
+    if (strcmp(a->baseline, "mhd") == 0) {
+        siam_mhd *m = NULL;
+        siam_status st = siam_mhd_create(ds, &m, err);
+        if (st != SIAM_OK)
+            return st;
+        sc->name = "mhd";
+        sc->fn = siam_mhd_score;
+        sc->ctx = m;
+        sc->destroy = mhd_destroy;
+        return SIAM_OK;
+    }
+    if (strcmp(a->baseline, "pixel-1nn") == 0) {
+        sc->name = "pixel-1nn";
+        sc->fn = siam_pixel_score;
+        sc->ctx = (void *)ds;
+        return SIAM_OK;
+    }
+    return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                          "unknown baseline '%s' (expected mhd or pixel-1nn)", a->baseline);
+}
+
+/* Loads the images and trials the arguments ask for. `what` describes them. */
+static siam_status load_trials(const eval_args *a, siam_dataset **ds, siam_trial_set *ts,
+                               char *what, size_t what_cap, siam_error *err)
+{
+    const char *dir = siam_data_dir(a->data);
+    char path[4096];
+    siam_load_options opt;
+    siam_load_options_default(&opt);
+    if (a->invert)
+        opt.polarity = SIAM_POLARITY_LIGHT_INK;
+    if (!a->generated) {
+        const char *runs = a->runs ? a->runs : siam_data_join(path, sizeof path, dir, "all_runs");
+        if (!runs)
+            return siam_error_set(err, SIAM_ERR_INVALID_ARG, "data path too long");
+        snprintf(what, what_cap, "lake-runs");
+        return siam_lake_runs_load(runs, &opt, NULL, ds, ts, err);
+    }
+    siam_protocol protocol = SIAM_PROTOCOL_WITHIN;
+    if (a->protocol) {
+        siam_status st = siam_protocol_parse(a->protocol, &protocol, err);
+        if (st != SIAM_OK)
+            return st;
+    }
+    const char *split = a->split ? a->split : "test";
+    int whole = a->dataset || strcmp(split, "evaluation") == 0;
+    siam_split_id sid = SIAM_SPLIT_TEST;
+    if (!whole) {
+        siam_status st = siam_split_parse(split, &sid, err);
+        if (st != SIAM_OK)
+            return siam_error_prefix(err, "--split: ");
+        if (sid == SIAM_SPLIT_TRAIN)
+            return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                                  "--split train: evaluate on validation, test or evaluation");
+    }
+    const char *root = a->dataset;
+    if (!root) {
+        const char *src = whole ? "images_evaluation" : siam_split_get(sid)->source;
+        root = siam_data_join(path, sizeof path, dir, src);
+        if (!root)
+            return siam_error_set(err, SIAM_ERR_INVALID_ARG, "data path too long");
+    }
+    siam_load_report rep = {0, NULL, 0};
+    siam_status st = siam_dataset_load(root, &opt, &rep, ds, err);
+    siam_load_report_clear(&rep);
+    if (st != SIAM_OK)
+        return st;
+    siam_subset *sub = NULL;
+    st = whole ? siam_subset_create(*ds, NULL, &sub, err)
+               : siam_split_subset(*ds, sid, 0, &sub, err);
+    if (st == SIAM_OK)
+        st = siam_trials_make(sub, protocol, (int)a->way, (int)a->shots, (size_t)a->trials,
+                              a->seed, ts, err);
+    siam_subset_destroy(sub);
+    if (st != SIAM_OK) {
+        siam_dataset_destroy(*ds);
+        *ds = NULL;
+        return st;
+    }
+    snprintf(what, what_cap, "%s:%s", protocol == SIAM_PROTOCOL_WITHIN ? "within" : "unstructured",
+             a->dataset ? a->dataset : split);
+    return SIAM_OK;
+}
+
+static void print_json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            printf("\\%c", c);
+        else if (c < 0x20)
+            printf("\\u%04x", c);
+        else
+            putchar(c);
+    }
+    putchar('"');
+}
+
+int siam_cmd_eval(int argc, char **argv)
+{
+    eval_args a;
+    int r = parse_args(argc, argv, &a);
+    if (r == 1)
+        return 0;
+    if (r)
+        return r;
+    siam_error err;
+    siam_error_clear(&err);
+    if (a.model) {
+        /* Checked before loading anything, so the message comes at once. */
+        fprintf(stderr, "siamese eval: --model is not implemented yet; use --baseline mhd|pixel-1nn\n");
+        return 2;
+    }
+    siam_dataset *ds = NULL;
+    siam_trial_set ts;
+    char what[4200];
+    if (load_trials(&a, &ds, &ts, what, sizeof what, &err) != SIAM_OK) {
+        fprintf(stderr, "siamese eval: %s\n", err.msg);
+        return 1;
+    }
+    eval_scorer sc;
+    siam_eval_result res;
+    siam_status st = make_scorer(&a, ds, &sc, &err);
+    if (st == SIAM_OK) {
+        st = siam_trials_evaluate(&ts, sc.fn, sc.ctx, a.seed, &res, &err);
+        if (sc.destroy)
+            sc.destroy(sc.ctx);
+    }
+    int way = ts.way, shots = ts.shots;
+    siam_trial_set_free(&ts);
+    siam_dataset_destroy(ds);
+    if (st != SIAM_OK) {
+        fprintf(stderr, "siamese eval: %s\n", err.msg);
+        return st == SIAM_ERR_INVALID_ARG ? 2 : 1;
+    }
+    if (a.json) {
+        printf("{\"method\":");
+        print_json_string(sc.name);
+        printf(",\"trials_source\":");
+        print_json_string(what);
+        printf(",\"way\":%d,\"shots\":%d,\"trials\":%zu,\"correct\":%zu,\"accuracy\":%.6f,"
+               "\"error\":%.6f,\"ci95\":[%.6f,%.6f],\"seed\":%llu}\n",
+               way, shots, res.trials, res.correct, res.accuracy, 1.0 - res.accuracy, res.ci_low,
+               res.ci_high, a.seed);
+    } else {
+        printf("%s on %s, %d-way %d-shot\n", sc.name, what, way, shots);
+        printf("accuracy %.2f%% (error %.2f%%), %zu of %zu trials correct\n",
+               100.0 * res.accuracy, 100.0 * (1.0 - res.accuracy), res.correct, res.trials);
+        printf("95%% CI (Wilson) [%.2f%%, %.2f%%]\n", 100.0 * res.ci_low, 100.0 * res.ci_high);
+    }
+    return 0;
+}

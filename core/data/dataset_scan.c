@@ -1,0 +1,294 @@
+/* Walks a dataset folder (Omniglot or class-folder layout, see dataset.h)
+ * in sorted order and hands every file to the dataset builder. */
+#define _POSIX_C_SOURCE 200809L
+#include "dataset_internal.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+typedef struct name_list {
+    size_t n;
+    char **names;
+} name_list;
+
+static void names_free(name_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->names[i]);
+    free(l->names);
+    l->names = NULL;
+    l->n = 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Lists the non-hidden entries of a directory, sorted; 0 if unreadable. */
+static int list_dir(const char *dir, name_list *out)
+{
+    out->n = 0;
+    out->names = NULL;
+    DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t cap = 0;
+    struct dirent *e;
+    int ok = 1;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if (out->n == cap) {
+            size_t ncap = cap ? cap * 2 : 32;
+            char **nn = realloc(out->names, ncap * sizeof(char *));
+            if (!nn) {
+                ok = 0;
+                break;
+            }
+            out->names = nn;
+            cap = ncap;
+        }
+        size_t len = strlen(e->d_name) + 1;
+        char *nm = malloc(len);
+        if (!nm) {
+            ok = 0;
+            break;
+        }
+        memcpy(nm, e->d_name, len);
+        out->names[out->n++] = nm;
+    }
+    closedir(d);
+    if (!ok) {
+        names_free(out);
+        return 0;
+    }
+    if (out->n > 1)
+        qsort(out->names, out->n, sizeof(char *), cmp_names);
+    return 1;
+}
+
+static int is_dir(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int ends_with_png(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 4 && name[n - 4] == '.' && tolower((unsigned char)name[n - 3]) == 'p' &&
+           tolower((unsigned char)name[n - 2]) == 'n' && tolower((unsigned char)name[n - 1]) == 'g';
+}
+
+/* Parses "<id>_<drawer>.png" (digits only); returns 1 on a match. */
+static int parse_omniglot_name(const char *name, uint32_t *id, uint32_t *drawer)
+{
+    const char *p = name;
+    unsigned long a = 0, b = 0;
+    int na = 0, nb = 0;
+    while (isdigit((unsigned char)*p) && na < 9) {
+        a = a * 10 + (unsigned long)(*p++ - '0');
+        na++;
+    }
+    if (na == 0 || *p++ != '_')
+        return 0;
+    while (isdigit((unsigned char)*p) && nb < 9) {
+        b = b * 10 + (unsigned long)(*p++ - '0');
+        nb++;
+    }
+    if (nb == 0 || strcmp(p, ".png") != 0 || b == 0)
+        return 0;
+    *id = (uint32_t)a;
+    *drawer = (uint32_t)b;
+    return 1;
+}
+
+static char *join(const char *a, const char *b)
+{
+    size_t na = strlen(a), nb = strlen(b);
+    char *s = malloc(na + nb + 2);
+    if (s) {
+        memcpy(s, a, na);
+        s[na] = '/';
+        memcpy(s + na + 1, b, nb + 1);
+    }
+    return s;
+}
+
+/* Adds the .png files of one class folder `dir` (relative path `rel`). */
+static void scan_class(siam_dsb *b, const char *dir, const char *rel, size_t cls,
+                       int omniglot, size_t *skipped)
+{
+    name_list files;
+    if (!list_dir(dir, &files)) {
+        siam_dsb_bad(b, "%s: cannot read directory", dir);
+        return;
+    }
+    uint32_t position = 0;
+    for (size_t f = 0; f < files.n; f++) {
+        const char *nm = files.names[f];
+        char *full = join(dir, nm), *relp = join(rel, nm);
+        if (!full || !relp) {
+            b->oom = 1;
+        } else if (!ends_with_png(nm) || is_dir(full)) {
+            (*skipped)++;
+        } else if (omniglot) {
+            uint32_t id = 0, drawer = 0;
+            if (parse_omniglot_name(nm, &id, &drawer))
+                siam_dsb_add_image(b, relp, cls, drawer, id);
+            else
+                siam_dsb_bad(b, "%s: name does not match <id>_<drawer>.png", full);
+        } else {
+            siam_dsb_add_image(b, relp, cls, ++position, 0);
+        }
+        free(full);
+        free(relp);
+    }
+    if (b->ds->class_count[cls] == 0)
+        siam_dsb_bad(b, "%s: no PNG images in this class folder", dir);
+    names_free(&files);
+}
+
+static void scan_omniglot(siam_dsb *b, const char *root, size_t *skipped)
+{
+    name_list alphabets;
+    if (!list_dir(root, &alphabets)) {
+        siam_dsb_bad(b, "%s: cannot read directory", root);
+        return;
+    }
+    for (size_t a = 0; a < alphabets.n && !b->oom; a++) {
+        char *adir = join(root, alphabets.names[a]);
+        name_list chars = {0, NULL};
+        if (!adir) {
+            b->oom = 1;
+        } else if (!is_dir(adir)) {
+            (*skipped)++;
+        } else if (!list_dir(adir, &chars)) {
+            siam_dsb_bad(b, "%s: cannot read directory", adir);
+        } else {
+            size_t ai = siam_dsb_add_alphabet(b, alphabets.names[a]);
+            for (size_t c = 0; c < chars.n && ai != (size_t)-1 && !b->oom; c++) {
+                char *cdir = join(adir, chars.names[c]);
+                char *rel = join(alphabets.names[a], chars.names[c]);
+                if (!cdir || !rel) {
+                    b->oom = 1;
+                } else if (!is_dir(cdir)) {
+                    (*skipped)++;
+                } else {
+                    size_t ci = siam_dsb_add_class(b, chars.names[c], ai);
+                    if (ci != (size_t)-1)
+                        scan_class(b, cdir, rel, ci, 1, skipped);
+                }
+                free(cdir);
+                free(rel);
+            }
+        }
+        names_free(&chars);
+        free(adir);
+    }
+    names_free(&alphabets);
+}
+
+static void scan_class_folders(siam_dsb *b, const char *root, size_t *skipped)
+{
+    name_list classes;
+    if (!list_dir(root, &classes)) {
+        siam_dsb_bad(b, "%s: cannot read directory", root);
+        return;
+    }
+    /* One alphabet, named after the root folder. */
+    const char *base = strrchr(root, '/');
+    base = base && base[1] ? base + 1 : root;
+    size_t ai = siam_dsb_add_alphabet(b, base);
+    for (size_t c = 0; c < classes.n && ai != (size_t)-1 && !b->oom; c++) {
+        char *cdir = join(root, classes.names[c]);
+        if (!cdir) {
+            b->oom = 1;
+        } else if (!is_dir(cdir)) {
+            (*skipped)++;
+        } else {
+            size_t ci = siam_dsb_add_class(b, classes.names[c], ai);
+            if (ci != (size_t)-1)
+                scan_class(b, cdir, classes.names[c], ci, 0, skipped);
+        }
+        free(cdir);
+    }
+    names_free(&classes);
+}
+
+/* AUTO: Omniglot when the first folder under root holds folders. */
+static siam_layout detect_layout(const char *root)
+{
+    name_list top;
+    siam_layout layout = SIAM_LAYOUT_CLASS_FOLDERS;
+    if (!list_dir(root, &top))
+        return layout;
+    for (size_t i = 0; i < top.n; i++) {
+        char *d = join(root, top.names[i]);
+        if (d && is_dir(d)) {
+            name_list sub;
+            if (list_dir(d, &sub)) {
+                for (size_t j = 0; j < sub.n; j++) {
+                    char *s = join(d, sub.names[j]);
+                    if (s && is_dir(s))
+                        layout = SIAM_LAYOUT_OMNIGLOT;
+                    free(s);
+                    if (layout == SIAM_LAYOUT_OMNIGLOT)
+                        break;
+                }
+                names_free(&sub);
+            }
+            free(d);
+            break;
+        }
+        free(d);
+    }
+    names_free(&top);
+    return layout;
+}
+
+siam_status siam_dataset_load(const char *root, const siam_load_options *opt,
+                              siam_load_report *report, siam_dataset **out,
+                              siam_error *err)
+{
+    if (!root || !out)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_dataset_load: NULL argument");
+    *out = NULL;
+    if (!is_dir(root))
+        return siam_error_set(err, SIAM_ERR_NOT_FOUND, "%s: dataset folder not found", root);
+    siam_load_options def;
+    if (!opt) {
+        siam_load_options_default(&def);
+        opt = &def;
+    }
+    /* Strip trailing slashes so that names and messages read cleanly. */
+    size_t n = strlen(root);
+    char *clean = malloc(n + 1);
+    if (!clean)
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    memcpy(clean, root, n + 1);
+    while (n > 1 && clean[n - 1] == '/')
+        clean[--n] = '\0';
+
+    siam_dsb b;
+    siam_status st = siam_dsb_init(&b, clean, report, err);
+    if (st != SIAM_OK) {
+        free(clean);
+        return st;
+    }
+    siam_layout layout = opt->layout == SIAM_LAYOUT_AUTO ? detect_layout(clean) : opt->layout;
+    size_t skipped = 0;
+    if (layout == SIAM_LAYOUT_OMNIGLOT)
+        scan_omniglot(&b, clean, &skipped);
+    else
+        scan_class_folders(&b, clean, &skipped);
+    if (report)
+        report->n_skipped += skipped;
+    free(clean);
+    return siam_dsb_finish(&b, opt, out, err);
+}
