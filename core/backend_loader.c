@@ -182,9 +182,12 @@ static void exe_module_dir(char *out, size_t size)
     if (!slash)
         return;
     *slash = '\0';
-    int r = snprintf(out, size, "%s/../lib/siamese", exe);
-    if (r < 0 || (size_t)r >= size)
-        out[0] = '\0';
+    char joined[PATH_MAX + 32];
+    snprintf(joined, sizeof joined, "%s/../lib/siamese", exe);
+    char *real = realpath(joined, NULL); /* NULL when the folder does not exist */
+    if (real && strlen(real) < size)
+        memcpy(out, real, strlen(real) + 1);
+    free(real);
 }
 
 siam_status siam_backend_scan(siam_module_entry **entries, int *count, siam_error *err)
