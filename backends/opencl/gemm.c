@@ -1,0 +1,55 @@
+/* GEMMs through CLBlast (row-major), with the temp buffer CLBlast needs for
+ * its padded copies taken from the op's workspace instead of allocated per
+ * call: the workspace starts with ocl_gemm_temp_bytes() bytes for it. */
+#include "ocl_internal.h"
+
+#include <clblast_c.h>
+
+static CLBlastTranspose tr(int t) { return t ? CLBlastTransposeYes : CLBlastTransposeNo; }
+
+size_t ocl_gemm_temp_bytes(ocl_ctx *c, const ocl_gemm *g)
+{
+    size_t bytes = 0;
+    if (CLBlastSGemmTempBufferSize(CLBlastLayoutRowMajor, tr(g->ta), tr(g->tb), g->m, g->n, g->k,
+                                   g->a_off, g->lda, g->b_off, g->ldb, g->c_off, g->ldc,
+                                   &c->queue, &bytes) != CLBlastSuccess)
+        return 0; /* ocl_gemm_run then lets CLBlast allocate its own */
+    size_t align = c->base_align ? c->base_align : 128;
+    return (bytes + align - 1) / align * align;
+}
+
+siam_status ocl_gemm_run(ocl_ctx *c, const ocl_gemm *g, const siam_tensor *ws, size_t temp_bytes,
+                         const char *what, siam_error *err)
+{
+    size_t need = 0;
+    CLBlastStatusCode rc = CLBlastSGemmTempBufferSize(
+        CLBlastLayoutRowMajor, tr(g->ta), tr(g->tb), g->m, g->n, g->k, g->a_off, g->lda, g->b_off,
+        g->ldb, g->c_off, g->ldc, &c->queue, &need);
+    cl_mem temp = NULL, sub = NULL;
+    if (rc == CLBlastSuccess && need > 0 && need <= temp_bytes && ws && ws->buf) {
+        size_t origin = ws->offset * sizeof(float);
+        if (origin == 0) {
+            temp = ws->buf->mem;
+        } else if (origin % (c->base_align ? c->base_align : 128) == 0) {
+            cl_buffer_region reg = {origin, temp_bytes};
+            cl_int crc;
+            sub = clCreateSubBuffer(ws->buf->mem, CL_MEM_READ_WRITE,
+                                    CL_BUFFER_CREATE_TYPE_REGION, &reg, &crc);
+            temp = crc == CL_SUCCESS ? sub : NULL;
+        }
+    }
+    /* Without a usable temp region (an unaligned workspace view, or a size
+     * the tuning database did not predict) CLBlast allocates its own. */
+    if (temp)
+        rc = CLBlastSgemmWithTempBuffer(CLBlastLayoutRowMajor, tr(g->ta), tr(g->tb), g->m, g->n,
+                                        g->k, g->alpha, g->a, g->a_off, g->lda, g->b, g->b_off,
+                                        g->ldb, g->beta, g->c, g->c_off, g->ldc, &c->queue, NULL,
+                                        temp);
+    else
+        rc = CLBlastSgemm(CLBlastLayoutRowMajor, tr(g->ta), tr(g->tb), g->m, g->n, g->k, g->alpha,
+                          g->a, g->a_off, g->lda, g->b, g->b_off, g->ldb, g->beta, g->c, g->c_off,
+                          g->ldc, &c->queue, NULL);
+    if (sub)
+        clReleaseMemObject(sub); /* the queue keeps it alive until the GEMM ran */
+    return rc == CLBlastSuccess ? SIAM_OK : ocl_clblast_fail(err, what, rc);
+}

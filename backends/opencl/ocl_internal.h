@@ -1,0 +1,212 @@
+/* The OpenCL backend: shared definitions.
+ *
+ * One context = one device, one cl_context, one in-order queue. Ops only
+ * enqueue work: no clFinish and no host round trip per op; synchronize() is
+ * the one clFinish. A context is used by one thread at a time, which also
+ * serialises the CLBlast calls (Debian's CLBlast 1.5.3 is not thread-safe).
+ * Kernels come from kernels/NAME.cl, one program per file, built lazily on
+ * first use with fixed options (no fast-math) and cached on disk (cache.c).
+ */
+#ifndef SIAMESE_OCL_INTERNAL_H
+#define SIAMESE_OCL_INTERNAL_H
+
+#include "siamese/backend.h"
+
+#include <CL/cl.h>
+#include <stdint.h>
+
+#include "ocl_sources.h"
+
+#define OCL_BACKEND_VERSION "0.1.0"
+#define OCL_MAX_PROGRAMS 16
+/* Default bound of a conv sub-batch's col + tmp scratch (conv2d.c). */
+#define OCL_CONV_BUDGET_DEFAULT ((size_t)256 << 20)
+
+struct siam_buffer {
+    cl_mem mem;
+    size_t bytes;
+};
+
+/* Every kernel of every .cl file, with the file it lives in (program.c). */
+typedef enum ocl_kernel_id {
+    OCL_K_IM2COL = 0,
+    OCL_K_COL2IM,
+    OCL_K_CONV_SCATTER,
+    OCL_K_CONV_GATHER,
+    OCL_K_CONV_BIAS_GRAD,
+    OCL_K_RELU_FWD,
+    OCL_K_RELU_BWD,
+    OCL_K_MAXPOOL_FWD,
+    OCL_K_MAXPOOL_BWD,
+    OCL_K_LINEAR_BIAS,
+    OCL_K_LINEAR_BIAS_GRAD,
+    OCL_K_SIGMOID_FWD,
+    OCL_K_SIGMOID_BWD,
+    OCL_K_ABSDIFF_FWD,
+    OCL_K_ABSDIFF_BWD,
+    OCL_K_BCE_FWD,
+    OCL_K_BCE_BWD,
+    OCL_K_CONTRASTIVE_DIST,
+    OCL_K_CONTRASTIVE_LOSS,
+    OCL_K_CONTRASTIVE_BWD,
+    OCL_K_SGD,
+    OCL_K_ADAM,
+    OCL_K_PAIR_SCORES,
+    OCL_K_COUNT
+} ocl_kernel_id;
+
+typedef struct ocl_cache_stats {
+    int hits;      /* programs loaded from a cached binary */
+    int misses;    /* programs compiled from source */
+    int stores;    /* binaries written to the cache */
+    int rejected;  /* cache files found but unusable (corrupt, stale) */
+} ocl_cache_stats;
+
+/* One enumerated device (device.c). */
+typedef struct ocl_candidate {
+    int platform_index, device_index;
+    cl_platform_id platform;
+    cl_device_id device;
+    char platform_name[128];
+    char platform_vendor[128];
+    char name[256];
+    char vendor[128];
+    cl_device_type type;
+} ocl_candidate;
+
+typedef struct ocl_ctx {
+    cl_platform_id platform;
+    cl_device_id device;
+    cl_context context;
+    cl_command_queue queue;
+    siam_device_info info;
+    char platform_version[128];
+    size_t max_wg;           /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
+    cl_uint base_align;      /* CL_DEVICE_MEM_BASE_ADDR_ALIGN, in bytes */
+    int tile;                /* pair_scores tile edge (-DTILE): 16 or 8 */
+    size_t red_lsize;        /* work-group size of reductions: a power of two */
+    char options[256];       /* build options of every program */
+    size_t conv_budget;      /* bytes of conv col+tmp scratch to aim for */
+    cl_program programs[OCL_MAX_PROGRAMS];
+    cl_kernel kernels[OCL_K_COUNT];
+    char cache_dir[1024];    /* "" when the cache is off */
+    ocl_cache_stats stats;
+} ocl_ctx;
+
+/* ---- errors.c ---- */
+const char *ocl_error_name(cl_int code);
+const char *ocl_clblast_name(int code);
+/* "CALL(WHAT): CL_NAME", with a smaller-batch hint on out-of-memory codes;
+ * returns SIAM_ERR_OUT_OF_MEMORY for those, else SIAM_ERR_BACKEND. */
+siam_status ocl_fail(siam_error *err, const char *call, const char *what, cl_int code);
+siam_status ocl_clblast_fail(siam_error *err, const char *what, int code);
+
+/* ---- device.c ---- */
+/* All devices on all platforms, platform by platform; *list is malloc'd.
+ * No ICD (CL_PLATFORM_NOT_FOUND_KHR) gives 0 devices and SIAM_OK, with the
+ * reason in err->msg. */
+siam_status ocl_enumerate(ocl_candidate **list, int *n, siam_error *err);
+/* Picks a device: sel NULL/"" = first GPU, else first device; "P:D" by
+ * index; otherwise a case-insensitive substring of platform name, platform
+ * vendor, device name or device vendor. No match: SIAM_ERR_NOT_FOUND with
+ * the candidates listed. Pure: needs no OpenCL. */
+siam_status ocl_select(const ocl_candidate *list, int n, const char *sel, int *pick,
+                       siam_error *err);
+siam_status ocl_describe(const ocl_candidate *cand, siam_device_info *info, siam_error *err);
+int ocl_score(void);
+
+/* ---- cache.c ---- */
+/* The cache folder from SIAMESE_OPENCL_CACHE ("0" = off), else
+ * $XDG_CACHE_HOME/siamese or ~/.cache/siamese; "" when off. */
+void ocl_cache_dir(char *out, size_t size);
+/* 128-bit key, as 32 hex characters plus NUL, over the source, the build
+ * options, the device name, the driver version and the platform version. */
+void ocl_cache_key(const char *src, size_t src_size, const char *options,
+                   const char *device, const char *driver, const char *platform_version,
+                   char out[33]);
+/* 1 and a malloc'd binary on a valid hit; 0 on a miss. A file that exists
+ * but fails its checks sets *rejected and counts as a miss. */
+int ocl_cache_load(const char *dir, const char *key, unsigned char **bin, size_t *size,
+                   int *rejected);
+/* Writes to a temp file, then renames; 1 on success. Failures are silent:
+ * the cache is an optimisation, never a reason to fail. */
+int ocl_cache_store(const char *dir, const char *key, const unsigned char *bin, size_t size);
+
+/* ---- program.c ---- */
+/* The kernel, building its program on first use (from the cache or source).
+ * A failed build is SIAM_ERR_BACKEND with the build log in the message. */
+siam_status ocl_kernel(ocl_ctx *c, ocl_kernel_id id, cl_kernel *k, siam_error *err);
+siam_status ocl_build_all(ocl_ctx *c, siam_error *err);
+void ocl_programs_release(ocl_ctx *c);
+const char *ocl_kernel_name(ocl_kernel_id id);
+
+typedef struct ocl_arg {
+    size_t size;
+    const void *value;
+} ocl_arg;
+#define OCL_ARG(x) ((ocl_arg){sizeof(x), &(x)})
+#define OCL_LOCAL(bytes) ((ocl_arg){(bytes), NULL})
+/* Sets the args and enqueues. global is rounded up to a multiple of local
+ * (kernels bound-check); local NULL lets the driver choose. */
+siam_status ocl_launch(ocl_ctx *c, ocl_kernel_id id, cl_uint dims, const size_t *global,
+                       const size_t *local, const ocl_arg *args, int nargs, siam_error *err);
+
+/* ---- gemm.c: CLBlast, row-major ---- */
+typedef struct ocl_gemm {
+    int ta, tb;              /* transpose A / B */
+    size_t m, n, k;
+    float alpha, beta;
+    cl_mem a, b, c;
+    size_t a_off, b_off, c_off; /* in floats */
+    size_t lda, ldb, ldc;
+} ocl_gemm;
+/* CLBlast's temp buffer for this GEMM, rounded up to the base alignment. */
+size_t ocl_gemm_temp_bytes(ocl_ctx *c, const ocl_gemm *g);
+/* Runs the GEMM with the workspace's first `temp_bytes` as CLBlast's temp
+ * buffer (ws may be NULL when temp_bytes is 0). */
+siam_status ocl_gemm_run(ocl_ctx *c, const ocl_gemm *g, const siam_tensor *ws,
+                         size_t temp_bytes, const char *what, siam_error *err);
+
+/* ---- buffer.c ---- */
+static inline cl_mem ocl_mem(const siam_tensor *t) { return t->buf ? t->buf->mem : NULL; }
+siam_status ocl_buffer_alloc(void *ctx, size_t bytes, siam_buffer **buf, siam_error *err);
+void ocl_buffer_free(void *ctx, siam_buffer *buf);
+siam_status ocl_buffer_upload(void *ctx, siam_buffer *dst, size_t offset, const void *src,
+                              size_t bytes, siam_error *err);
+siam_status ocl_buffer_download(void *ctx, siam_buffer *src, size_t offset, void *dst,
+                                size_t bytes, siam_error *err);
+siam_status ocl_buffer_copy(void *ctx, siam_buffer *dst, size_t dst_offset, siam_buffer *src,
+                            size_t src_offset, size_t bytes, siam_error *err);
+siam_status ocl_buffer_fill(void *ctx, siam_buffer *buf, size_t offset, size_t count,
+                            float value, siam_error *err);
+
+/* ---- ops: one file per op family, named as in backends/cpu/ ---- */
+siam_status ocl_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_conv2d_bwd_data(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *err);
+size_t ocl_conv2d_workspace(ocl_ctx *c, const siam_op_args *a);
+siam_status ocl_relu_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_relu_bwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_maxpool_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_maxpool_bwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_linear_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_linear_bwd_data(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_linear_bwd_param(void *ctx, const siam_op_args *a, siam_error *err);
+size_t ocl_linear_workspace(ocl_ctx *c, const siam_op_args *a);
+siam_status ocl_sigmoid_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_sigmoid_bwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_absdiff_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_absdiff_bwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_bce_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_bce_bwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_contrastive_fwd(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_contrastive_bwd(void *ctx, const siam_op_args *a, siam_error *err);
+size_t ocl_contrastive_workspace(ocl_ctx *c, const siam_op_args *a);
+siam_status ocl_sgd_update(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_adam_update(void *ctx, const siam_op_args *a, siam_error *err);
+siam_status ocl_pair_scores(void *ctx, const siam_op_args *a, siam_error *err);
+
+/* Elements of a tensor as the kernels' 32-bit index type. */
+static inline cl_uint ocl_u32(int64_t v) { return (cl_uint)v; }
+
+#endif

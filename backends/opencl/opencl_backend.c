@@ -1,0 +1,287 @@
+/* The OpenCL backend's interface table: contexts, support, workspace sizes,
+ * and the optional extensions reached through get_proc_address. */
+#include "ocl_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static siam_status ocl_device_count(int *count, siam_error *err)
+{
+    if (!count)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "opencl: NULL count");
+    ocl_candidate *list = NULL;
+    siam_status st = ocl_enumerate(&list, count, err);
+    free(list);
+    return st;
+}
+
+static siam_status ocl_device_info(int index, siam_device_info *info, siam_error *err)
+{
+    ocl_candidate *list = NULL;
+    int n = 0;
+    siam_status st = ocl_enumerate(&list, &n, err);
+    if (st == SIAM_OK && (index < 0 || index >= n || !info))
+        st = siam_error_set(err, SIAM_ERR_INVALID_ARG, "opencl: device %d does not exist (%d found)",
+                            index, n);
+    if (st == SIAM_OK)
+        st = ocl_describe(&list[index], info, err);
+    free(list);
+    return st;
+}
+
+/* "OpenCL 1.2 ..." -> 102; 0 if unreadable. */
+static int cl_version(cl_device_id d)
+{
+    char v[128] = "";
+    int major = 0, minor = 0;
+    if (clGetDeviceInfo(d, CL_DEVICE_VERSION, sizeof v, v, NULL) != CL_SUCCESS)
+        return 0;
+    v[sizeof v - 1] = '\0';
+    if (sscanf(v, "OpenCL %d.%d", &major, &minor) != 2)
+        return 0;
+    return major * 100 + minor;
+}
+
+static siam_status setup(ocl_ctx *c, const ocl_candidate *cand, siam_error *err)
+{
+    if (cl_version(cand->device) < 102)
+        return siam_error_set(err, SIAM_ERR_UNSUPPORTED,
+                              "opencl: device '%s' does not support OpenCL 1.2", cand->name);
+    c->platform = cand->platform;
+    c->device = cand->device;
+    siam_status st = ocl_describe(cand, &c->info, err);
+    if (st != SIAM_OK)
+        return st;
+    clGetPlatformInfo(c->platform, CL_PLATFORM_VERSION, sizeof c->platform_version,
+                      c->platform_version, NULL);
+    c->platform_version[sizeof c->platform_version - 1] = '\0';
+    clGetDeviceInfo(c->device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof c->max_wg, &c->max_wg, NULL);
+    cl_uint bits = 0;
+    clGetDeviceInfo(c->device, CL_DEVICE_MEM_BASE_ADDR_ALIGN, sizeof bits, &bits, NULL);
+    c->base_align = bits / 8 ? bits / 8 : 128;
+    if (c->max_wg == 0)
+        c->max_wg = 1;
+    /* pair_scores stages 2 * 2*TILE*(TILE+1) floats in local memory. */
+    c->tile = c->max_wg >= 256 && c->info.local_mem_bytes >= 16384 ? 16 : 8;
+    c->conv_budget = OCL_CONV_BUDGET_DEFAULT;
+    c->red_lsize = 1;
+    while (c->red_lsize * 2 <= c->max_wg && c->red_lsize < 256)
+        c->red_lsize *= 2;
+    /* No fast-math, no -cl-mad-enable: parity with the CPU comes first. */
+    snprintf(c->options, sizeof c->options, "-cl-std=CL1.2 -DTILE=%d", c->tile);
+    ocl_cache_dir(c->cache_dir, sizeof c->cache_dir);
+
+    cl_int rc;
+    cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)c->platform, 0};
+    c->context = clCreateContext(props, 1, &c->device, NULL, NULL, &rc);
+    if (rc != CL_SUCCESS)
+        return ocl_fail(err, "clCreateContext", c->info.name, rc);
+    /* One in-order queue: ops follow each other without events. */
+    c->queue = clCreateCommandQueue(c->context, c->device, 0, &rc);
+    if (rc != CL_SUCCESS)
+        return ocl_fail(err, "clCreateCommandQueue", c->info.name, rc);
+    return SIAM_OK;
+}
+
+static void ocl_destroy(void *ctx)
+{
+    ocl_ctx *c = ctx;
+    if (!c)
+        return;
+    if (c->queue)
+        clFinish(c->queue);
+    ocl_programs_release(c);
+    if (c->queue)
+        clReleaseCommandQueue(c->queue);
+    if (c->context)
+        clReleaseContext(c->context);
+    free(c);
+}
+
+static siam_status ocl_create(const siam_backend_options *opts, void **out, siam_error *err)
+{
+    if (!out)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "opencl: NULL context pointer");
+    *out = NULL;
+    const char *sel = opts && opts->device && *opts->device ? opts->device
+                                                            : getenv("SIAMESE_OPENCL_DEVICE");
+    ocl_candidate *list = NULL;
+    int n = 0, pick = -1;
+    siam_status st = ocl_enumerate(&list, &n, err);
+    if (st == SIAM_OK && n == 0)
+        st = siam_error_set(err, SIAM_ERR_NOT_FOUND, "opencl: no device: %s",
+                            err && err->msg[0] ? err->msg : "none found");
+    if (st == SIAM_OK)
+        st = ocl_select(list, n, sel, &pick, err);
+    ocl_ctx *c = NULL;
+    if (st == SIAM_OK && !(c = calloc(1, sizeof *c)))
+        st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "opencl: out of memory");
+    if (st == SIAM_OK)
+        st = setup(c, &list[pick], err);
+    free(list);
+    if (st != SIAM_OK) {
+        ocl_destroy(c);
+        return st;
+    }
+    *out = c;
+    return SIAM_OK;
+}
+
+static siam_status ocl_context_device(void *ctx, siam_device_info *info, siam_error *err)
+{
+    if (!ctx || !info)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "opencl: NULL argument");
+    *info = ((ocl_ctx *)ctx)->info;
+    return SIAM_OK;
+}
+
+static int refuse(char *reason, size_t size, const char *fmt, int i)
+{
+    if (reason && size)
+        snprintf(reason, size, fmt, i);
+    return 0;
+}
+
+static int ocl_supports_op(void *ctx, const siam_op_args *a, char *reason, size_t rsize)
+{
+    ocl_ctx *c = ctx;
+    if ((int)a->op < 0 || a->op >= SIAM_OP_COUNT)
+        return refuse(reason, rsize, "unknown op %d", (int)a->op);
+    /* Kernels index with 32-bit unsigned element counts. */
+    for (int i = 0; i < SIAM_OP_MAX_TENSORS; i++) {
+        const siam_tensor *t = &a->t[i];
+        if (!t->buf)
+            continue;
+        if (!siam_tensor_is_contiguous(t))
+            return refuse(reason, rsize, "tensor %d is not contiguous", i);
+        if (siam_tensor_numel(t) >= ((int64_t)1 << 31))
+            return refuse(reason, rsize, "tensor %d has 2^31 elements or more", i);
+        size_t end = (t->offset + (size_t)siam_tensor_numel(t)) * 4;
+        if (end > t->buf->bytes)
+            return refuse(reason, rsize, "tensor %d runs past the end of its buffer", i);
+    }
+    if (a->op <= SIAM_OP_CONV2D_BWD_FILTER) {
+        size_t ws = ocl_conv2d_workspace(c, a);
+        if (ws > c->info.max_alloc_bytes)
+            return refuse(reason, rsize, "one image needs a %d MiB workspace, more than the "
+                                         "device can allocate",
+                          (int)(ws >> 20));
+    }
+    return 1;
+}
+
+static size_t ocl_workspace_size(void *ctx, const siam_op_args *a)
+{
+    switch (a->op) {
+    case SIAM_OP_CONV2D_FWD:
+    case SIAM_OP_CONV2D_BWD_DATA:
+    case SIAM_OP_CONV2D_BWD_FILTER:
+        return ocl_conv2d_workspace(ctx, a);
+    case SIAM_OP_LINEAR_FWD:
+    case SIAM_OP_LINEAR_BWD_DATA:
+    case SIAM_OP_LINEAR_BWD_PARAM:
+        return ocl_linear_workspace(ctx, a);
+    case SIAM_OP_CONTRASTIVE_BWD:
+        return ocl_contrastive_workspace(ctx, a);
+    default:
+        return 0;
+    }
+}
+
+static siam_status ocl_synchronize(void *ctx, siam_error *err)
+{
+    cl_int rc = clFinish(((ocl_ctx *)ctx)->queue);
+    return rc == CL_SUCCESS ? SIAM_OK : ocl_fail(err, "clFinish", "synchronize", rc);
+}
+
+/* ---- extensions (get_proc_address) ---- */
+
+/* "siam_opencl_cache_stats": out[4] = hits, misses, stores, rejected. */
+static void ext_cache_stats(void *ctx, int out[4])
+{
+    const ocl_ctx *c = ctx;
+    out[0] = c->stats.hits;
+    out[1] = c->stats.misses;
+    out[2] = c->stats.stores;
+    out[3] = c->stats.rejected;
+}
+
+/* "siam_opencl_build_all": builds every program now (compile latency). */
+static siam_status ext_build_all(void *ctx, siam_error *err) { return ocl_build_all(ctx, err); }
+
+/* "siam_opencl_set_conv_budget": the conv scratch budget in bytes (0 =
+ * default), so that tests can force several sub-batches on small shapes.
+ * Workspace sizes change with it: ask workspace_size() again. */
+static void ext_set_conv_budget(void *ctx, size_t bytes)
+{
+    ((ocl_ctx *)ctx)->conv_budget = bytes ? bytes : OCL_CONV_BUDGET_DEFAULT;
+}
+
+static void *ocl_get_proc_address(void *ctx, const char *name)
+{
+    (void)ctx;
+    void *fn = NULL;
+    if (!name)
+        return NULL;
+    /* Function to object pointer through memcpy, as dlsym users do. */
+    if (strcmp(name, "siam_opencl_cache_stats") == 0) {
+        void (*f)(void *, int *) = ext_cache_stats;
+        memcpy(&fn, &f, sizeof fn);
+    } else if (strcmp(name, "siam_opencl_set_conv_budget") == 0) {
+        void (*f)(void *, size_t) = ext_set_conv_budget;
+        memcpy(&fn, &f, sizeof fn);
+    } else if (strcmp(name, "siam_opencl_build_all") == 0) {
+        siam_status (*f)(void *, siam_error *) = ext_build_all;
+        memcpy(&fn, &f, sizeof fn);
+    }
+    return fn;
+}
+
+static const siam_backend_iface ocl_iface = {
+    .abi_version = SIAM_BACKEND_ABI_VERSION,
+    .struct_size = sizeof(siam_backend_iface),
+    .name = "opencl",
+    .version = OCL_BACKEND_VERSION,
+    .score = ocl_score,
+    .device_count = ocl_device_count,
+    .device_info = ocl_device_info,
+    .create = ocl_create,
+    .destroy = ocl_destroy,
+    .context_device = ocl_context_device,
+    .buffer_alloc = ocl_buffer_alloc,
+    .buffer_free = ocl_buffer_free,
+    .buffer_upload = ocl_buffer_upload,
+    .buffer_download = ocl_buffer_download,
+    .buffer_copy = ocl_buffer_copy,
+    .buffer_fill = ocl_buffer_fill,
+    .supports_op = ocl_supports_op,
+    .workspace_size = ocl_workspace_size,
+    .ops = {
+        [SIAM_OP_CONV2D_FWD] = ocl_conv2d_fwd,
+        [SIAM_OP_CONV2D_BWD_DATA] = ocl_conv2d_bwd_data,
+        [SIAM_OP_CONV2D_BWD_FILTER] = ocl_conv2d_bwd_filter,
+        [SIAM_OP_RELU_FWD] = ocl_relu_fwd,
+        [SIAM_OP_RELU_BWD] = ocl_relu_bwd,
+        [SIAM_OP_MAXPOOL_FWD] = ocl_maxpool_fwd,
+        [SIAM_OP_MAXPOOL_BWD] = ocl_maxpool_bwd,
+        [SIAM_OP_LINEAR_FWD] = ocl_linear_fwd,
+        [SIAM_OP_LINEAR_BWD_DATA] = ocl_linear_bwd_data,
+        [SIAM_OP_LINEAR_BWD_PARAM] = ocl_linear_bwd_param,
+        [SIAM_OP_SIGMOID_FWD] = ocl_sigmoid_fwd,
+        [SIAM_OP_SIGMOID_BWD] = ocl_sigmoid_bwd,
+        [SIAM_OP_ABSDIFF_FWD] = ocl_absdiff_fwd,
+        [SIAM_OP_ABSDIFF_BWD] = ocl_absdiff_bwd,
+        [SIAM_OP_BCE_FWD] = ocl_bce_fwd,
+        [SIAM_OP_BCE_BWD] = ocl_bce_bwd,
+        [SIAM_OP_CONTRASTIVE_FWD] = ocl_contrastive_fwd,
+        [SIAM_OP_CONTRASTIVE_BWD] = ocl_contrastive_bwd,
+        [SIAM_OP_SGD_UPDATE] = ocl_sgd_update,
+        [SIAM_OP_ADAM_UPDATE] = ocl_adam_update,
+        [SIAM_OP_PAIR_SCORES] = ocl_pair_scores,
+    },
+    .synchronize = ocl_synchronize,
+    .get_proc_address = ocl_get_proc_address,
+};
+
+SIAM_BACKEND_EXPORT const siam_backend_iface *siam_backend_entry(void) { return &ocl_iface; }

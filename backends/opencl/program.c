@@ -1,0 +1,221 @@
+/* Programs and kernels: one program per kernels/NAME.cl, built lazily on the
+ * first use of one of its kernels, from the on-disk binary cache when it
+ * holds a valid entry, else from the embedded source. */
+#include "ocl_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+    const char *file;     /* kernels/<file>.cl */
+    const char *function; /* __kernel name */
+} kernel_table[OCL_K_COUNT] = {
+    [OCL_K_IM2COL] = {"conv2d", "im2col_batched"},
+    [OCL_K_COL2IM] = {"conv2d", "col2im_batched"},
+    [OCL_K_CONV_SCATTER] = {"conv2d", "conv_scatter_bias"},
+    [OCL_K_CONV_GATHER] = {"conv2d", "conv_gather"},
+    [OCL_K_CONV_BIAS_GRAD] = {"conv2d", "conv_bias_grad"},
+    [OCL_K_RELU_FWD] = {"relu", "relu_fwd"},
+    [OCL_K_RELU_BWD] = {"relu", "relu_bwd"},
+    [OCL_K_MAXPOOL_FWD] = {"maxpool", "maxpool_fwd"},
+    [OCL_K_MAXPOOL_BWD] = {"maxpool", "maxpool_bwd"},
+    [OCL_K_LINEAR_BIAS] = {"linear", "linear_bias"},
+    [OCL_K_LINEAR_BIAS_GRAD] = {"linear", "linear_bias_grad"},
+    [OCL_K_SIGMOID_FWD] = {"sigmoid", "sigmoid_fwd"},
+    [OCL_K_SIGMOID_BWD] = {"sigmoid", "sigmoid_bwd"},
+    [OCL_K_ABSDIFF_FWD] = {"absdiff", "absdiff_fwd"},
+    [OCL_K_ABSDIFF_BWD] = {"absdiff", "absdiff_bwd"},
+    [OCL_K_BCE_FWD] = {"bce", "bce_fwd"},
+    [OCL_K_BCE_BWD] = {"bce", "bce_bwd"},
+    [OCL_K_CONTRASTIVE_DIST] = {"contrastive", "contrastive_dist"},
+    [OCL_K_CONTRASTIVE_LOSS] = {"contrastive", "contrastive_loss"},
+    [OCL_K_CONTRASTIVE_BWD] = {"contrastive", "contrastive_bwd"},
+    [OCL_K_SGD] = {"sgd", "sgd_update"},
+    [OCL_K_ADAM] = {"adam", "adam_update"},
+    [OCL_K_PAIR_SCORES] = {"pair_scores", "pair_scores"},
+};
+
+const char *ocl_kernel_name(ocl_kernel_id id)
+{
+    return (int)id >= 0 && id < OCL_K_COUNT ? kernel_table[id].function : "?";
+}
+
+static int source_index(const char *file)
+{
+    for (int i = 0; i < ocl_source_count; i++)
+        if (strcmp(ocl_sources[i].name, file) == 0)
+            return i;
+    return -1;
+}
+
+/* A program from a cached binary, or NULL (any failure is just a miss). */
+static cl_program from_cache(ocl_ctx *c, const char *key)
+{
+    unsigned char *bin = NULL;
+    size_t size = 0;
+    if (!ocl_cache_load(c->cache_dir, key, &bin, &size, &c->stats.rejected))
+        return NULL;
+    cl_int rc, bin_rc = CL_SUCCESS;
+    const unsigned char *bins[1] = {bin};
+    cl_program p = clCreateProgramWithBinary(c->context, 1, &c->device, &size, bins, &bin_rc, &rc);
+    free(bin);
+    if (rc != CL_SUCCESS || bin_rc != CL_SUCCESS) {
+        if (p)
+            clReleaseProgram(p);
+        c->stats.rejected++;
+        return NULL;
+    }
+    if (clBuildProgram(p, 1, &c->device, c->options, NULL, NULL) != CL_SUCCESS) {
+        clReleaseProgram(p);
+        c->stats.rejected++;
+        return NULL;
+    }
+    return p;
+}
+
+static void store_binary(ocl_ctx *c, cl_program p, const char *key)
+{
+    size_t size = 0;
+    if (!c->cache_dir[0] ||
+        clGetProgramInfo(p, CL_PROGRAM_BINARY_SIZES, sizeof size, &size, NULL) != CL_SUCCESS ||
+        size == 0)
+        return;
+    unsigned char *bin = malloc(size);
+    unsigned char *bins[1] = {bin};
+    if (bin && clGetProgramInfo(p, CL_PROGRAM_BINARIES, sizeof bins, bins, NULL) == CL_SUCCESS &&
+        ocl_cache_store(c->cache_dir, key, bin, size))
+        c->stats.stores++;
+    free(bin);
+}
+
+static siam_status build_log_error(ocl_ctx *c, cl_program p, const char *file, cl_int rc,
+                                   siam_error *err)
+{
+    char log[700] = "";
+    size_t n = 0;
+    if (clGetProgramBuildInfo(p, c->device, CL_PROGRAM_BUILD_LOG, sizeof log - 1, log, &n) !=
+        CL_SUCCESS) {
+        /* The log is longer than our message: fetch it whole, keep the head. */
+        size_t need = 0;
+        clGetProgramBuildInfo(p, c->device, CL_PROGRAM_BUILD_LOG, 0, NULL, &need);
+        char *full = need ? malloc(need + 1) : NULL;
+        if (full && clGetProgramBuildInfo(p, c->device, CL_PROGRAM_BUILD_LOG, need, full, NULL) ==
+                        CL_SUCCESS) {
+            full[need] = '\0';
+            snprintf(log, sizeof log, "%s", full);
+        }
+        free(full);
+    }
+    log[sizeof log - 1] = '\0';
+    return siam_error_set(err, SIAM_ERR_BACKEND,
+                          "clBuildProgram(kernels/%s.cl, options \"%s\"): %s; build log:\n%s",
+                          file, c->options, ocl_error_name(rc), log[0] ? log : "(empty)");
+}
+
+static siam_status build_program(ocl_ctx *c, int si, siam_error *err)
+{
+    const ocl_source *src = &ocl_sources[si];
+    char key[33];
+    ocl_cache_key(src->bytes, src->size, c->options, c->info.name, c->info.driver,
+                  c->platform_version, key);
+    cl_program p = from_cache(c, key);
+    if (p) {
+        c->stats.hits++;
+        c->programs[si] = p;
+        return SIAM_OK;
+    }
+    cl_int rc;
+    const char *text = src->bytes;
+    size_t len = src->size;
+    p = clCreateProgramWithSource(c->context, 1, &text, &len, &rc);
+    if (rc != CL_SUCCESS)
+        return ocl_fail(err, "clCreateProgramWithSource", src->name, rc);
+    rc = clBuildProgram(p, 1, &c->device, c->options, NULL, NULL);
+    if (rc != CL_SUCCESS) {
+        siam_status st = build_log_error(c, p, src->name, rc, err);
+        clReleaseProgram(p);
+        return st;
+    }
+    c->stats.misses++;
+    store_binary(c, p, key);
+    c->programs[si] = p;
+    return SIAM_OK;
+}
+
+siam_status ocl_kernel(ocl_ctx *c, ocl_kernel_id id, cl_kernel *k, siam_error *err)
+{
+    if (c->kernels[id]) {
+        *k = c->kernels[id];
+        return SIAM_OK;
+    }
+    int si = source_index(kernel_table[id].file);
+    if (si < 0 || si >= OCL_MAX_PROGRAMS)
+        return siam_error_set(err, SIAM_ERR_BACKEND, "opencl: no embedded source kernels/%s.cl",
+                              kernel_table[id].file);
+    if (!c->programs[si]) {
+        siam_status st = build_program(c, si, err);
+        if (st != SIAM_OK)
+            return st;
+    }
+    cl_int rc;
+    c->kernels[id] = clCreateKernel(c->programs[si], kernel_table[id].function, &rc);
+    if (rc != CL_SUCCESS) {
+        c->kernels[id] = NULL;
+        return ocl_fail(err, "clCreateKernel", kernel_table[id].function, rc);
+    }
+    *k = c->kernels[id];
+    return SIAM_OK;
+}
+
+siam_status ocl_build_all(ocl_ctx *c, siam_error *err)
+{
+    for (int id = 0; id < OCL_K_COUNT; id++) {
+        cl_kernel k;
+        siam_status st = ocl_kernel(c, (ocl_kernel_id)id, &k, err);
+        if (st != SIAM_OK)
+            return st;
+    }
+    return SIAM_OK;
+}
+
+void ocl_programs_release(ocl_ctx *c)
+{
+    for (int i = 0; i < OCL_K_COUNT; i++)
+        if (c->kernels[i]) {
+            clReleaseKernel(c->kernels[i]);
+            c->kernels[i] = NULL;
+        }
+    for (int i = 0; i < OCL_MAX_PROGRAMS; i++)
+        if (c->programs[i]) {
+            clReleaseProgram(c->programs[i]);
+            c->programs[i] = NULL;
+        }
+}
+
+siam_status ocl_launch(ocl_ctx *c, ocl_kernel_id id, cl_uint dims, const size_t *global,
+                       const size_t *local, const ocl_arg *args, int nargs, siam_error *err)
+{
+    cl_kernel k;
+    siam_status st = ocl_kernel(c, id, &k, err);
+    if (st != SIAM_OK)
+        return st;
+    for (int i = 0; i < nargs; i++) {
+        cl_int rc = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].value);
+        if (rc != CL_SUCCESS) {
+            char what[96];
+            snprintf(what, sizeof what, "%s, arg %d", kernel_table[id].function, i);
+            return ocl_fail(err, "clSetKernelArg", what, rc);
+        }
+    }
+    size_t g[3];
+    for (cl_uint d = 0; d < dims; d++) {
+        if (global[d] == 0)
+            return SIAM_OK; /* nothing to do */
+        g[d] = local ? (global[d] + local[d] - 1) / local[d] * local[d] : global[d];
+    }
+    cl_int rc = clEnqueueNDRangeKernel(c->queue, k, dims, NULL, g, local, 0, NULL, NULL);
+    if (rc != CL_SUCCESS)
+        return ocl_fail(err, "clEnqueueNDRangeKernel", kernel_table[id].function, rc);
+    return SIAM_OK;
+}

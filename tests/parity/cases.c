@@ -1,0 +1,432 @@
+/* The parity cases, their inputs, and the one table of thresholds.
+ *
+ * Shapes are chosen to be awkward: batch 1, odd sizes, sizes that are not
+ * multiples of 16 (work-group and GEMM tile edges), windows that do not
+ * divide the image, plus scaled-down Koch et al. shapes (a 10x10 then 7x7
+ * convolution stack, a wide fully connected layer, 4096-ish embeddings). */
+#include "parity.h"
+
+#include "rng.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* NMSE = sum (ref - got)^2 / sum ref^2 over an op's outputs (ggml's metric).
+ * ONE table; each bound sits about two orders of magnitude above what PoCL
+ * and the CPU backend show, and far below the ~1 of a wrong result.
+ *  - exact ops move or compare values and compute nothing new: any
+ *    difference is a bug;
+ *  - elementwise maths can differ by a few ulp: OpenCL contracts a*b+c into
+ *    fma by default (FP_CONTRACT is on in OpenCL C), and exp/log/sqrt are
+ *    only required to be within 3-4 ulp; the CPU evaluates some in double;
+ *  - GEMM ops sum up to K products in another order (CLBlast tiles K; the
+ *    CPU blocks K by 256), so each output carries ~sqrt(K) ulp of noise;
+ *  - reductions sum in float along a tree on the device, in double in
+ *    increasing order on the CPU. */
+static const struct {
+    siam_op op;
+    double max_nmse;
+    const char *why;
+} thresholds[] = {
+    {SIAM_OP_CONV2D_FWD, 1e-9, "GEMM: K = C*R*S products summed in another order"},
+    {SIAM_OP_CONV2D_BWD_DATA, 1e-9, "GEMM over K then col2im sums of R*S terms"},
+    {SIAM_OP_CONV2D_BWD_FILTER, 1e-9, "GEMM over N*P products, other order; db tree vs double"},
+    {SIAM_OP_RELU_FWD, 0.0, "exact: a comparison"},
+    {SIAM_OP_RELU_BWD, 0.0, "exact: a selection"},
+    {SIAM_OP_MAXPOOL_FWD, 0.0, "exact: a selection (idx must match too)"},
+    {SIAM_OP_MAXPOOL_BWD, 0.0, "exact: a gather"},
+    {SIAM_OP_LINEAR_FWD, 1e-9, "GEMM: I products summed in another order"},
+    {SIAM_OP_LINEAR_BWD_DATA, 1e-9, "GEMM: O products summed in another order"},
+    {SIAM_OP_LINEAR_BWD_PARAM, 1e-9, "GEMM over N; db float vs double"},
+    {SIAM_OP_SIGMOID_FWD, 1e-11, "exp within a few ulp; the CPU works in double"},
+    {SIAM_OP_SIGMOID_BWD, 1e-12, "two products, fma contraction"},
+    {SIAM_OP_ABSDIFF_FWD, 0.0, "exact: one subtraction, correctly rounded"},
+    {SIAM_OP_ABSDIFF_BWD, 0.0, "exact: a sign selection"},
+    {SIAM_OP_BCE_FWD, 1e-10, "float tree reduction and log1p/exp vs double"},
+    {SIAM_OP_BCE_BWD, 1e-11, "exp within a few ulp; the CPU works in double"},
+    {SIAM_OP_CONTRASTIVE_FWD, 1e-10, "float tree reductions vs double, sqrt"},
+    {SIAM_OP_CONTRASTIVE_BWD, 1e-10, "distance reduced in float vs double"},
+    {SIAM_OP_SGD_UPDATE, 1e-12, "fma contraction of mu*v - lr*g"},
+    {SIAM_OP_ADAM_UPDATE, 1e-11, "fma contraction, sqrt and division"},
+    {SIAM_OP_PAIR_SCORES, 1e-10, "D terms summed in float vs double"},
+};
+
+double pcase_max_nmse(siam_op op, const char **why)
+{
+    for (size_t i = 0; i < sizeof thresholds / sizeof thresholds[0]; i++)
+        if (thresholds[i].op == op) {
+            if (why)
+                *why = thresholds[i].why;
+            return thresholds[i].max_nmse;
+        }
+    if (why)
+        *why = "no entry";
+    return 0.0;
+}
+
+int pcase_is_i32(siam_op op, int i)
+{
+    return (op == SIAM_OP_MAXPOOL_FWD && i == 2) || (op == SIAM_OP_MAXPOOL_BWD && i == 1);
+}
+
+static pcase *new_case(pcase *out, int *n, int max, siam_op op)
+{
+    if (*n >= max)
+        return NULL;
+    pcase *pc = &out[(*n)++];
+    memset(pc, 0, sizeof *pc);
+    pc->op = op;
+    pc->scale = 1.0f;
+    return pc;
+}
+
+static void tensor(pcase *pc, int i, int nd, int64_t d0, int64_t d1, int64_t d2, int64_t d3)
+{
+    pc->present[i] = 1;
+    pc->ndim[i] = nd;
+    int64_t d[4] = {d0, d1, d2, d3};
+    for (int k = 0; k < 4; k++)
+        pc->shape[i][k] = k < nd ? d[k] : 1;
+}
+
+static void add_conv(pcase *out, int *n, int max, int64_t N, int64_t C, int64_t H, int64_t W,
+                     int64_t K, int64_t R, int64_t S, int bias, size_t budget)
+{
+    int64_t oh = H - R + 1, ow = W - S + 1;
+    for (int op = SIAM_OP_CONV2D_FWD; op <= SIAM_OP_CONV2D_BWD_FILTER; op++) {
+        pcase *pc = new_case(out, n, max, (siam_op)op);
+        if (!pc)
+            return;
+        snprintf(pc->label, sizeof pc->label, "N=%lld C=%lld H=%lld W=%lld K=%lld R=%lld S=%lld%s%s",
+                 (long long)N, (long long)C, (long long)H, (long long)W, (long long)K,
+                 (long long)R, (long long)S, bias ? "" : " nobias", budget ? " subbatch" : "");
+        pc->conv_budget = budget;
+        if (op == SIAM_OP_CONV2D_FWD) {
+            tensor(pc, 0, 4, N, C, H, W);
+            tensor(pc, 1, 4, K, C, R, S);
+            if (bias)
+                tensor(pc, 2, 1, K, 0, 0, 0);
+            tensor(pc, 3, 4, N, K, oh, ow);
+        } else if (op == SIAM_OP_CONV2D_BWD_DATA) {
+            tensor(pc, 0, 4, N, K, oh, ow);
+            tensor(pc, 1, 4, K, C, R, S);
+            tensor(pc, 2, 4, N, C, H, W);
+        } else {
+            tensor(pc, 0, 4, N, C, H, W);
+            tensor(pc, 1, 4, N, K, oh, ow);
+            tensor(pc, 2, 4, K, C, R, S);
+            if (bias)
+                tensor(pc, 3, 1, K, 0, 0, 0);
+        }
+    }
+}
+
+static void add_unary(pcase *out, int *n, int max, siam_op fwd, int nd, int64_t d0, int64_t d1,
+                      int64_t d2, int64_t d3, int with_inf)
+{
+    for (int dir = 0; dir < 2; dir++) {
+        if (with_inf && dir == 1)
+            return;
+        pcase *pc = new_case(out, n, max, (siam_op)(fwd + dir));
+        if (!pc)
+            return;
+        snprintf(pc->label, sizeof pc->label, "[%lld,%lld,%lld,%lld]/%dd%s", (long long)d0,
+                 (long long)d1, (long long)d2, (long long)d3, nd, with_inf ? " inf" : "");
+        pc->with_inf = with_inf;
+        for (int i = 0; i < (dir ? 3 : 2); i++)
+            tensor(pc, i, nd, d0, d1, d2, d3);
+        pc->scale = 3.0f;
+    }
+}
+
+static void add_pool(pcase *out, int *n, int max, int64_t N, int64_t C, int64_t H, int64_t W)
+{
+    pcase *pc = new_case(out, n, max, SIAM_OP_MAXPOOL_FWD);
+    if (!pc)
+        return;
+    snprintf(pc->label, sizeof pc->label, "N=%lld C=%lld H=%lld W=%lld", (long long)N,
+             (long long)C, (long long)H, (long long)W);
+    tensor(pc, 0, 4, N, C, H, W);
+    tensor(pc, 1, 4, N, C, H / 2, W / 2);
+    tensor(pc, 2, 4, N, C, H / 2, W / 2);
+    pcase *pb = new_case(out, n, max, SIAM_OP_MAXPOOL_BWD);
+    if (!pb)
+        return;
+    snprintf(pb->label, sizeof pb->label, "N=%lld C=%lld H=%lld W=%lld", (long long)N,
+             (long long)C, (long long)H, (long long)W);
+    tensor(pb, 0, 4, N, C, H / 2, W / 2);
+    tensor(pb, 1, 4, N, C, H / 2, W / 2);
+    tensor(pb, 2, 4, N, C, H, W);
+}
+
+static void add_linear(pcase *out, int *n, int max, int64_t N, int64_t I, int64_t O, int bias)
+{
+    for (int op = SIAM_OP_LINEAR_FWD; op <= SIAM_OP_LINEAR_BWD_PARAM; op++) {
+        pcase *pc = new_case(out, n, max, (siam_op)op);
+        if (!pc)
+            return;
+        snprintf(pc->label, sizeof pc->label, "N=%lld I=%lld O=%lld%s", (long long)N,
+                 (long long)I, (long long)O, bias ? "" : " nobias");
+        if (op == SIAM_OP_LINEAR_FWD) {
+            tensor(pc, 0, 2, N, I, 0, 0);
+            tensor(pc, 1, 2, O, I, 0, 0);
+            if (bias)
+                tensor(pc, 2, 1, O, 0, 0, 0);
+            tensor(pc, 3, 2, N, O, 0, 0);
+        } else if (op == SIAM_OP_LINEAR_BWD_DATA) {
+            tensor(pc, 0, 2, N, O, 0, 0);
+            tensor(pc, 1, 2, O, I, 0, 0);
+            tensor(pc, 2, 2, N, I, 0, 0);
+        } else {
+            tensor(pc, 0, 2, N, I, 0, 0);
+            tensor(pc, 1, 2, N, O, 0, 0);
+            tensor(pc, 2, 2, O, I, 0, 0);
+            if (bias)
+                tensor(pc, 3, 1, O, 0, 0, 0);
+        }
+    }
+}
+
+static void add_pairs(pcase *out, int *n, int max, int64_t N, int64_t D, float margin)
+{
+    siam_op ops[4] = {SIAM_OP_ABSDIFF_FWD, SIAM_OP_ABSDIFF_BWD, SIAM_OP_CONTRASTIVE_FWD,
+                      SIAM_OP_CONTRASTIVE_BWD};
+    for (int i = 0; i < 4; i++) {
+        pcase *pc = new_case(out, n, max, ops[i]);
+        if (!pc)
+            return;
+        snprintf(pc->label, sizeof pc->label, "N=%lld D=%lld", (long long)N, (long long)D);
+        tensor(pc, 0, 2, 2 * N, D, 0, 0);
+        pc->params.p.contrastive.margin = margin;
+        switch (ops[i]) {
+        case SIAM_OP_ABSDIFF_FWD:
+            tensor(pc, 1, 2, N, D, 0, 0);
+            break;
+        case SIAM_OP_ABSDIFF_BWD:
+            tensor(pc, 1, 2, N, D, 0, 0);
+            tensor(pc, 2, 2, 2 * N, D, 0, 0);
+            break;
+        case SIAM_OP_CONTRASTIVE_FWD:
+            tensor(pc, 1, 1, N, 0, 0, 0);
+            tensor(pc, 2, 1, 1, 0, 0, 0);
+            tensor(pc, 3, 1, N, 0, 0, 0);
+            break;
+        default:
+            tensor(pc, 1, 1, N, 0, 0, 0);
+            tensor(pc, 2, 2, 2 * N, D, 0, 0);
+            break;
+        }
+    }
+}
+
+static void add_bce(pcase *out, int *n, int max, int64_t N, float scale)
+{
+    for (int op = SIAM_OP_BCE_FWD; op <= SIAM_OP_BCE_BWD; op++) {
+        pcase *pc = new_case(out, n, max, (siam_op)op);
+        if (!pc)
+            return;
+        snprintf(pc->label, sizeof pc->label, "N=%lld |z|<=%g", (long long)N, scale);
+        tensor(pc, 0, 1, N, 0, 0, 0);
+        tensor(pc, 1, 1, N, 0, 0, 0);
+        tensor(pc, 2, 1, op == SIAM_OP_BCE_FWD ? 1 : N, 0, 0, 0);
+        pc->scale = scale;
+    }
+}
+
+static void add_optim(pcase *out, int *n, int max, int64_t N)
+{
+    pcase *pc = new_case(out, n, max, SIAM_OP_SGD_UPDATE);
+    if (!pc)
+        return;
+    snprintf(pc->label, sizeof pc->label, "n=%lld", (long long)N);
+    for (int i = 0; i < 3; i++)
+        tensor(pc, i, 1, N, 0, 0, 0);
+    pc->params.p.sgd.lr = 0.05f, pc->params.p.sgd.momentum = 0.9f, pc->params.p.sgd.l2 = 2e-4f;
+    pc = new_case(out, n, max, SIAM_OP_ADAM_UPDATE);
+    if (!pc)
+        return;
+    snprintf(pc->label, sizeof pc->label, "n=%lld step=7", (long long)N);
+    for (int i = 0; i < 4; i++)
+        tensor(pc, i, 1, N, 0, 0, 0);
+    pc->params.p.adam.lr = 1e-3f, pc->params.p.adam.beta1 = 0.9f;
+    pc->params.p.adam.beta2 = 0.999f, pc->params.p.adam.eps = 1e-8f;
+    pc->params.p.adam.l2 = 1e-4f, pc->params.p.adam.step = 7;
+}
+
+static void add_scores(pcase *out, int *n, int max, int64_t Q, int64_t S, int64_t D, int alpha,
+                       int bias, siam_metric metric)
+{
+    pcase *pc = new_case(out, n, max, SIAM_OP_PAIR_SCORES);
+    if (!pc)
+        return;
+    snprintf(pc->label, sizeof pc->label, "Q=%lld S=%lld D=%lld %s%s%s", (long long)Q,
+             (long long)S, (long long)D, metric == SIAM_METRIC_L2 ? "L2" : "WL1",
+             alpha ? " alpha" : "", bias ? " bias" : "");
+    tensor(pc, 0, 2, Q, D, 0, 0);
+    tensor(pc, 1, 2, S, D, 0, 0);
+    if (alpha)
+        tensor(pc, 2, 1, D, 0, 0, 0);
+    if (bias)
+        tensor(pc, 3, 1, 1, 0, 0, 0);
+    tensor(pc, 4, 2, Q, S, 0, 0);
+    pc->params.p.scores.metric = metric;
+}
+
+int pcase_list(pcase *out, int max)
+{
+    int n = 0;
+    add_conv(out, &n, max, 1, 1, 5, 7, 1, 2, 3, 1, 0);      /* batch 1, one channel */
+    add_conv(out, &n, max, 3, 2, 11, 13, 5, 3, 4, 1, 0);    /* odd everything */
+    add_conv(out, &n, max, 5, 2, 9, 9, 7, 5, 5, 0, 12000);  /* 3 sub-batches, no bias */
+    add_conv(out, &n, max, 2, 1, 27, 27, 8, 10, 10, 1, 0);  /* Koch conv1, scaled */
+    add_conv(out, &n, max, 2, 8, 13, 13, 17, 7, 7, 1, 0);   /* Koch conv2, scaled */
+    add_unary(out, &n, max, SIAM_OP_RELU_FWD, 1, 1, 0, 0, 0, 0);
+    add_unary(out, &n, max, SIAM_OP_RELU_FWD, 4, 2, 3, 5, 7, 0);
+    add_unary(out, &n, max, SIAM_OP_RELU_FWD, 2, 33, 129, 0, 0, 1);
+    add_unary(out, &n, max, SIAM_OP_SIGMOID_FWD, 1, 1, 0, 0, 0, 0);
+    add_unary(out, &n, max, SIAM_OP_SIGMOID_FWD, 4, 3, 1, 17, 9, 0);
+    add_unary(out, &n, max, SIAM_OP_SIGMOID_FWD, 1, 1000, 0, 0, 0, 1);
+    add_pool(out, &n, max, 1, 1, 2, 2);
+    add_pool(out, &n, max, 2, 3, 7, 9);                     /* odd: last row/col dropped */
+    add_pool(out, &n, max, 3, 5, 18, 22);
+    add_linear(out, &n, max, 1, 7, 3, 1);
+    add_linear(out, &n, max, 5, 33, 17, 0);
+    add_linear(out, &n, max, 6, 300, 129, 1);               /* Koch fc, scaled */
+    add_pairs(out, &n, max, 1, 3, 1.5f);
+    add_pairs(out, &n, max, 9, 17, 3.5f);
+    add_pairs(out, &n, max, 5, 600, 20.0f);
+    add_bce(out, &n, max, 1, 4.0f);
+    add_bce(out, &n, max, 7, 4.0f);
+    add_bce(out, &n, max, 300, 30.0f);                      /* more than one work-group's worth */
+    add_optim(out, &n, max, 1);
+    add_optim(out, &n, max, 257);
+    add_optim(out, &n, max, 10007);
+    add_scores(out, &n, max, 1, 1, 1, 0, 0, SIAM_METRIC_WL1);
+    add_scores(out, &n, max, 20, 20, 37, 1, 1, SIAM_METRIC_WL1); /* 20-way one-shot */
+    add_scores(out, &n, max, 33, 47, 129, 0, 1, SIAM_METRIC_WL1);
+    add_scores(out, &n, max, 33, 47, 129, 0, 0, SIAM_METRIC_L2);
+    add_scores(out, &n, max, 7, 70, 500, 1, 0, SIAM_METRIC_L2);
+    return n;
+}
+
+/* ---- host data ---- */
+
+static int64_t numel(const pcase *pc, int i)
+{
+    int64_t n = 1;
+    for (int k = 0; k < pc->ndim[i]; k++)
+        n *= pc->shape[i][k];
+    return n;
+}
+
+void phost_free(phost *h)
+{
+    for (int i = 0; i < SIAM_OP_MAX_TENSORS; i++) {
+        free(h->t[i]);
+        h->t[i] = NULL;
+    }
+}
+
+int phost_clone(const phost *src, phost *dst)
+{
+    memset(dst, 0, sizeof *dst);
+    for (int i = 0; i < SIAM_OP_MAX_TENSORS; i++) {
+        dst->n[i] = src->n[i];
+        if (!src->t[i])
+            continue;
+        dst->t[i] = malloc((size_t)src->n[i] * 4);
+        if (!dst->t[i]) {
+            phost_free(dst);
+            return -1;
+        }
+        memcpy(dst->t[i], src->t[i], (size_t)src->n[i] * 4);
+    }
+    return 0;
+}
+
+int phost_make(const pcase *pc, uint64_t seed, phost *h)
+{
+    memset(h, 0, sizeof *h);
+    const siam_op_info *info = siam_op_get_info(pc->op);
+    for (int i = 0; i < info->n_tensors; i++) {
+        if (!pc->present[i])
+            continue;
+        int64_t n = numel(pc, i);
+        h->n[i] = n;
+        h->t[i] = malloc((size_t)n * 4);
+        if (!h->t[i]) {
+            phost_free(h);
+            return -1;
+        }
+        siam_rng r = siam_rng_make(seed * 131 + (uint64_t)pc->op, SIAM_RNG_STREAM_TEST + (uint64_t)i);
+        float *f = h->t[i];
+        siam_role role = info->role[i];
+        if (role == SIAM_ROLE_OUT || role == SIAM_ROLE_OUT_OPT) {
+            for (int64_t k = 0; k < n; k++)
+                f[k] = NAN; /* outputs are written whole: any hole shows up as NaN */
+            continue;
+        }
+        if (pcase_is_i32(pc->op, i)) {
+            /* A valid argmax: one of the four window positions. */
+            int32_t *idx = h->t[i];
+            int64_t W = pc->shape[2][3], ow = pc->shape[0][3], oh = pc->shape[0][2];
+            for (int64_t k = 0; k < n; k++) {
+                int64_t o = k % (oh * ow), oi = o / ow, oj = o % ow;
+                int64_t pick = (int64_t)siam_rng_below(&r, 4);
+                idx[k] = (int32_t)((2 * oi + pick / 2) * W + 2 * oj + pick % 2);
+            }
+            continue;
+        }
+        int labels = (pc->op == SIAM_OP_BCE_FWD || pc->op == SIAM_OP_BCE_BWD ||
+                      pc->op == SIAM_OP_CONTRASTIVE_FWD || pc->op == SIAM_OP_CONTRASTIVE_BWD) &&
+                     i == 1;
+        int unit = (pc->op == SIAM_OP_SIGMOID_BWD && i == 0) ||
+                   (pc->op == SIAM_OP_ADAM_UPDATE && i == 3);
+        for (int64_t k = 0; k < n; k++) {
+            if (labels)
+                f[k] = (float)siam_rng_below(&r, 2);
+            else if (unit)
+                f[k] = (float)siam_rng_uniform(&r);
+            else
+                f[k] = (float)siam_rng_range(&r, -pc->scale, pc->scale);
+        }
+        if (pc->with_inf && i == 0)
+            for (int64_t k = 3; k < n; k += 7)
+                f[k] = (k / 7) % 2 ? INFINITY : -INFINITY;
+    }
+    return 0;
+}
+
+double pcase_flops(const pcase *pc)
+{
+    switch (pc->op) {
+    case SIAM_OP_CONV2D_FWD:
+    case SIAM_OP_CONV2D_BWD_DATA:
+    case SIAM_OP_CONV2D_BWD_FILTER: {
+        /* 2*N*K*CRS*P whichever direction; the x/w/y tensors tell the dims. */
+        const int64_t *w = pc->op == SIAM_OP_CONV2D_BWD_FILTER ? pc->shape[2] : pc->shape[1];
+        const int64_t *y = pc->op == SIAM_OP_CONV2D_FWD ? pc->shape[3]
+                           : pc->op == SIAM_OP_CONV2D_BWD_DATA ? pc->shape[0]
+                                                               : pc->shape[1];
+        return 2.0 * (double)y[0] * (double)w[0] * (double)(w[1] * w[2] * w[3]) *
+               (double)(y[2] * y[3]);
+    }
+    case SIAM_OP_LINEAR_FWD:
+        return 2.0 * (double)numel(pc, 3) * (double)pc->shape[0][1];
+    case SIAM_OP_LINEAR_BWD_DATA:
+        return 2.0 * (double)numel(pc, 2) * (double)pc->shape[0][1];
+    case SIAM_OP_LINEAR_BWD_PARAM:
+        return 2.0 * (double)numel(pc, 2) * (double)pc->shape[0][0];
+    case SIAM_OP_PAIR_SCORES:
+        return 3.0 * (double)numel(pc, 4) * (double)pc->shape[0][1];
+    default: {
+        int64_t m = 0;
+        for (int i = 0; i < SIAM_OP_MAX_TENSORS; i++)
+            if (pc->present[i] && numel(pc, i) > m)
+                m = numel(pc, i);
+        return (double)m;
+    }
+    }
+}
