@@ -2,6 +2,7 @@
 #include "data/distort.h"
 
 #include <math.h>
+#include <stddef.h>
 
 void siam_affine_range_koch(siam_affine_range *r)
 {
@@ -85,24 +86,34 @@ siam_status siam_affine_warp(const uint8_t *src, int h, int w, const siam_affine
     double i00 = m11 / det, i01 = -m01 / det, i10 = -m10 / det, i11 = m00 / det;
     double cx = (w - 1) * 0.5, cy = (h - 1) * 0.5;
     for (int y = 0; y < h; y++) {
-        double dy = (double)y - cy - t->ty;
-        for (int x = 0; x < w; x++) {
-            double dx = (double)x - cx - t->tx;
-            double sx = i00 * dx + i01 * dy + cx;
-            double sy = i10 * dx + i11 * dy + cy;
-            float v = 0.0f;
-            if (sx > -1.0 && sy > -1.0 && sx < (double)w && sy < (double)h) {
-                int x0 = (int)floor(sx), y0 = (int)floor(sy);
-                double fx = sx - x0, fy = sy - y0;
-                /* Neighbours outside the image count as background. */
-                double p00 = (x0 >= 0 && y0 >= 0) ? src[(size_t)y0 * w + x0] : 0.0;
-                double p01 = (x0 + 1 < w && y0 >= 0) ? src[(size_t)y0 * w + x0 + 1] : 0.0;
-                double p10 = (x0 >= 0 && y0 + 1 < h) ? src[(size_t)(y0 + 1) * w + x0] : 0.0;
-                double p11 = (x0 + 1 < w && y0 + 1 < h) ? src[(size_t)(y0 + 1) * w + x0 + 1] : 0.0;
-                double top = p00 + (p01 - p00) * fx, bot = p10 + (p11 - p10) * fx;
-                v = (float)((top + (bot - top) * fy) * scale);
+        double dy = (double)y - cy - t->ty, dx0 = -cx - t->tx;
+        /* Source coordinates are linear in x: step by the matrix column. */
+        double sx = i00 * dx0 + i01 * dy + cx, sy = i10 * dx0 + i11 * dy + cy;
+        float *row = dst + (size_t)y * w;
+        for (int x = 0; x < w; x++, sx += i00, sy += i10) {
+            if (!(sx > -1.0 && sy > -1.0 && sx < (double)w && sy < (double)h)) {
+                row[x] = 0.0f;
+                continue;
             }
-            dst[(size_t)y * w + x] = v;
+            /* sx, sy > -1, so truncating sx + 1 is floor(sx) + 1. */
+            int x0 = (int)(sx + 1.0) - 1, y0 = (int)(sy + 1.0) - 1;
+            float fx = (float)(sx - x0), fy = (float)(sy - y0);
+            float p00, p01, p10, p11;
+            const uint8_t *s0 = src + (ptrdiff_t)y0 * w + x0;
+            if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
+                p00 = s0[0];
+                p01 = s0[1];
+                p10 = s0[w];
+                p11 = s0[w + 1];
+            } else {
+                /* Neighbours outside the image count as background. */
+                p00 = (x0 >= 0 && y0 >= 0) ? s0[0] : 0.0f;
+                p01 = (x0 + 1 < w && y0 >= 0) ? s0[1] : 0.0f;
+                p10 = (x0 >= 0 && y0 + 1 < h) ? s0[w] : 0.0f;
+                p11 = (x0 + 1 < w && y0 + 1 < h) ? s0[w + 1] : 0.0f;
+            }
+            float top = p00 + (p01 - p00) * fx, bot = p10 + (p11 - p10) * fx;
+            row[x] = (top + (bot - top) * fy) * scale;
         }
     }
     return SIAM_OK;

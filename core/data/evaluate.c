@@ -18,8 +18,9 @@ void siam_wilson95(size_t k, size_t n, double *lo, double *hi)
     double denom = 1.0 + z * z / nn;
     double centre = (p + z * z / (2.0 * nn)) / denom;
     double half = z * sqrt(p * (1.0 - p) / nn + z * z / (4.0 * nn * nn)) / denom;
-    *lo = centre - half < 0.0 ? 0.0 : centre - half;
-    *hi = centre + half > 1.0 ? 1.0 : centre + half;
+    /* At k = 0 or k = n the bound is exactly 0 or 1; rounding aside. */
+    *lo = (k == 0 || centre - half < 0.0) ? 0.0 : centre - half;
+    *hi = (k == n || centre + half > 1.0) ? 1.0 : centre + half;
 }
 
 siam_status siam_trials_evaluate(const siam_trial_set *ts, siam_score_fn score, void *ctx,

@@ -47,7 +47,7 @@ void tu_rmtree(const char *path)
 
 int tu_mkdirs(const char *dir)
 {
-    char tmp[4096];
+    char tmp[8192];
     snprintf(tmp, sizeof tmp, "%s", dir);
     for (char *p = tmp + 1; *p; p++)
         if (*p == '/') {
@@ -169,6 +169,37 @@ int tu_write_ink_png(const char *path, int w, int h, const uint8_t *ink)
     int r = tu_write_png(path, w, h, PNG_COLOR_TYPE_GRAY, 1, 0, s, NULL, 0, NULL, 0);
     free(s);
     return r;
+}
+
+int tu_make_omniglot(const char *root, int n_alphabets, const int *n_chars, int n_drawers,
+                     int size)
+{
+    uint8_t *ink = malloc((size_t)size * size);
+    if (!ink)
+        return -1;
+    int id = 1, rc = 0;
+    uint64_t h = 0x9e3779b97f4a7c15ull;
+    for (int a = 0; a < n_alphabets && !rc; a++)
+        for (int c = 0; c < n_chars[a] && !rc; c++, id++) {
+            char dir[4300];
+            snprintf(dir, sizeof dir, "%s/Alpha_%02d/character%02d", root, a, c + 1);
+            rc = tu_mkdirs(dir);
+            for (int d = 1; d <= n_drawers && !rc; d++) {
+                for (int i = 0; i < size * size; i++) {
+                    h ^= h << 13;
+                    h ^= h >> 7;
+                    h ^= h << 17;
+                    int y = i / size, x = i % size;
+                    int frame = y == 0 || x == 0 || y == size - 1 || x == size - 1;
+                    ink[i] = !frame && (h % 3 == 0);
+                }
+                char path[4400];
+                snprintf(path, sizeof path, "%s/%04d_%02d.png", dir, id, d);
+                rc = tu_write_ink_png(path, size, size, ink);
+            }
+        }
+    free(ink);
+    return rc;
 }
 
 const char *tu_omniglot_dir(void)

@@ -26,6 +26,12 @@ int tu_write_png(const char *path, int w, int h, int color_type, int depth, int 
 /* A 1-bit grey PNG: 0 = black where ink[y*w+x] is nonzero, else white. */
 int tu_write_ink_png(const char *path, int w, int h, const uint8_t *ink);
 
+/* A synthetic set in the Omniglot layout under root: alphabets
+ * "Alpha_00".. with n_chars[a] characters each, drawers 1..n_drawers,
+ * size x size 1-bit drawings (random ink, white frame). 0 = ok. */
+int tu_make_omniglot(const char *root, int n_alphabets, const int *n_chars, int n_drawers,
+                     int size);
+
 /* Full path of the shared Omniglot folder (SIAMESE_DATA or the default),
  * or NULL with a message on stdout when it is absent. */
 const char *tu_omniglot_dir(void);
