@@ -177,6 +177,15 @@ static int parse_args(int argc, char **argv, eval_args *a)
         return fail("give --baseline or --model, not both");
     if (!a->baseline && !a->model)
         return fail("nothing to evaluate: give --baseline mhd|pixel-1nn (see siamese eval --help)");
+    if (a->baseline && strcmp(a->baseline, "mhd") != 0 && strcmp(a->baseline, "pixel-1nn") != 0) {
+        fprintf(stderr, "siamese eval: unknown baseline '%s' (expected mhd or pixel-1nn)\n", a->baseline);
+        return 2;
+    }
+    if (a->protocol && strcmp(a->protocol, "within") != 0 && strcmp(a->protocol, "unstructured") != 0) {
+        fprintf(stderr, "siamese eval: unknown protocol '%s' (expected within or unstructured)\n",
+                a->protocol);
+        return 2;
+    }
     if (a->runs && a->generated)
         return fail("--runs (Lake's runs) excludes --way/--shots/--trials/--protocol/--dataset/--split");
     if (a->dataset && a->split)

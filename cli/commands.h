@@ -5,5 +5,8 @@
 #define SIAMESE_CLI_COMMANDS_H
 
 int siam_cmd_backends(int argc, char **argv);
+int siam_cmd_data(int argc, char **argv);
+int siam_cmd_eval(int argc, char **argv);
+int siam_cmd_train(int argc, char **argv);
 
 #endif

@@ -12,6 +12,9 @@ typedef struct command {
 
 static const command commands[] = {
     {"backends", siam_cmd_backends, "list backend modules and their devices"},
+    {"data", siam_cmd_data, "list the Omniglot data and Koch's splits"},
+    {"train", siam_cmd_train, "train a Siamese network on Omniglot"},
+    {"eval", siam_cmd_eval, "one-shot accuracy of a baseline (or model) with a 95% CI"},
 };
 
 static void usage(FILE *f)
