@@ -84,22 +84,35 @@ siam_status siam_affine_warp(const uint8_t *src, int h, int w, const siam_affine
     if (!(fabs(det) > 1e-9))
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "affine warp: singular transform");
     double i00 = m11 / det, i01 = -m01 / det, i10 = -m10 / det, i11 = m00 / det;
+    /* Fixed point: source coordinates with FB fractional bits (int64, so
+     * extreme matrices cannot overflow), interpolation weights with 8.
+     * Coordinates are rounded once per row start and step, so an exact
+     * transform (identity, whole-pixel shifts, 90 degree turns) samples
+     * exactly; elsewhere the error is under 1/256 pixel. */
+    enum { FB = 20 };
+    const int64_t one = (int64_t)1 << FB;
+    const int64_t xmax = (int64_t)w << FB, ymax = (int64_t)h << FB;
+    if (fabs(i00) * w + fabs(i01) * h > 1e6 || fabs(i10) * w + fabs(i11) * h > 1e6)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "affine warp: transform too extreme");
+    const int64_t dxs = llround(i00 * one), dys = llround(i10 * one);
+    const float unit = scale / 65536.0f;
     double cx = (w - 1) * 0.5, cy = (h - 1) * 0.5;
     for (int y = 0; y < h; y++) {
         double dy = (double)y - cy - t->ty, dx0 = -cx - t->tx;
-        /* Source coordinates are linear in x: step by the matrix column. */
-        double sx = i00 * dx0 + i01 * dy + cx, sy = i10 * dx0 + i11 * dy + cy;
+        int64_t X = llround((i00 * dx0 + i01 * dy + cx) * one);
+        int64_t Y = llround((i10 * dx0 + i11 * dy + cy) * one);
         float *row = dst + (size_t)y * w;
-        for (int x = 0; x < w; x++, sx += i00, sy += i10) {
-            if (!(sx > -1.0 && sy > -1.0 && sx < (double)w && sy < (double)h)) {
+        for (int x = 0; x < w; x++, X += dxs, Y += dys) {
+            if (X <= -one || Y <= -one || X >= xmax || Y >= ymax) {
                 row[x] = 0.0f;
                 continue;
             }
-            /* sx, sy > -1, so truncating sx + 1 is floor(sx) + 1. */
-            int x0 = (int)(sx + 1.0) - 1, y0 = (int)(sy + 1.0) - 1;
-            float fx = (float)(sx - x0), fy = (float)(sy - y0);
-            float p00, p01, p10, p11;
+            /* X + one > 0, so the shifts act on non-negative values. */
+            int64_t xs = X + one, ys = Y + one;
+            int x0 = (int)(xs >> FB) - 1, y0 = (int)(ys >> FB) - 1;
+            int fx = (int)((xs >> (FB - 8)) & 255), fy = (int)((ys >> (FB - 8)) & 255);
             const uint8_t *s0 = src + (ptrdiff_t)y0 * w + x0;
+            int p00, p01, p10, p11;
             if (x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h) {
                 p00 = s0[0];
                 p01 = s0[1];
@@ -107,13 +120,13 @@ siam_status siam_affine_warp(const uint8_t *src, int h, int w, const siam_affine
                 p11 = s0[w + 1];
             } else {
                 /* Neighbours outside the image count as background. */
-                p00 = (x0 >= 0 && y0 >= 0) ? s0[0] : 0.0f;
-                p01 = (x0 + 1 < w && y0 >= 0) ? s0[1] : 0.0f;
-                p10 = (x0 >= 0 && y0 + 1 < h) ? s0[w] : 0.0f;
-                p11 = (x0 + 1 < w && y0 + 1 < h) ? s0[w + 1] : 0.0f;
+                p00 = (x0 >= 0 && y0 >= 0) ? s0[0] : 0;
+                p01 = (x0 + 1 < w && y0 >= 0) ? s0[1] : 0;
+                p10 = (x0 >= 0 && y0 + 1 < h) ? s0[w] : 0;
+                p11 = (x0 + 1 < w && y0 + 1 < h) ? s0[w + 1] : 0;
             }
-            float top = p00 + (p01 - p00) * fx, bot = p10 + (p11 - p10) * fx;
-            row[x] = (top + (bot - top) * fy) * scale;
+            int top = p00 * (256 - fx) + p01 * fx, bot = p10 * (256 - fx) + p11 * fx;
+            row[x] = (float)(top * (256 - fy) + bot * fy) * unit;
         }
     }
     return SIAM_OK;

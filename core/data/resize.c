@@ -67,6 +67,13 @@ static siam_status resize_core(const uint8_t *src8, const float *srcf, int sh, i
     if (!check_sizes(sh, sw, dh, dw) || !dst || (!src8 && !srcf))
         return siam_error_set(err, SIAM_ERR_INVALID_ARG,
                               "resize: bad sizes %dx%d -> %dx%d or NULL buffer", sh, sw, dh, dw);
+    if (sh == dh && sw == dw) {
+        /* Same size: area averaging is the identity. */
+        size_t n = (size_t)sh * sw;
+        for (size_t i = 0; i < n; i++)
+            dst[i] = (src8 ? (float)src8[i] : srcf[i]) * scale;
+        return SIAM_OK;
+    }
     axis_table tx = {0}, ty = {0};
     float *tmp = malloc(sizeof(float) * (size_t)sh * (size_t)dw);
     if (!tmp || !axis_make(sw, dw, &tx) || !axis_make(sh, dh, &ty)) {
