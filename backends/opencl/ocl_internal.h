@@ -136,6 +136,9 @@ int ocl_cache_store(const char *dir, const char *key, const unsigned char *bin, 
 /* The kernel, building its program on first use (from the cache or source).
  * A failed build is SIAM_ERR_BACKEND with the build log in the message. */
 siam_status ocl_kernel(ocl_ctx *c, ocl_kernel_id id, cl_kernel *k, siam_error *err);
+/* Builds kernels/<name>.cl from `text` (or loads it from the cache). */
+siam_status ocl_program_build(ocl_ctx *c, const char *name, const char *text, size_t len,
+                              cl_program *out, siam_error *err);
 siam_status ocl_build_all(ocl_ctx *c, siam_error *err);
 void ocl_programs_release(ocl_ctx *c);
 const char *ocl_kernel_name(ocl_kernel_id id);

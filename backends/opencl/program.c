@@ -113,34 +113,38 @@ static siam_status build_log_error(ocl_ctx *c, cl_program p, const char *file, c
                           file, c->options, ocl_error_name(rc), log[0] ? log : "(empty)");
 }
 
-static siam_status build_program(ocl_ctx *c, int si, siam_error *err)
+siam_status ocl_program_build(ocl_ctx *c, const char *name, const char *text, size_t len,
+                              cl_program *out, siam_error *err)
 {
-    const ocl_source *src = &ocl_sources[si];
+    *out = NULL;
     char key[33];
-    ocl_cache_key(src->bytes, src->size, c->options, c->info.name, c->info.driver,
-                  c->platform_version, key);
+    ocl_cache_key(text, len, c->options, c->info.name, c->info.driver, c->platform_version, key);
     cl_program p = from_cache(c, key);
     if (p) {
         c->stats.hits++;
-        c->programs[si] = p;
+        *out = p;
         return SIAM_OK;
     }
     cl_int rc;
-    const char *text = src->bytes;
-    size_t len = src->size;
     p = clCreateProgramWithSource(c->context, 1, &text, &len, &rc);
     if (rc != CL_SUCCESS)
-        return ocl_fail(err, "clCreateProgramWithSource", src->name, rc);
+        return ocl_fail(err, "clCreateProgramWithSource", name, rc);
     rc = clBuildProgram(p, 1, &c->device, c->options, NULL, NULL);
     if (rc != CL_SUCCESS) {
-        siam_status st = build_log_error(c, p, src->name, rc, err);
+        siam_status st = build_log_error(c, p, name, rc, err);
         clReleaseProgram(p);
         return st;
     }
     c->stats.misses++;
     store_binary(c, p, key);
-    c->programs[si] = p;
+    *out = p;
     return SIAM_OK;
+}
+
+static siam_status build_program(ocl_ctx *c, int si, siam_error *err)
+{
+    const ocl_source *src = &ocl_sources[si];
+    return ocl_program_build(c, src->name, src->bytes, (size_t)src->size, &c->programs[si], err);
 }
 
 siam_status ocl_kernel(ocl_ctx *c, ocl_kernel_id id, cl_kernel *k, siam_error *err)

@@ -358,6 +358,38 @@ static void test_module_selector_and_oom(void **state)
     unsetenv("SIAMESE_OPENCL_CACHE");
 }
 
+/* A kernel that does not compile: SIAM_ERR_BACKEND, the file named, the
+ * build log (with the offending identifier) in the message. */
+static void test_build_failure_has_log(void **state)
+{
+    (void)state;
+    NEED_DEVICE();
+    ocl_candidate *l = NULL;
+    int n = 0, pick = -1;
+    assert_int_equal(ocl_enumerate(&l, &n, NULL), SIAM_OK);
+    assert_int_equal(ocl_select(l, n, NULL, &pick, NULL), SIAM_OK);
+    ocl_ctx *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    c->device = l[pick].device;
+    snprintf(c->info.name, sizeof c->info.name, "%s", l[pick].name);
+    snprintf(c->options, sizeof c->options, "-cl-std=CL1.2");
+    /* cache_dir stays "": off */
+    cl_int rc;
+    c->context = clCreateContext(NULL, 1, &c->device, NULL, NULL, &rc);
+    assert_int_equal(rc, CL_SUCCESS);
+    const char *bad = "__kernel void broken(__global float *x) { x[0] = undeclared_thing; }\n";
+    cl_program p = NULL;
+    siam_error err = {0};
+    assert_int_equal(ocl_program_build(c, "broken", bad, strlen(bad), &p, &err), SIAM_ERR_BACKEND);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "clBuildProgram(kernels/broken.cl"));
+    assert_non_null(strstr(err.msg, "CL_BUILD_PROGRAM_FAILURE"));
+    assert_non_null(strstr(err.msg, "undeclared_thing"));
+    clReleaseContext(c->context);
+    free(c);
+    free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -370,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_cache_key_and_files),
         cmocka_unit_test(test_program_cache),
         cmocka_unit_test(test_module_selector_and_oom),
+        cmocka_unit_test(test_build_failure_has_log),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
