@@ -1,6 +1,7 @@
 /* Dataset loading on folders made here: the Omniglot and class-folder
  * layouts, metadata, polarity, resizing to the stored size, every
  * unreadable file reported and no partial load; subsets; the split table. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "data/datapath.h"
 #include "data/dataset.h"
 #include "data/split.h"
 #include "data/subset.h"
@@ -300,6 +302,32 @@ static void test_split_table(void **state)
     assert_int_equal(siam_split_parse("trian", &id, &err), SIAM_ERR_INVALID_ARG);
 }
 
+/* --data beats SIAMESE_DATA beats the built-in default. */
+static void test_data_dir(void **state)
+{
+    (void)state;
+    const char *old = getenv("SIAMESE_DATA");
+    char saved[4096] = "";
+    if (old)
+        snprintf(saved, sizeof saved, "%s", old);
+    unsetenv("SIAMESE_DATA");
+    const char *def = siam_data_dir(NULL);
+    assert_string_equal(def, siam_data_dir_default());
+    assert_non_null(strstr(def, "shared/data/omniglot"));
+    assert_string_equal(siam_data_dir(""), def);
+    setenv("SIAMESE_DATA", "/from/env", 1);
+    assert_string_equal(siam_data_dir(NULL), "/from/env");
+    assert_string_equal(siam_data_dir("/from/cli"), "/from/cli");
+    if (old)
+        setenv("SIAMESE_DATA", saved, 1);
+    else
+        unsetenv("SIAMESE_DATA");
+    char buf[16];
+    assert_null(siam_data_join(buf, sizeof buf, "/a/long/folder", "images_background"));
+    assert_non_null(siam_data_join(buf, sizeof buf, "/d", "all_runs"));
+    assert_string_equal(buf, "/d/all_runs");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_class_folders),
         cmocka_unit_test(test_unreadable_files),
         cmocka_unit_test(test_split_table),
+        cmocka_unit_test(test_data_dir),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

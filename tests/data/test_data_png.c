@@ -136,7 +136,8 @@ static void test_palette(void **state)
 {
     (void)state;
     for (int depth = 1; depth <= 8; depth *= 2)
-        for (int with_trns = 0; with_trns < 2; with_trns++) {
+        for (int with_trns = 0; with_trns < 4; with_trns++) {
+            int inter = with_trns >= 2; /* 2, 3: the same, Adam7-interlaced */
             int n_pal = 1 << depth, w = 9, h = 4;
             uint8_t pal[256 * 3], trns[256];
             for (int i = 0; i < n_pal; i++) {
@@ -151,14 +152,15 @@ static void test_palette(void **state)
             char path[4200], name[64];
             snprintf(name, sizeof name, "pal%d_%d.png", depth, with_trns);
             path_of(path, sizeof path, name);
-            assert_int_equal(tu_write_png(path, w, h, PNG_COLOR_TYPE_PALETTE, depth, 0, smp, pal,
-                                          n_pal, with_trns ? trns : NULL, with_trns ? n_pal : 0), 0);
+            int use_trns = with_trns % 2;
+            assert_int_equal(tu_write_png(path, w, h, PNG_COLOR_TYPE_PALETTE, depth, inter, smp, pal,
+                                          n_pal, use_trns ? trns : NULL, use_trns ? n_pal : 0), 0);
             siam_grey g;
             siam_error err;
             assert_int_equal(siam_png_load(path, &g, &err), SIAM_OK);
             for (int i = 0; i < w * h; i++) {
                 int idx = i % n_pal;
-                int expect = (with_trns && idx == 0) ? 255 : pal[3 * idx];
+                int expect = (use_trns && idx == 0) ? 255 : pal[3 * idx];
                 assert_int_equal(g.data[i], expect);
             }
             siam_grey_free(&g);
