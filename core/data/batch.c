@@ -73,6 +73,20 @@ siam_status siam_image_float(const siam_dataset *ds, size_t index, int out_h, in
                                 siam_dataset_width(ds), out, out_h, out_w, 1.0f / 255.0f, err);
 }
 
+siam_status siam_images_float(const siam_dataset *ds, const uint32_t *indices, size_t n,
+                              int out_h, int out_w, float *out, siam_error *err)
+{
+    if ((!indices || !out) && n)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_images_float: NULL argument");
+    size_t plane = (size_t)(out_h > 0 ? out_h : 0) * (size_t)(out_w > 0 ? out_w : 0);
+    for (size_t i = 0; i < n; i++) {
+        siam_status st = siam_image_float(ds, indices[i], out_h, out_w, out + i * plane, err);
+        if (st != SIAM_OK)
+            return st;
+    }
+    return SIAM_OK;
+}
+
 /* One image into its (1, H, W) slot, distorted by t when t is non-NULL. */
 static siam_status fill_one(siam_batch_builder *b, uint32_t index, const siam_affine *t,
                             float *dst, siam_error *err)

@@ -257,9 +257,9 @@ siam_status siam_dsb_finish(siam_dsb *b, const siam_load_options *opt,
     ds->h = opt->store_h;
     ds->w = opt->store_w;
     if (ds->n == 0 && b->n_bad == 0) {
+        siam_status st = siam_error_set(err, SIAM_ERR_NOT_FOUND, "%s: no PNG images found", ds->root);
         siam_dsb_abort(b);
-        return siam_error_set(err, SIAM_ERR_NOT_FOUND, "%s: no PNG images found",
-                              b->ds ? b->ds->root : "dataset");
+        return st;
     }
     size_t pathcap = strlen(ds->root) + 4096;
     char *pathbuf = malloc(pathcap);

@@ -251,6 +251,12 @@ static void test_unreadable_files(void **state)
     assert_int_equal(siam_dataset_load(root, &opt, NULL, &ds, &err), SIAM_ERR_FORMAT);
     assert_non_null(strstr(err.msg, "3 unreadable"));
 
+    char empty[4300];
+    snprintf(empty, sizeof empty, "%s/emptyset", tmpdir);
+    assert_int_equal(tu_mkdirs(empty), 0);
+    assert_int_equal(siam_dataset_load(empty, NULL, NULL, &ds, &err), SIAM_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.msg, empty));
+
     char nowhere[4300];
     snprintf(nowhere, sizeof nowhere, "%s/nowhere", tmpdir);
     assert_int_equal(siam_dataset_load(nowhere, NULL, NULL, &ds, &err), SIAM_ERR_NOT_FOUND);

@@ -210,6 +210,13 @@ static void test_batch_layout(void **state)
     assert_float_equal(images[1 * W + 1], s / 9.0f, 1e-5);
     for (int i = 0; i < 6 * P; i++)
         assert_true(images[i] >= 0.0f && images[i] <= 1.0f);
+    /* The embedding batch is the same images, stacked. */
+    uint32_t idx[3] = {pairs[0].left, pairs[1].left, pairs[2].left};
+    float stack[3 * P];
+    assert_int_equal(siam_images_float(ds, idx, 3, H, W, stack, &err), SIAM_OK);
+    assert_memory_equal(stack, images, sizeof stack);
+    idx[1] = 99;
+    assert_int_equal(siam_images_float(ds, idx, 3, H, W, stack, &err), SIAM_ERR_INVALID_ARG);
     pairs[0].left = 99;
     assert_int_equal(siam_batch_fill(b, pairs, 3, images, labels, &err), SIAM_ERR_INVALID_ARG);
     siam_batch_builder_destroy(b);
