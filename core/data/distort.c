@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stddef.h>
+#include <string.h>
 
 void siam_affine_range_koch(siam_affine_range *r)
 {
@@ -67,6 +68,24 @@ void siam_affine_at(uint64_t seed, uint64_t key, const siam_affine_range *range,
     siam_affine_sample(&r, range, t);
 }
 
+/* Narrows [*lo, *hi] to the x with a < s0 + x * step < b; 0 if empty. */
+static int ink_span(double s0, double step, double a, double b, double *lo, double *hi)
+{
+    if (fabs(step) < 1e-12)
+        return s0 > a - 1e-9 && s0 < b + 1e-9;
+    double x1 = (a - s0) / step, x2 = (b - s0) / step;
+    if (x1 > x2) {
+        double tmp = x1;
+        x1 = x2;
+        x2 = tmp;
+    }
+    if (x1 > *lo)
+        *lo = x1;
+    if (x2 < *hi)
+        *hi = x2;
+    return *lo <= *hi + 1.0;
+}
+
 siam_status siam_affine_warp(const uint8_t *src, int h, int w, const siam_affine *t,
                              float *dst, float scale, siam_error *err)
 {
@@ -97,12 +116,39 @@ siam_status siam_affine_warp(const uint8_t *src, int h, int w, const siam_affine
     const int64_t dxs = llround(i00 * one), dys = llround(i10 * one);
     const float unit = scale / 65536.0f;
     double cx = (w - 1) * 0.5, cy = (h - 1) * 0.5;
+    /* Only output pixels whose source point lies near the ink can be
+     * non-zero: find the ink's bounding box, and per row the x interval
+     * that maps into it (widened by a pixel), and zero the rest. */
+    int bx0 = w, bx1 = -1, by0 = h, by1 = -1;
+    for (int y = 0; y < h; y++) {
+        const uint8_t *r = src + (size_t)y * w;
+        for (int x = 0; x < w; x++)
+            if (r[x]) {
+                if (x < bx0)
+                    bx0 = x;
+                if (x > bx1)
+                    bx1 = x;
+                if (y < by0)
+                    by0 = y;
+                by1 = y;
+            }
+    }
+    memset(dst, 0, sizeof(float) * (size_t)h * w);
+    if (bx1 < 0)
+        return SIAM_OK; /* no ink at all */
     for (int y = 0; y < h; y++) {
         double dy = (double)y - cy - t->ty, dx0 = -cx - t->tx;
-        int64_t X = llround((i00 * dx0 + i01 * dy + cx) * one);
-        int64_t Y = llround((i10 * dx0 + i11 * dy + cy) * one);
+        double sx0 = i00 * dx0 + i01 * dy + cx, sy0 = i10 * dx0 + i11 * dy + cy;
+        double lo = 0.0, hi = w - 1.0;
+        if (!ink_span(sx0, i00, bx0 - 1.0, bx1 + 1.0, &lo, &hi) ||
+            !ink_span(sy0, i10, by0 - 1.0, by1 + 1.0, &lo, &hi))
+            continue;
+        int xlo = lo - 1.0 < 0.0 ? 0 : (int)(lo - 1.0);
+        int xhi = hi + 2.0 > w ? w : (int)(hi + 2.0);
+        int64_t X = llround(sx0 * one) + (int64_t)xlo * dxs;
+        int64_t Y = llround(sy0 * one) + (int64_t)xlo * dys;
         float *row = dst + (size_t)y * w;
-        for (int x = 0; x < w; x++, X += dxs, Y += dys) {
+        for (int x = xlo; x < xhi; x++, X += dxs, Y += dys) {
             if (X <= -one || Y <= -one || X >= xmax || Y >= ymax) {
                 row[x] = 0.0f;
                 continue;

@@ -87,6 +87,68 @@ static void test_known_transforms(void **state)
     assert_int_equal(siam_affine_warp(src, N, N, &t, dst, 1.0f, &err), SIAM_ERR_INVALID_ARG);
 }
 
+/* Plain double-precision bilinear warp, the definition in distort.h. */
+static double ref_pixel(const uint8_t *src, int h, int w, const siam_affine *t, int x, int y)
+{
+    double th = t->theta_deg * 3.14159265358979323846 / 180.0, c = cos(th), s = sin(th);
+    double a = (c - s * t->shear_y) * t->scale_x, b = (c * t->shear_x - s) * t->scale_y;
+    double d = (s + c * t->shear_y) * t->scale_x, e = (s * t->shear_x + c) * t->scale_y;
+    double det = a * e - b * d, cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
+    double u = x - cx - t->tx, v = y - cy - t->ty;
+    double sx = (e * u - b * v) / det + cx, sy = (-d * u + a * v) / det + cy;
+    int x0 = (int)floor(sx), y0 = (int)floor(sy);
+    double fx = sx - x0, fy = sy - y0, acc = 0.0;
+    for (int k = 0; k < 4; k++) {
+        int xx = x0 + (k & 1), yy = y0 + (k >> 1);
+        double wgt = ((k & 1) ? fx : 1 - fx) * ((k >> 1) ? fy : 1 - fy);
+        if (xx >= 0 && yy >= 0 && xx < w && yy < h)
+            acc += wgt * src[yy * w + xx];
+    }
+    return acc;
+}
+
+/* Random Koch transforms of sparse and dense images agree with the plain
+ * definition to within the 8-bit interpolation weights, and are exactly 0
+ * wherever the definition is. */
+static void test_matches_definition(void **state)
+{
+    (void)state;
+    enum { H = 105, W = 105 };
+    uint8_t *src = malloc(H * W);
+    float *dst = malloc(sizeof(float) * H * W);
+    siam_affine_range g;
+    siam_affine_range_koch(&g);
+    g.p = 1.0; /* every component, to exercise them all */
+    siam_rng r = siam_rng_make(9, SIAM_RNG_STREAM_TEST);
+    siam_error err;
+    for (int trial = 0; trial < 60; trial++) {
+        random_image(src, H * W, (uint64_t)trial);
+        /* Sparse: keep a small blob of ink only (a Omniglot-like case);
+         * every third trial keeps the dense image. */
+        if (trial % 3) {
+            int bx = 10 + trial % 80, by = 10 + (trial * 7) % 80;
+            for (int i = 0; i < H * W; i++) {
+                int y = i / W, x = i % W;
+                if (abs(y - by) > 6 || abs(x - bx) > 9)
+                    src[i] = 0;
+            }
+        }
+        siam_affine t;
+        siam_affine_sample(&r, &g, &t);
+        assert_int_equal(siam_affine_warp(src, H, W, &t, dst, 1.0f, &err), SIAM_OK);
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                double want = ref_pixel(src, H, W, &t, x, y);
+                if (want == 0.0 && dst[y * W + x] != 0.0f)
+                    fail_msg("trial %d (%d,%d): %g, wanted 0", trial, x, y, dst[y * W + x]);
+                if (fabs(dst[y * W + x] - want) > 2.5)
+                    fail_msg("trial %d (%d,%d): %g, wanted %g", trial, x, y, dst[y * W + x], want);
+            }
+    }
+    free(src);
+    free(dst);
+}
+
 static void test_parameters_in_range(void **state)
 {
     (void)state;
@@ -277,6 +339,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_identity_exact),      cmocka_unit_test(test_known_transforms),
+        cmocka_unit_test(test_matches_definition),
         cmocka_unit_test(test_parameters_in_range), cmocka_unit_test(test_reproducible),
         cmocka_unit_test(test_batch_layout),        cmocka_unit_test(test_batch_distortion_modes),
     };

@@ -125,7 +125,7 @@ static void test_load_time_and_memory(void **state)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     double rss_mb = (double)ru.ru_maxrss / 1024.0;
-    printf("loaded 32460 images: %.2f s CPU, %.2f s wall; arena %.1f MB; peak RSS %.1f MB%s\n",
+    printf("loaded 32460 images: %.2f s CPU, %.2f s wall; arena %.1f MB; peak RSS %.1f MiB%s\n",
            load_cpu_s, load_wall_s, (double)bytes / 1e6, rss_mb,
            SANITIZED ? " (sanitized build: limits not checked)" : "");
     assert_int_equal(bytes, (size_t)32460 * 105 * 105);
