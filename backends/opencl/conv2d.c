@@ -4,12 +4,17 @@
  * x (N,C,H,W), w (K,C,R,S), y (N,K,OH,OW), P = OH*OW, CRS = C*R*S.
  * Workspace, in this order:
  *   CLBlast's temp buffer (ocl_gemm_temp_bytes, base-aligned);
- *   col (CRS x nb*P) floats;  tmp (K x nb*P) floats.
- * Forward:      col = im2col(x[n0..]), tmp = w * col, y = scatter(tmp) + b.
- * Back data:    tmp = gather(dy), col = w^T * tmp, dx = col2im(col).
- * Back filter:  tmp = gather(dy), col = im2col(x), dw = tmp * col^T with
- *               beta 0 for the first sub-batch and 1 after: sub-batches
- *               accumulate in a fixed order, so dw is deterministic.
+ *   col (CRS x nb*P) floats;  tmp (K x nb*P) floats;
+ *   forward only: wT (CRS x K) floats.
+ * Every GEMM is C = A^T B with A stored (k x m), B stored (k x n) (gemm.c):
+ * Forward:      wT = w^T once; col = im2col(x[n0..]); tmp = wT^T * col;
+ *               y = scatter(tmp) + b.
+ * Back data:    tmp = gather(dy), col = w^T * tmp (w is already k x m),
+ *               dx = col2im(col).
+ * Back filter:  tmpT = gather_t(dy), colT = im2col_t(x), dw = tmpT^T * colT
+ *               with beta 0 for the first sub-batch and 1 after:
+ *               sub-batches accumulate in a fixed order, so dw is
+ *               deterministic. (The col and tmp regions hold colT, tmpT.)
  * The GEMM over a whole sub-batch is one call (K x CRS x nb*P) rather than
  * one per image, which is what makes a GPU busy. */
 #include "ocl_internal.h"
@@ -35,12 +40,13 @@ static ocl_gemm gemm_shape(siam_op op, const conv_plan *d, int64_t nb)
     ocl_gemm g = {0};
     size_t np = (size_t)(nb * d->p), crs = (size_t)d->crs, k = (size_t)d->k;
     g.alpha = 1.0f;
-    if (op == SIAM_OP_CONV2D_FWD) { /* tmp (K x nbP) = w (K x CRS) * col (CRS x nbP) */
-        g.m = k, g.n = np, g.k = crs, g.lda = crs, g.ldb = np, g.ldc = np;
-    } else if (op == SIAM_OP_CONV2D_BWD_DATA) { /* col = w^T (CRS x K) * tmp (K x nbP) */
-        g.ta = 1, g.m = crs, g.n = np, g.k = k, g.lda = crs, g.ldb = np, g.ldc = np;
-    } else { /* dw (K x CRS) += tmp (K x nbP) * col^T (nbP x CRS) */
-        g.tb = 1, g.m = k, g.n = crs, g.k = np, g.lda = np, g.ldb = np, g.ldc = crs;
+    g.ta = 1;
+    if (op == SIAM_OP_CONV2D_FWD) { /* tmp (K x nbP) = wT^T, wT (CRS x K); col (CRS x nbP) */
+        g.m = k, g.n = np, g.k = crs, g.lda = k, g.ldb = np, g.ldc = np;
+    } else if (op == SIAM_OP_CONV2D_BWD_DATA) { /* col (CRS x nbP) = w^T, w (K x CRS); tmp */
+        g.m = crs, g.n = np, g.k = k, g.lda = crs, g.ldb = np, g.ldc = np;
+    } else { /* dw (K x CRS) += tmpT^T, tmpT (nbP x K); colT (nbP x CRS) */
+        g.m = k, g.n = crs, g.k = np, g.lda = k, g.ldb = crs, g.ldc = crs;
     }
     return g;
 }
@@ -70,7 +76,8 @@ static conv_plan plan_of(ocl_ctx *c, const siam_op_args *a)
 size_t ocl_conv2d_workspace(ocl_ctx *c, const siam_op_args *a)
 {
     conv_plan d = plan_of(c, a);
-    return d.temp_bytes + (size_t)((d.crs + d.k) * d.nb * d.p) * sizeof(float);
+    size_t wt = a->op == SIAM_OP_CONV2D_FWD ? (size_t)(d.k * d.crs) : 0;
+    return d.temp_bytes + ((size_t)((d.crs + d.k) * d.nb * d.p) + wt) * sizeof(float);
 }
 
 typedef struct conv_run {
@@ -79,6 +86,7 @@ typedef struct conv_run {
     const siam_op_args *a;
     cl_mem ws;
     cl_ulong col_off, tmp_off; /* in floats, from the workspace buffer's start */
+    cl_ulong wt_off;           /* forward: w^T */
 } conv_run;
 
 static conv_run run_of(ocl_ctx *c, const siam_op_args *a)
@@ -90,11 +98,12 @@ static conv_run run_of(ocl_ctx *c, const siam_op_args *a)
     r.ws = ocl_mem(&a->workspace);
     r.col_off = a->workspace.offset + r.d.temp_bytes / sizeof(float);
     r.tmp_off = r.col_off + (cl_ulong)(r.d.crs * r.d.nb * r.d.p);
+    r.wt_off = r.tmp_off + (cl_ulong)(r.d.k * r.d.nb * r.d.p);
     return r;
 }
 
 static siam_status im2col(const conv_run *r, const siam_tensor *xt, int64_t n0, int64_t nb,
-                          siam_error *err)
+                          int transposed, siam_error *err)
 {
     const conv_plan *d = &r->d;
     cl_mem x = ocl_mem(xt), ws = r->ws;
@@ -104,11 +113,15 @@ static siam_status im2col(const conv_run *r, const siam_tensor *xt, int64_t n0, 
     ocl_arg args[] = {OCL_ARG(x), OCL_ARG(xo), OCL_ARG(ws), OCL_ARG(co), OCL_ARG(C), OCL_ARG(H),
                       OCL_ARG(W), OCL_ARG(R),  OCL_ARG(S),  OCL_ARG(OH), OCL_ARG(OW), OCL_ARG(NB)};
     size_t global[2] = {(size_t)(nb * d->p), (size_t)d->crs};
+    if (transposed) {
+        size_t gt[2] = {global[1], global[0]};
+        return ocl_launch(r->c, OCL_K_IM2COL_T, 2, gt, NULL, args, 12, err);
+    }
     return ocl_launch(r->c, OCL_K_IM2COL, 2, global, NULL, args, 12, err);
 }
 
 static siam_status gather(const conv_run *r, const siam_tensor *dyt, int64_t n0, int64_t nb,
-                          siam_error *err)
+                          int transposed, siam_error *err)
 {
     const conv_plan *d = &r->d;
     cl_mem dy = ocl_mem(dyt), ws = r->ws;
@@ -117,7 +130,8 @@ static siam_status gather(const conv_run *r, const siam_tensor *dyt, int64_t n0,
     ocl_arg args[] = {OCL_ARG(dy), OCL_ARG(dyo), OCL_ARG(ws), OCL_ARG(to),
                       OCL_ARG(K),  OCL_ARG(P),   OCL_ARG(NB)};
     size_t g = (size_t)(nb * d->k * d->p);
-    return ocl_launch(r->c, OCL_K_CONV_GATHER, 1, &g, NULL, args, 7, err);
+    return ocl_launch(r->c, transposed ? OCL_K_CONV_GATHER_T : OCL_K_CONV_GATHER, 1, &g, NULL,
+                      args, 7, err);
 }
 
 /* The sub-batch GEMM with buffers filled in. */
@@ -128,7 +142,7 @@ static siam_status gemm(const conv_run *r, int64_t nb, const siam_tensor *wt, fl
     g.beta = beta;
     cl_mem w = ocl_mem(wt);
     if (r->a->op == SIAM_OP_CONV2D_FWD) {
-        g.a = w, g.a_off = wt->offset;
+        g.a = r->ws, g.a_off = r->wt_off;
         g.b = r->ws, g.b_off = r->col_off;
         g.c = r->ws, g.c_off = r->tmp_off;
     } else if (r->a->op == SIAM_OP_CONV2D_BWD_DATA) {
@@ -151,9 +165,13 @@ siam_status ocl_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err)
     cl_mem b = a->t[2].buf ? ocl_mem(&a->t[2]) : y; /* dummy when absent, never read */
     cl_ulong bo = a->t[2].buf ? a->t[2].offset : 0, to = r.tmp_off;
     cl_uint has_b = a->t[2].buf != NULL, K = ocl_u32(d->k), P = ocl_u32(d->p);
+    siam_status st = ocl_transpose(r.c, ocl_mem(&a->t[1]), a->t[1].offset, ws, r.wt_off,
+                                   (size_t)d->k, (size_t)d->crs, err);
+    if (st != SIAM_OK)
+        return st;
     for (int64_t n0 = 0; n0 < d->n; n0 += d->nb) {
         int64_t nb = d->n - n0 < d->nb ? d->n - n0 : d->nb;
-        siam_status st = im2col(&r, &a->t[0], n0, nb, err);
+        st = im2col(&r, &a->t[0], n0, nb, 0, err);
         if (st == SIAM_OK)
             st = gemm(&r, nb, &a->t[1], 0.0f, "conv2d_fwd", err);
         if (st != SIAM_OK)
@@ -180,7 +198,7 @@ siam_status ocl_conv2d_bwd_data(void *ctx, const siam_op_args *a, siam_error *er
     cl_uint S = ocl_u32(d->s), OH = ocl_u32(d->oh), OW = ocl_u32(d->ow);
     for (int64_t n0 = 0; n0 < d->n; n0 += d->nb) {
         int64_t nb = d->n - n0 < d->nb ? d->n - n0 : d->nb;
-        siam_status st = gather(&r, &a->t[0], n0, nb, err);
+        siam_status st = gather(&r, &a->t[0], n0, nb, 0, err);
         if (st == SIAM_OK)
             st = gemm(&r, nb, &a->t[1], 0.0f, "conv2d_bwd_data", err);
         if (st != SIAM_OK)
@@ -204,9 +222,9 @@ siam_status ocl_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *
     const conv_plan *d = &r.d;
     for (int64_t n0 = 0; n0 < d->n; n0 += d->nb) {
         int64_t nb = d->n - n0 < d->nb ? d->n - n0 : d->nb;
-        siam_status st = gather(&r, &a->t[1], n0, nb, err);
+        siam_status st = gather(&r, &a->t[1], n0, nb, 1, err);
         if (st == SIAM_OK)
-            st = im2col(&r, &a->t[0], n0, nb, err);
+            st = im2col(&r, &a->t[0], n0, nb, 1, err);
         if (st == SIAM_OK)
             st = gemm(&r, nb, &a->t[2], n0 == 0 ? 0.0f : 1.0f, "conv2d_bwd_filter", err);
         if (st != SIAM_OK)

@@ -1,6 +1,12 @@
 /* GEMMs through CLBlast (row-major), with the temp buffer CLBlast needs for
  * its padded copies taken from the op's workspace instead of allocated per
- * call: the workspace starts with ocl_gemm_temp_bytes() bytes for it. */
+ * call: the workspace starts with ocl_gemm_temp_bytes() bytes for it.
+ *
+ * Every op arranges its GEMM as C = A^T B with A stored (k x m) and B
+ * stored (k x n), i.e. ta = 1, tb = 0: that is the layout CLBlast's kernels
+ * use without copying; any other costs CLBlast a transposed copy per call
+ * (measured on PoCL: 8x slower for Koch's conv1 shapes). Operands stored
+ * the other way are transposed first with our own kernel (transpose.cl). */
 #include "ocl_internal.h"
 
 #include <clblast_c.h>
@@ -52,4 +58,15 @@ siam_status ocl_gemm_run(ocl_ctx *c, const ocl_gemm *g, const siam_tensor *ws, s
     if (sub)
         clReleaseMemObject(sub); /* the queue keeps it alive until the GEMM ran */
     return rc == CLBlastSuccess ? SIAM_OK : ocl_clblast_fail(err, what, rc);
+}
+
+siam_status ocl_transpose(ocl_ctx *c, cl_mem src, cl_ulong src_off, cl_mem dst, cl_ulong dst_off,
+                          size_t rows, size_t cols, siam_error *err)
+{
+    cl_uint r = (cl_uint)rows, n = (cl_uint)cols;
+    ocl_arg args[] = {OCL_ARG(src), OCL_ARG(src_off), OCL_ARG(dst), OCL_ARG(dst_off),
+                      OCL_ARG(r),   OCL_ARG(n)};
+    size_t t = (size_t)c->tile;
+    size_t local[2] = {t, t}, global[2] = {cols, rows};
+    return ocl_launch(c, OCL_K_TRANSPOSE, 2, global, local, args, 6, err);
 }

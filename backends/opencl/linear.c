@@ -1,59 +1,80 @@
 /* The fully connected layer on OpenCL: y (N,O) = x (N,I) w^T + b, w (O,I).
- * GEMMs are CLBlast's (gemm.c); bias and bias gradient are kernels/linear.cl.
- * Workspace: CLBlast's temp buffer for the op's GEMM. */
+ * GEMMs are CLBlast's (gemm.c); bias and bias gradient are kernels/linear.cl. */
 #include "ocl_internal.h"
 
-static ocl_gemm gemm_of(const siam_op_args *a)
+#include <string.h>
+
+/* Every GEMM is C = A^T B with A stored (k x m), B stored (k x n) (gemm.c).
+ * Workspace: CLBlast's temp region, then
+ *   forward:   xT (I x N) and wT (I x O)   (y = xT^T wT);
+ *   back data: dyT (O x N)                 (dx = dyT^T w);
+ *   back param: nothing more               (dw = dy^T x: both already k-major). */
+typedef struct lin_plan {
+    size_t n, in, out;
+    ocl_gemm g;
+    size_t temp_bytes;
+    size_t extra_floats; /* transposed operands after the temp region */
+} lin_plan;
+
+static lin_plan plan_of(ocl_ctx *c, const siam_op_args *a)
 {
-    ocl_gemm g = {0};
-    g.alpha = 1.0f;
-    g.beta = 0.0f;
-    switch (a->op) {
-    case SIAM_OP_LINEAR_FWD: { /* y = x * w^T: m=N, n=O, k=I */
-        size_t n = (size_t)a->t[0].shape[0], in = (size_t)a->t[0].shape[1];
-        size_t out = (size_t)a->t[1].shape[0];
-        g.tb = 1;
-        g.m = n, g.n = out, g.k = in;
-        g.a = ocl_mem(&a->t[0]), g.a_off = a->t[0].offset, g.lda = in;
-        g.b = ocl_mem(&a->t[1]), g.b_off = a->t[1].offset, g.ldb = in;
-        g.c = ocl_mem(&a->t[3]), g.c_off = a->t[3].offset, g.ldc = out;
-        break;
+    lin_plan p;
+    ocl_gemm *g = &p.g;
+    memset(&p, 0, sizeof p);
+    g->alpha = 1.0f, g->beta = 0.0f, g->ta = 1;
+    if (a->op == SIAM_OP_LINEAR_FWD) { /* m=N, n=O, k=I */
+        p.n = (size_t)a->t[0].shape[0], p.in = (size_t)a->t[0].shape[1];
+        p.out = (size_t)a->t[1].shape[0];
+        g->m = p.n, g->n = p.out, g->k = p.in, g->lda = p.n, g->ldb = p.out, g->ldc = p.out;
+        p.extra_floats = p.in * p.n + p.in * p.out;
+    } else if (a->op == SIAM_OP_LINEAR_BWD_DATA) { /* m=N, n=I, k=O */
+        p.n = (size_t)a->t[0].shape[0], p.out = (size_t)a->t[1].shape[0];
+        p.in = (size_t)a->t[1].shape[1];
+        g->m = p.n, g->n = p.in, g->k = p.out, g->lda = p.n, g->ldb = p.in, g->ldc = p.in;
+        p.extra_floats = p.out * p.n;
+    } else { /* BWD_PARAM: m=O, n=I, k=N */
+        p.n = (size_t)a->t[0].shape[0], p.in = (size_t)a->t[0].shape[1];
+        p.out = (size_t)a->t[1].shape[1];
+        g->m = p.out, g->n = p.in, g->k = p.n, g->lda = p.out, g->ldb = p.in, g->ldc = p.in;
     }
-    case SIAM_OP_LINEAR_BWD_DATA: { /* dx = dy * w: m=N, n=I, k=O */
-        size_t n = (size_t)a->t[0].shape[0], out = (size_t)a->t[1].shape[0];
-        size_t in = (size_t)a->t[1].shape[1];
-        g.m = n, g.n = in, g.k = out;
-        g.a = ocl_mem(&a->t[0]), g.a_off = a->t[0].offset, g.lda = out;
-        g.b = ocl_mem(&a->t[1]), g.b_off = a->t[1].offset, g.ldb = in;
-        g.c = ocl_mem(&a->t[2]), g.c_off = a->t[2].offset, g.ldc = in;
-        break;
-    }
-    default: { /* BWD_PARAM: dw = dy^T * x: m=O, n=I, k=N */
-        size_t n = (size_t)a->t[0].shape[0], in = (size_t)a->t[0].shape[1];
-        size_t out = (size_t)a->t[1].shape[1];
-        g.ta = 1;
-        g.m = out, g.n = in, g.k = n;
-        g.a = ocl_mem(&a->t[1]), g.a_off = a->t[1].offset, g.lda = out;
-        g.b = ocl_mem(&a->t[0]), g.b_off = a->t[0].offset, g.ldb = in;
-        g.c = ocl_mem(&a->t[2]), g.c_off = a->t[2].offset, g.ldc = in;
-        break;
-    }
-    }
-    return g;
+    p.temp_bytes = ocl_gemm_temp_bytes(c, g);
+    return p;
 }
 
 size_t ocl_linear_workspace(ocl_ctx *c, const siam_op_args *a)
 {
-    ocl_gemm g = gemm_of(a);
-    g.a_off = g.b_off = g.c_off = 0; /* sized on shapes alone */
-    return ocl_gemm_temp_bytes(c, &g);
+    lin_plan p = plan_of(c, a);
+    return p.temp_bytes + p.extra_floats * sizeof(float);
 }
 
 static siam_status run_gemm(ocl_ctx *c, const siam_op_args *a, const char *what, siam_error *err)
 {
-    ocl_gemm g = gemm_of(a);
-    size_t temp = a->workspace.buf ? ocl_linear_workspace(c, a) : 0;
-    return ocl_gemm_run(c, &g, &a->workspace, temp, what, err);
+    lin_plan p = plan_of(c, a);
+    ocl_gemm *g = &p.g;
+    cl_mem ws = ocl_mem(&a->workspace);
+    cl_ulong t0 = a->workspace.offset + p.temp_bytes / sizeof(float);
+    siam_status st = SIAM_OK;
+    if (a->op == SIAM_OP_LINEAR_FWD) {
+        cl_ulong t1 = t0 + (cl_ulong)(p.in * p.n);
+        st = ocl_transpose(c, ocl_mem(&a->t[0]), a->t[0].offset, ws, t0, p.n, p.in, err);
+        if (st == SIAM_OK)
+            st = ocl_transpose(c, ocl_mem(&a->t[1]), a->t[1].offset, ws, t1, p.out, p.in, err);
+        g->a = ws, g->a_off = t0;
+        g->b = ws, g->b_off = t1;
+        g->c = ocl_mem(&a->t[3]), g->c_off = a->t[3].offset;
+    } else if (a->op == SIAM_OP_LINEAR_BWD_DATA) {
+        st = ocl_transpose(c, ocl_mem(&a->t[0]), a->t[0].offset, ws, t0, p.n, p.out, err);
+        g->a = ws, g->a_off = t0;
+        g->b = ocl_mem(&a->t[1]), g->b_off = a->t[1].offset;
+        g->c = ocl_mem(&a->t[2]), g->c_off = a->t[2].offset;
+    } else {
+        g->a = ocl_mem(&a->t[1]), g->a_off = a->t[1].offset;
+        g->b = ocl_mem(&a->t[0]), g->b_off = a->t[0].offset;
+        g->c = ocl_mem(&a->t[2]), g->c_off = a->t[2].offset;
+    }
+    if (st != SIAM_OK)
+        return st;
+    return ocl_gemm_run(c, g, &a->workspace, p.temp_bytes, what, err);
 }
 
 siam_status ocl_linear_fwd(void *ctx, const siam_op_args *a, siam_error *err)

@@ -30,9 +30,11 @@ struct siam_buffer {
 /* Every kernel of every .cl file, with the file it lives in (program.c). */
 typedef enum ocl_kernel_id {
     OCL_K_IM2COL = 0,
+    OCL_K_IM2COL_T,
     OCL_K_COL2IM,
     OCL_K_CONV_SCATTER,
     OCL_K_CONV_GATHER,
+    OCL_K_CONV_GATHER_T,
     OCL_K_CONV_BIAS_GRAD,
     OCL_K_RELU_FWD,
     OCL_K_RELU_BWD,
@@ -52,6 +54,7 @@ typedef enum ocl_kernel_id {
     OCL_K_SGD,
     OCL_K_ADAM,
     OCL_K_PAIR_SCORES,
+    OCL_K_TRANSPOSE,
     OCL_K_COUNT
 } ocl_kernel_id;
 
@@ -163,6 +166,9 @@ typedef struct ocl_gemm {
     size_t a_off, b_off, c_off; /* in floats */
     size_t lda, ldb, ldc;
 } ocl_gemm;
+/* dst (cols x rows) = src (rows x cols)^T, offsets in floats. */
+siam_status ocl_transpose(ocl_ctx *c, cl_mem src, cl_ulong src_off, cl_mem dst, cl_ulong dst_off,
+                          size_t rows, size_t cols, siam_error *err);
 /* CLBlast's temp buffer for this GEMM, rounded up to the base alignment. */
 size_t ocl_gemm_temp_bytes(ocl_ctx *c, const ocl_gemm *g);
 /* Runs the GEMM with the workspace's first `temp_bytes` as CLBlast's temp

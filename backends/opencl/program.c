@@ -12,9 +12,11 @@ static const struct {
     const char *function; /* __kernel name */
 } kernel_table[OCL_K_COUNT] = {
     [OCL_K_IM2COL] = {"conv2d", "im2col_batched"},
+    [OCL_K_IM2COL_T] = {"conv2d", "im2col_batched_t"},
     [OCL_K_COL2IM] = {"conv2d", "col2im_batched"},
     [OCL_K_CONV_SCATTER] = {"conv2d", "conv_scatter_bias"},
     [OCL_K_CONV_GATHER] = {"conv2d", "conv_gather"},
+    [OCL_K_CONV_GATHER_T] = {"conv2d", "conv_gather_t"},
     [OCL_K_CONV_BIAS_GRAD] = {"conv2d", "conv_bias_grad"},
     [OCL_K_RELU_FWD] = {"relu", "relu_fwd"},
     [OCL_K_RELU_BWD] = {"relu", "relu_bwd"},
@@ -34,6 +36,7 @@ static const struct {
     [OCL_K_SGD] = {"sgd", "sgd_update"},
     [OCL_K_ADAM] = {"adam", "adam_update"},
     [OCL_K_PAIR_SCORES] = {"pair_scores", "pair_scores"},
+    [OCL_K_TRANSPOSE] = {"transpose", "transpose"},
 };
 
 const char *ocl_kernel_name(ocl_kernel_id id)

@@ -7,9 +7,13 @@
  *                     x[n0+n][c][oh+r][ow+s]   (darknet/Caffe order);
  *   tmp (K x nb*P):   the GEMM's view of y or dy for the sub-batch,
  *                     tmp[k][n*P + p] = y[n0+n][k][p].
+ *   colT (nb*P x CRS) and tmpT (nb*P x K) are their transposes, which the
+ *   filter gradient's GEMM wants (k = nb*P must be the row index of both
+ *   operands for CLBlast's fast path: see transpose.cl).
  * Forward:      tmp = w (K x CRS) * col, then conv_scatter_bias -> y.
  * Back data:    conv_gather dy -> tmp, dcol = w^T * tmp, col2im -> dx.
- * Back filter:  conv_gather dy -> tmp, im2col x -> col, dw += tmp * col^T.
+ * Back filter:  conv_gather_t dy -> tmpT, im2col_batched_t x -> colT,
+ *               dw += tmpT^T * colT.
  * Every output element is written by exactly one work-item: no atomics, so
  * results do not depend on scheduling.
  */
@@ -27,6 +31,22 @@ __kernel void im2col_batched(__global const float *x, ulong x_off, __global floa
     uint n = j / P, p = j % P, oh = p / OW, ow = p % OW;
     uint s = row % S, r = (row / S) % R, c = row / (R * S);
     col[col_off + (ulong)row * (nb * P) + j] =
+        x[x_off + (((ulong)n * C + c) * H + oh + r) * W + ow + s];
+}
+
+/* colT[j][row] = col[row][j]; dim 0 = row (c,r,s), dim 1 = column j, so
+ * consecutive work-items write consecutive colT addresses. */
+__kernel void im2col_batched_t(__global const float *x, ulong x_off, __global float *colt,
+                               ulong col_off, uint C, uint H, uint W, uint R, uint S, uint OH,
+                               uint OW, uint nb)
+{
+    uint row = get_global_id(0), j = get_global_id(1);
+    uint P = OH * OW, CRS = C * R * S;
+    if (j >= nb * P || row >= CRS)
+        return;
+    uint n = j / P, p = j % P, oh = p / OW, ow = p % OW;
+    uint s = row % S, r = (row / S) % R, c = row / (R * S);
+    colt[col_off + (ulong)j * CRS + row] =
         x[x_off + (((ulong)n * C + c) * H + oh + r) * W + ow + s];
 }
 
@@ -78,6 +98,18 @@ __kernel void conv_gather(__global const float *dy, ulong dy_off, __global float
     uint j = i % (nb * P), k = i / (nb * P);
     uint n = j / P, p = j % P;
     tmp[tmp_off + i] = dy[dy_off + ((ulong)n * K + k) * P + p];
+}
+
+/* tmpT[n*P+p][k] = dy[n0+n][k][p]; dim 0 over nb*P*K in tmpT order. */
+__kernel void conv_gather_t(__global const float *dy, ulong dy_off, __global float *tmpt,
+                            ulong tmp_off, uint K, uint P, uint nb)
+{
+    uint i = get_global_id(0);
+    if (i >= nb * K * P)
+        return;
+    uint k = i % K, j = i / K;
+    uint n = j / P, p = j % P;
+    tmpt[tmp_off + i] = dy[dy_off + ((ulong)n * K + k) * P + p];
 }
 
 /* db[k] = sum over n, p of dy[n][k][p]. One work-group of LSIZE items per k:
