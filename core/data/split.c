@@ -1,6 +1,7 @@
 /* The one place where Koch's splits are written down (see split.h). */
 #include "data/split.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const background_alphabets[] = {
@@ -89,4 +90,34 @@ siam_status siam_split_subset(const siam_dataset *ds, siam_split_id id, int all_
     siam_filter f = {def->alphabets, def->n_alphabets, def->drawer_lo,
                      all_drawers ? SIAM_SPLIT_ALL_DRAWERS_HI : def->drawer_hi};
     return siam_subset_create(ds, &f, out, err);
+}
+
+siam_status siam_split_load(const char *data_dir, siam_split_id id, int all_drawers,
+                            const siam_load_options *opt, siam_load_report *report,
+                            siam_dataset **ds, siam_subset **sub, siam_error *err)
+{
+    const siam_split_def *def = siam_split_get(id);
+    if (!def || !data_dir || !ds || !sub)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_split_load: bad argument");
+    *ds = NULL;
+    *sub = NULL;
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/%s", data_dir, def->source);
+    if (n < 0 || (size_t)n >= sizeof path)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "data path too long: %s", data_dir);
+    siam_load_options o;
+    if (opt)
+        o = *opt;
+    else
+        siam_load_options_default(&o);
+    o.layout = SIAM_LAYOUT_OMNIGLOT;
+    siam_status st = siam_dataset_load(path, &o, report, ds, err);
+    if (st != SIAM_OK)
+        return st;
+    st = siam_split_subset(*ds, id, all_drawers, sub, err);
+    if (st != SIAM_OK) {
+        siam_dataset_destroy(*ds);
+        *ds = NULL;
+    }
+    return st;
 }

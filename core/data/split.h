@@ -47,4 +47,11 @@ const char *const *siam_split_lake_alphabets(size_t *n);
 siam_status siam_split_subset(const siam_dataset *ds, siam_split_id id, int all_drawers,
                               siam_subset **out, siam_error *err);
 
+/* Convenience for drivers: loads the split's source folder under data_dir
+ * (the omniglot folder, see datapath.h) and selects the split. On success
+ * the caller owns *ds and *sub (destroy *sub first). report may be NULL. */
+siam_status siam_split_load(const char *data_dir, siam_split_id id, int all_drawers,
+                            const siam_load_options *opt, siam_load_report *report,
+                            siam_dataset **ds, siam_subset **sub, siam_error *err);
+
 #endif

@@ -209,12 +209,35 @@ static void test_splits_on_data(void **state)
     siam_subset_destroy(te);
 }
 
+/* The one-call form a training driver uses. */
+static void test_split_load(void **state)
+{
+    (void)state;
+    NEED_DATA();
+    siam_dataset *d = NULL;
+    siam_subset *s = NULL;
+    siam_error err;
+    assert_int_equal(siam_split_load(tu_omniglot_dir(), SIAM_SPLIT_VAL, 0, NULL, NULL, &d, &s, &err),
+                     SIAM_OK);
+    assert_int_equal(siam_dataset_count(d), 13180);
+    assert_int_equal(s->n_alphabets, 10);
+    assert_int_equal(s->n_images, s->n_classes * 4);
+    siam_subset_destroy(s);
+    siam_dataset_destroy(d);
+    assert_int_equal(siam_split_load("/nonexistent", SIAM_SPLIT_TRAIN, 1, NULL, NULL, &d, &s, &err),
+                     SIAM_ERR_NOT_FOUND);
+    assert_null(d);
+    assert_null(s);
+    assert_non_null(strstr(err.msg, "/nonexistent/images_background"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts),
         cmocka_unit_test(test_load_time_and_memory),
         cmocka_unit_test(test_splits_on_data),
+        cmocka_unit_test(test_split_load),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
