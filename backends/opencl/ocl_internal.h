@@ -53,7 +53,10 @@ typedef enum ocl_kernel_id {
     OCL_K_CONTRASTIVE_BWD,
     OCL_K_SGD,
     OCL_K_ADAM,
-    OCL_K_PAIR_SCORES,
+    OCL_K_PAIR_SCORES_WL1,
+    OCL_K_PAIR_SCORES_L2,
+    OCL_K_PAIR_SCORES_PLAIN_WL1,
+    OCL_K_PAIR_SCORES_PLAIN_L2,
     OCL_K_TRANSPOSE,
     OCL_K_COUNT
 } ocl_kernel_id;
@@ -87,6 +90,8 @@ typedef struct ocl_ctx {
     size_t max_wg;           /* CL_DEVICE_MAX_WORK_GROUP_SIZE */
     cl_uint base_align;      /* CL_DEVICE_MEM_BASE_ADDR_ALIGN, in bytes */
     int tile;                /* pair_scores tile edge (-DTILE): 16 or 8 */
+    int cpu_device;          /* CL_DEVICE_TYPE_CPU: plain pair_scores */
+    int force_tiled;         /* test hook: tiled pair_scores on any device */
     size_t red_lsize;        /* work-group size of reductions: a power of two */
     char options[256];       /* build options of every program */
     size_t conv_budget;      /* bytes of conv col+tmp scratch to aim for */

@@ -65,6 +65,7 @@ static siam_status setup(ocl_ctx *c, const ocl_candidate *cand, siam_error *err)
     /* pair_scores stages 2 * 2*TILE*(TILE+1) floats in local memory. */
     c->tile = c->max_wg >= 256 && c->info.local_mem_bytes >= 16384 ? 16 : 8;
     c->conv_budget = OCL_CONV_BUDGET_DEFAULT;
+    c->cpu_device = (cand->type & CL_DEVICE_TYPE_CPU) != 0;
     c->red_lsize = 1;
     while (c->red_lsize * 2 <= c->max_wg && c->red_lsize < 256)
         c->red_lsize *= 2;
@@ -210,12 +211,30 @@ static void ext_cache_stats(void *ctx, int out[4])
 /* "siam_opencl_build_all": builds every program now (compile latency). */
 static siam_status ext_build_all(void *ctx, siam_error *err) { return ocl_build_all(ctx, err); }
 
-/* "siam_opencl_set_conv_budget": the conv scratch budget in bytes (0 =
- * default), so that tests can force several sub-batches on small shapes.
- * Workspace sizes change with it: ask workspace_size() again. */
-static void ext_set_conv_budget(void *ctx, size_t bytes)
+/* "siam_opencl_tune": test hooks that pick code paths on shapes or devices
+ * that would not take them by default, so that parity covers every path:
+ *   "conv_budget" (bytes; 0 = default): conv sub-batch scratch, to force
+ *       several sub-batches on small shapes (ask workspace_size() again);
+ *   "pair_scores_tiled" (1 / 0 = by device type): the local-memory kernel
+ *       even on a CPU device.
+ * key NULL restores every default. Returns 1 if the key is known. */
+static int ext_tune(void *ctx, const char *key, long value)
 {
-    ((ocl_ctx *)ctx)->conv_budget = bytes ? bytes : OCL_CONV_BUDGET_DEFAULT;
+    ocl_ctx *c = ctx;
+    if (!key) {
+        c->conv_budget = OCL_CONV_BUDGET_DEFAULT;
+        c->force_tiled = 0;
+        return 1;
+    }
+    if (strcmp(key, "conv_budget") == 0) {
+        c->conv_budget = value > 0 ? (size_t)value : OCL_CONV_BUDGET_DEFAULT;
+        return 1;
+    }
+    if (strcmp(key, "pair_scores_tiled") == 0) {
+        c->force_tiled = value != 0;
+        return 1;
+    }
+    return 0;
 }
 
 static void *ocl_get_proc_address(void *ctx, const char *name)
@@ -228,8 +247,8 @@ static void *ocl_get_proc_address(void *ctx, const char *name)
     if (strcmp(name, "siam_opencl_cache_stats") == 0) {
         void (*f)(void *, int *) = ext_cache_stats;
         memcpy(&fn, &f, sizeof fn);
-    } else if (strcmp(name, "siam_opencl_set_conv_budget") == 0) {
-        void (*f)(void *, size_t) = ext_set_conv_budget;
+    } else if (strcmp(name, "siam_opencl_tune") == 0) {
+        int (*f)(void *, const char *, long) = ext_tune;
         memcpy(&fn, &f, sizeof fn);
     } else if (strcmp(name, "siam_opencl_build_all") == 0) {
         siam_status (*f)(void *, siam_error *) = ext_build_all;

@@ -35,7 +35,10 @@ static const struct {
     [OCL_K_CONTRASTIVE_BWD] = {"contrastive", "contrastive_bwd"},
     [OCL_K_SGD] = {"sgd", "sgd_update"},
     [OCL_K_ADAM] = {"adam", "adam_update"},
-    [OCL_K_PAIR_SCORES] = {"pair_scores", "pair_scores"},
+    [OCL_K_PAIR_SCORES_WL1] = {"pair_scores", "pair_scores_wl1"},
+    [OCL_K_PAIR_SCORES_L2] = {"pair_scores", "pair_scores_l2"},
+    [OCL_K_PAIR_SCORES_PLAIN_WL1] = {"pair_scores", "pair_scores_plain_wl1"},
+    [OCL_K_PAIR_SCORES_PLAIN_L2] = {"pair_scores", "pair_scores_plain_l2"},
     [OCL_K_TRANSPOSE] = {"transpose", "transpose"},
 };
 

@@ -102,7 +102,10 @@ static void add_conv(pcase *out, int *n, int max, int64_t N, int64_t C, int64_t 
         snprintf(pc->label, sizeof pc->label, "N=%lld C=%lld H=%lld W=%lld K=%lld R=%lld S=%lld%s%s",
                  (long long)N, (long long)C, (long long)H, (long long)W, (long long)K,
                  (long long)R, (long long)S, bias ? "" : " nobias", budget ? " subbatch" : "");
-        pc->conv_budget = budget;
+        if (budget) {
+            pc->tune_key = "conv_budget";
+            pc->tune_value = (long)budget;
+        }
         if (op == SIAM_OP_CONV2D_FWD) {
             tensor(pc, 0, 4, N, C, H, W);
             tensor(pc, 1, 4, K, C, R, S);
@@ -255,23 +258,31 @@ static void add_optim(pcase *out, int *n, int max, int64_t N)
     pc->params.p.adam.l2 = 1e-4f, pc->params.p.adam.step = 7;
 }
 
+/* Each shape twice: as the backend likes, and with OpenCL's tiled
+ * (local-memory, GPU) kernel forced on whatever device runs the test. */
 static void add_scores(pcase *out, int *n, int max, int64_t Q, int64_t S, int64_t D, int alpha,
                        int bias, siam_metric metric)
 {
-    pcase *pc = new_case(out, n, max, SIAM_OP_PAIR_SCORES);
-    if (!pc)
-        return;
-    snprintf(pc->label, sizeof pc->label, "Q=%lld S=%lld D=%lld %s%s%s", (long long)Q,
-             (long long)S, (long long)D, metric == SIAM_METRIC_L2 ? "L2" : "WL1",
-             alpha ? " alpha" : "", bias ? " bias" : "");
-    tensor(pc, 0, 2, Q, D, 0, 0);
-    tensor(pc, 1, 2, S, D, 0, 0);
-    if (alpha)
-        tensor(pc, 2, 1, D, 0, 0, 0);
-    if (bias)
-        tensor(pc, 3, 1, 1, 0, 0, 0);
-    tensor(pc, 4, 2, Q, S, 0, 0);
-    pc->params.p.scores.metric = metric;
+    for (int tiled = 0; tiled < 2; tiled++) {
+        pcase *pc = new_case(out, n, max, SIAM_OP_PAIR_SCORES);
+        if (!pc)
+            return;
+        snprintf(pc->label, sizeof pc->label, "Q=%lld S=%lld D=%lld %s%s%s%s", (long long)Q,
+                 (long long)S, (long long)D, metric == SIAM_METRIC_L2 ? "L2" : "WL1",
+                 alpha ? " alpha" : "", bias ? " bias" : "", tiled ? " tiled" : "");
+        if (tiled) {
+            pc->tune_key = "pair_scores_tiled";
+            pc->tune_value = 1;
+        }
+        tensor(pc, 0, 2, Q, D, 0, 0);
+        tensor(pc, 1, 2, S, D, 0, 0);
+        if (alpha)
+            tensor(pc, 2, 1, D, 0, 0, 0);
+        if (bias)
+            tensor(pc, 3, 1, 1, 0, 0, 0);
+        tensor(pc, 4, 2, Q, S, 0, 0);
+        pc->params.p.scores.metric = metric;
+    }
 }
 
 int pcase_list(pcase *out, int max)
@@ -308,6 +319,7 @@ int pcase_list(pcase *out, int max)
     add_scores(out, &n, max, 33, 47, 129, 0, 1, SIAM_METRIC_WL1);
     add_scores(out, &n, max, 33, 47, 129, 0, 0, SIAM_METRIC_L2);
     add_scores(out, &n, max, 7, 70, 500, 1, 0, SIAM_METRIC_L2);
+    add_scores(out, &n, max, 65, 3, 33, 1, 1, SIAM_METRIC_WL1);  /* blocks cut on both sides */
     return n;
 }
 

@@ -17,7 +17,7 @@
 #define CANARY 256
 #define SENTINEL 0x5EEDCAFEu
 /* Extension of the OpenCL backend (see backends/opencl/opencl_backend.c). */
-typedef void (*set_budget_fn)(void *ctx, size_t bytes);
+typedef int (*tune_fn)(void *ctx, const char *key, long value);
 
 typedef struct prig {
     siam_buffer *buf[SIAM_OP_MAX_TENSORS];
@@ -90,14 +90,18 @@ static siam_status rig_make(siam_backend *be, const pcase *pc, const phost *h, p
     r->args = pc->params;
     r->args.op = pc->op;
     const siam_op_info *info = siam_op_get_info(pc->op);
-    set_budget_fn set_budget = NULL;
+    /* Code paths a backend would not take on these shapes by default. */
+    tune_fn tune = NULL;
     void *fn = siam_backend_get_iface(be)->get_proc_address
                    ? siam_backend_get_iface(be)->get_proc_address(siam_backend_get_ctx(be),
-                                                                  "siam_opencl_set_conv_budget")
+                                                                  "siam_opencl_tune")
                    : NULL;
-    memcpy(&set_budget, &fn, sizeof set_budget);
-    if (set_budget)
-        set_budget(siam_backend_get_ctx(be), pc->conv_budget);
+    memcpy(&tune, &fn, sizeof tune);
+    if (tune) {
+        tune(siam_backend_get_ctx(be), NULL, 0);
+        if (pc->tune_key)
+            tune(siam_backend_get_ctx(be), pc->tune_key, pc->tune_value);
+    }
     for (int i = 0; i < info->n_tensors; i++) {
         if (!pc->present[i])
             continue;

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define PCASE_MAX 96
+#define PCASE_MAX 128
 
 typedef struct pcase {
     siam_op op;
@@ -23,7 +23,8 @@ typedef struct pcase {
     siam_op_args params;                     /* only .p is used */
     float scale;                             /* inputs uniform in [-scale, scale] */
     int with_inf;                            /* some inputs are +-Inf */
-    size_t conv_budget;                      /* > 0: force small conv sub-batches */
+    const char *tune_key;                    /* OpenCL test hook (siam_opencl_tune) */
+    long tune_value;
 } pcase;
 
 /* Host copies of a case's tensors: float, or int32 for maxpool's idx. */
