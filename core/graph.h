@@ -54,6 +54,9 @@ siam_status siam_graph_forward(siam_graph *g, const float *images, const float *
 /* Backward of the last forward: fills the parameter gradients. */
 siam_status siam_graph_backward(siam_graph *g, siam_error *err);
 
+/* The device view of the embeddings (capacity rows, D) the last embed or
+ * forward wrote; rows beyond that call's count are stale. */
+siam_tensor siam_graph_embeddings(const siam_graph *g);
 /* The gradient buffer has the parameter buffer's layout. */
 siam_status siam_graph_get_grads(siam_graph *g, float *host, siam_error *err);
 siam_buffer *siam_graph_grad_buffer(siam_graph *g);

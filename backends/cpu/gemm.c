@@ -6,12 +6,14 @@
  * ((beta*C + sum over k-chunk 0) + sum over k-chunk 1) + ..., with each
  * chunk summed in increasing k: results do not depend on the thread count.
  * No FMA contraction (ISO C11 mode), so they do not depend on the CPU either.
+ * The register tile is 6x16: 12 accumulators of 8 floats fit AVX2's 16
+ * registers next to two B vectors and an A broadcast.
  */
 #include "cpu_internal.h"
 
 #include <string.h>
 
-#define MR 4
+#define MR 6
 #define NR 16
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
@@ -54,22 +56,48 @@ static void pack_b(const gemm_job *g, int64_t k0, int64_t kc, int64_t j0, int64_
     }
 }
 
+#if defined(__GNUC__)
+/* GCC/Clang vector extensions: the compiler auto-vectorised the plain loop
+ * across the tile's rows (shuffles, spills) at a tenth of this speed. */
+typedef float v8f __attribute__((vector_size(32)));
+
+/* A macro, not a function: returning a vector by value is ABI-dependent. */
+#define LOAD8(v, p) memcpy(&(v), (p), sizeof(v))
+
 CPU_CLONES
-static void micro_kernel(int64_t kc, const float *ap, const float *bp, float acc[MR][NR])
+static void micro_kernel(int64_t kc, const float *restrict ap, const float *restrict bp,
+                         float out[restrict MR][NR])
 {
+    v8f c[MR][2];
     for (int r = 0; r < MR; r++)
-        for (int j = 0; j < NR; j++)
-            acc[r][j] = 0.0f;
+        c[r][0] = c[r][1] = (v8f){0};
     for (int64_t kk = 0; kk < kc; kk++) {
-        const float *b = bp + kk * NR;
+        v8f b0, b1;
+        LOAD8(b0, bp + kk * NR);
+        LOAD8(b1, bp + kk * NR + 8);
         const float *a = ap + kk * MR;
         for (int r = 0; r < MR; r++) {
-            float av = a[r];
-            for (int j = 0; j < NR; j++)
-                acc[r][j] += av * b[j];
+            c[r][0] += a[r] * b0;
+            c[r][1] += a[r] * b1;
         }
     }
+    for (int r = 0; r < MR; r++) {
+        memcpy(&out[r][0], &c[r][0], sizeof c[r][0]);
+        memcpy(&out[r][8], &c[r][1], sizeof c[r][1]);
+    }
 }
+#else
+static void micro_kernel(int64_t kc, const float *restrict ap, const float *restrict bp,
+                         float out[restrict MR][NR])
+{
+    float acc[MR][NR] = {{0}};
+    for (int64_t kk = 0; kk < kc; kk++)
+        for (int r = 0; r < MR; r++)
+            for (int j = 0; j < NR; j++)
+                acc[r][j] += ap[kk * MR + r] * bp[kk * NR + j];
+    memcpy(out, acc, sizeof acc);
+}
+#endif
 
 static void gemm_columns(void *arg, int64_t begin, int64_t end, int tid)
 {

@@ -1,0 +1,632 @@
+/* The training driver (see train.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "train.h"
+
+#include "checkpoint.h"
+#include "data/split.h"
+#include "evaluator.h"
+#include "hparams.h"
+#include "rng.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RNG_STREAM_EPOCH_ORDER 2000 /* + epoch: the order of a fixed set */
+
+void siam_train_options_default(siam_train_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->preset = "koch35";
+    o->backend = NULL;
+    o->head_bias = 1;
+    o->loss = SIAM_LOSS_BCE;
+    o->margin = 1.0f;
+    o->optim = SIAM_OPTIM_SGD;
+    o->init = SIAM_INIT_UNIFORM;
+    o->lr = 0.1f;
+    o->momentum = 0.9f;
+    o->l2 = 1e-4f;
+    o->lr_decay = 0.99f;
+    o->momentum_start = 0.5f;
+    o->momentum_slope = 0.04f;
+    o->epoch_pairs = 30000;
+    o->distort = SIAM_DISTORT_ON_THE_FLY;
+    o->negatives = SIAM_NEGMIX_HALF;
+    o->epochs = 200;
+    o->batch = 128;
+    o->seed = 1;
+    o->val_trials = 320;
+    o->val_way = 20;
+    o->patience = 20;
+}
+
+void siam_train_latest_path(const char *out, char *buf, size_t size)
+{
+    const char *ext = ".safetensors";
+    size_t n = strlen(out), e = strlen(ext);
+    if (n > e && strcmp(out + n - e, ext) == 0)
+        snprintf(buf, size, "%.*s.latest%s", (int)(n - e), out, ext);
+    else
+        snprintf(buf, size, "%s.latest", out);
+}
+
+/* Everything a run holds; freed by run_free. */
+typedef struct run {
+    siam_train_options o;
+    siam_backend *be;
+    siam_dataset *train_ds, *val_ds;
+    siam_subset *train_sub, *val_sub;
+    siam_pair_sampler samp[2];   /* any-alphabet, same-alphabet negatives */
+    siam_pair *set;              /* fixed set (pairs * copies) or NULL */
+    size_t set_n;
+    uint32_t *order;
+    siam_batch_builder *builder;
+    siam_trial_set val;
+    siam_model *m;
+    siam_optim *opt;
+    siam_optim_config base;      /* per-group values before the schedule */
+    siam_graph *g;
+    siam_evaluator *ev;
+    float *images, *labels;
+    siam_pair *pairs;
+    FILE *log;
+    char latest[1100];
+    /* state */
+    int epoch;
+    int64_t epoch_pos, step;
+    double best_val, elapsed_before, t0;
+    int best_epoch, since_best;
+} run;
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static void run_free(run *r)
+{
+    siam_evaluator_destroy(r->ev);
+    siam_graph_destroy(r->g);
+    siam_optim_destroy(r->opt);
+    siam_model_destroy(r->m);
+    siam_batch_builder_destroy(r->builder);
+    siam_trial_set_free(&r->val);
+    siam_subset_destroy(r->train_sub);
+    siam_subset_destroy(r->val_sub);
+    siam_dataset_destroy(r->train_ds);
+    siam_dataset_destroy(r->val_ds);
+    siam_backend_close(r->be);
+    free(r->set);
+    free(r->order);
+    free(r->images);
+    free(r->labels);
+    free(r->pairs);
+    if (r->log)
+        fclose(r->log);
+}
+
+static siam_status check_options(const siam_train_options *o, siam_error *err)
+{
+    if (!o->data_dir || !o->out)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "training needs a data folder and --out");
+    if (o->batch < 1 || o->batch > 65536)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "batch must be 1..65536 pairs (got %d)",
+                              o->batch);
+    if (!(o->lr >= 0) || !(o->l2 >= 0) || !(o->momentum >= 0 && o->momentum < 1))
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "need learning rate >= 0, L2 >= 0, 0 <= momentum < 1 (got %g, %g, %g)",
+                              o->lr, o->l2, o->momentum);
+    if (!(o->lr_decay > 0 && o->lr_decay <= 1) || !(o->momentum_start >= 0 && o->momentum_start < 1) ||
+        !(o->momentum_slope >= 0))
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "need 0 < lr decay <= 1, 0 <= momentum start < 1, slope >= 0");
+    if (o->epochs < 1 || o->pairs < 0 || (o->pairs == 0 && o->epoch_pairs < 1) ||
+        o->minutes < 0 || o->max_steps < 0)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "need epochs >= 1, pairs >= 0, epoch pairs >= 1, minutes >= 0");
+    if (o->val_trials < 1 || o->val_way < 2 || o->val_trials % o->val_way || o->patience < 1)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "validation needs way >= 2, trials a multiple of the way, patience >= 1");
+    if (o->loss == SIAM_LOSS_CONTRASTIVE && !(o->margin > 0))
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "contrastive margin must be > 0");
+    return SIAM_OK;
+}
+
+/* ---- checkpoint metadata ---- */
+
+#define META_MAX 40
+
+typedef struct meta {
+    const char *kv[2 * META_MAX];
+    char val[META_MAX][96];
+    char hp[2048];
+    int n;
+} meta;
+
+static void meta_add(meta *m, const char *key, const char *fmt, ...)
+{
+    if (m->n >= META_MAX)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m->val[m->n], sizeof m->val[m->n], fmt, ap);
+    va_end(ap);
+    m->kv[2 * m->n] = key;
+    m->kv[2 * m->n + 1] = m->val[m->n];
+    m->n++;
+}
+
+static void meta_fill(run *r, meta *m, int with_state)
+{
+    const siam_train_options *o = &r->o;
+    m->n = 0;
+    meta_add(m, "loss", "%s", o->loss == SIAM_LOSS_BCE ? "bce" : "contrastive");
+    meta_add(m, "margin", "%.9g", o->margin);
+    meta_add(m, "seed", "%" PRIu64, o->seed);
+    meta_add(m, "best_val_accuracy", "%.6f", r->best_val);
+    meta_add(m, "best_epoch", "%d", r->best_epoch);
+    if (!with_state)
+        return;
+    siam_hparams_format(r->m, &r->base, m->hp, sizeof m->hp);
+    m->kv[2 * m->n] = "hparams";
+    m->kv[2 * m->n + 1] = m->hp;
+    snprintf(m->val[m->n], sizeof m->val[m->n], "-");
+    m->n++;
+    meta_add(m, "lr_decay", "%.9g", o->lr_decay);
+    meta_add(m, "momentum_start", "%.9g", o->momentum_start);
+    meta_add(m, "momentum_slope", "%.9g", o->momentum_slope);
+    meta_add(m, "pairs", "%d", o->pairs);
+    meta_add(m, "epoch_pairs", "%d", o->epoch_pairs);
+    meta_add(m, "distort", "%d", (int)o->distort);
+    meta_add(m, "negatives", "%d", (int)o->negatives);
+    meta_add(m, "all_drawers", "%d", o->all_drawers);
+    meta_add(m, "batch", "%d", o->batch);
+    meta_add(m, "val_trials", "%d", o->val_trials);
+    meta_add(m, "val_way", "%d", o->val_way);
+    meta_add(m, "patience", "%d", o->patience);
+    meta_add(m, "epoch", "%d", r->epoch);
+    meta_add(m, "epoch_pos", "%" PRId64, r->epoch_pos);
+    meta_add(m, "step", "%" PRId64, r->step);
+    meta_add(m, "since_best", "%d", r->since_best);
+    meta_add(m, "elapsed", "%.17g", r->elapsed_before + (now() - r->t0));
+    meta_add(m, "rng_any", "%" PRIu64, r->samp[0].rng.counter);
+    meta_add(m, "rng_same", "%" PRIu64, r->samp[1].rng.counter);
+    meta_add(m, "rng_distort", "%" PRIu64, siam_batch_builder_rng(r->builder).counter);
+}
+
+static int meta_num(const siam_st_file *f, const char *key, double *v)
+{
+    const char *s = siam_st_meta(f, key);
+    char *end;
+    if (!s)
+        return 0;
+    *v = strtod(s, &end);
+    return end != s && *end == '\0';
+}
+
+/* Reads the trajectory-defining options and the state of a latest checkpoint. */
+static siam_status resume_options(const siam_st_file *f, siam_train_options *o, run *r,
+                                  siam_error *err)
+{
+    static const char *keys[] = {"margin", "seed", "best_val_accuracy", "best_epoch", "lr_decay",
+                                 "momentum_start", "momentum_slope", "pairs", "epoch_pairs",
+                                 "distort", "negatives", "all_drawers", "batch", "val_trials",
+                                 "val_way", "patience", "epoch", "epoch_pos", "step", "since_best",
+                                 "elapsed", "rng_any", "rng_same", "rng_distort"};
+    double v[sizeof keys / sizeof keys[0]];
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (!meta_num(f, keys[i], &v[i]))
+            return siam_error_set(err, SIAM_ERR_FORMAT,
+                                  "%s: not a training checkpoint (metadata '%s' missing); resume "
+                                  "from the .latest file",
+                                  f->path, keys[i]);
+    const char *loss = siam_st_meta(f, "loss"), *kind = siam_st_meta(f, "optim_kind");
+    if (!loss || !kind || !siam_st_meta(f, "hparams"))
+        return siam_error_set(err, SIAM_ERR_FORMAT, "%s: not a training checkpoint", f->path);
+    o->loss = strcmp(loss, "bce") == 0 ? SIAM_LOSS_BCE : SIAM_LOSS_CONTRASTIVE;
+    o->optim = strcmp(kind, "adam") == 0 ? SIAM_OPTIM_ADAM : SIAM_OPTIM_SGD;
+    o->margin = (float)v[0];
+    o->seed = (uint64_t)v[1];
+    r->best_val = v[2];
+    r->best_epoch = (int)v[3];
+    o->lr_decay = (float)v[4];
+    o->momentum_start = (float)v[5];
+    o->momentum_slope = (float)v[6];
+    o->pairs = (int)v[7];
+    o->epoch_pairs = (int)v[8];
+    o->distort = (siam_distort_mode)(int)v[9];
+    o->negatives = (siam_negative_mix)(int)v[10];
+    o->all_drawers = (int)v[11];
+    o->batch = (int)v[12];
+    o->val_trials = (int)v[13];
+    o->val_way = (int)v[14];
+    o->patience = (int)v[15];
+    r->epoch = (int)v[16];
+    r->epoch_pos = (int64_t)v[17];
+    r->step = (int64_t)v[18];
+    r->since_best = (int)v[19];
+    r->elapsed_before = v[20];
+    r->samp[0].rng.counter = (uint64_t)v[21];
+    r->samp[1].rng.counter = (uint64_t)v[22];
+    siam_rng d = siam_rng_make(o->seed, SIAM_RNG_STREAM_DISTORT);
+    d.counter = (uint64_t)v[23];
+    siam_batch_builder_set_rng(r->builder, d);
+    return SIAM_OK;
+}
+
+/* ---- setup ---- */
+
+static siam_status load_data(run *r, siam_error *err)
+{
+    const siam_train_options *o = &r->o;
+    char path[2048];
+    siam_load_options lo;
+    siam_load_options_default(&lo);
+    siam_load_report rep = {0};
+    snprintf(path, sizeof path, "%s/images_background", o->data_dir);
+    siam_status st = siam_dataset_load(path, &lo, &rep, &r->train_ds, err);
+    siam_load_report_clear(&rep);
+    if (st == SIAM_OK) {
+        snprintf(path, sizeof path, "%s/images_evaluation", o->data_dir);
+        st = siam_dataset_load(path, &lo, &rep, &r->val_ds, err);
+        siam_load_report_clear(&rep);
+    }
+    if (st == SIAM_OK)
+        st = siam_split_subset(r->train_ds, SIAM_SPLIT_TRAIN, o->all_drawers, &r->train_sub, err);
+    if (st == SIAM_OK)
+        st = siam_split_subset(r->val_ds, SIAM_SPLIT_VAL, 0, &r->val_sub, err);
+    if (st == SIAM_OK)
+        st = siam_pair_sampler_init(&r->samp[0], r->train_sub, SIAM_NEG_ANY_ALPHABET, o->seed, err);
+    if (st == SIAM_OK)
+        st = siam_pair_sampler_init(&r->samp[1], r->train_sub, SIAM_NEG_SAME_ALPHABET,
+                                    o->seed + 0x5eed, err);
+    if (st == SIAM_OK)
+        st = siam_trials_make(r->val_sub, SIAM_PROTOCOL_WITHIN, o->val_way, 1,
+                              (size_t)o->val_trials, o->seed, &r->val, err);
+    return st;
+}
+
+/* Pair k of the fixed set interleaves the two negative kinds for HALF. */
+static siam_status make_fixed_set(run *r, siam_error *err)
+{
+    const siam_train_options *o = &r->o;
+    size_t n = (size_t)o->pairs;
+    siam_pair *base = malloc(n * sizeof *base);
+    if (!base)
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    siam_status st;
+    if (o->negatives == SIAM_NEGMIX_HALF) {
+        size_t half = n / 2;
+        st = siam_pair_set_make(r->train_sub, SIAM_NEG_ANY_ALPHABET, o->seed, half, base, err);
+        if (st == SIAM_OK)
+            st = siam_pair_set_make(r->train_sub, SIAM_NEG_SAME_ALPHABET, o->seed + 0x5eed,
+                                    n - half, base + half, err);
+    } else {
+        st = siam_pair_set_make(r->train_sub,
+                                o->negatives == SIAM_NEGMIX_SAME ? SIAM_NEG_SAME_ALPHABET
+                                                                 : SIAM_NEG_ANY_ALPHABET,
+                                o->seed, n, base, err);
+    }
+    unsigned copies = o->distort == SIAM_DISTORT_FIXED ? 8 : 0;
+    r->set_n = n * (copies + 1);
+    r->set = copies ? malloc(r->set_n * sizeof *r->set) : base;
+    r->order = malloc(r->set_n * sizeof *r->order);
+    if (st == SIAM_OK && (!r->set || !r->order))
+        st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    if (st == SIAM_OK && copies)
+        st = siam_pair_set_expand(base, n, copies, r->set, err);
+    if (copies)
+        free(base);
+    return st;
+}
+
+static void shuffle_epoch(run *r)
+{
+    siam_rng g = siam_rng_make(r->o.seed, RNG_STREAM_EPOCH_ORDER + (uint64_t)r->epoch);
+    for (size_t i = 0; i < r->set_n; i++)
+        r->order[i] = (uint32_t)i;
+    for (size_t i = r->set_n; i > 1; i--) {
+        size_t j = (size_t)siam_rng_below(&g, i);
+        uint32_t t = r->order[i - 1];
+        r->order[i - 1] = r->order[j];
+        r->order[j] = t;
+    }
+}
+
+static int64_t epoch_size(const run *r)
+{
+    return r->set ? (int64_t)r->set_n : r->o.epoch_pairs;
+}
+
+/* The optimiser's hyperparameters for the current epoch. */
+static void schedule(run *r)
+{
+    double decay = pow(r->o.lr_decay, r->epoch);
+    for (int i = 0; i < r->m->n_groups; i++) {
+        siam_group_hparams *h = &r->opt->cfg.group[i];
+        const siam_group_hparams *b = &r->base.group[i];
+        h->lr = (float)(b->lr * decay);
+        h->l2 = b->l2;
+        double mu = r->o.momentum_start + r->o.momentum_slope * r->epoch;
+        h->momentum = (float)(mu < b->momentum ? mu : b->momentum);
+    }
+}
+
+static siam_status next_pairs(run *r, int n, siam_error *err)
+{
+    if (r->set) {
+        for (int i = 0; i < n; i++)
+            r->pairs[i] = r->set[r->order[r->epoch_pos + i]];
+        return SIAM_OK;
+    }
+    if (r->o.negatives != SIAM_NEGMIX_HALF)
+        return siam_pair_sampler_next(&r->samp[r->o.negatives == SIAM_NEGMIX_SAME], r->pairs,
+                                      (size_t)n, err);
+    int half = n / 2;
+    siam_status st = siam_pair_sampler_next(&r->samp[0], r->pairs, (size_t)half, err);
+    if (st == SIAM_OK && n - half)
+        st = siam_pair_sampler_next(&r->samp[1], r->pairs + half, (size_t)(n - half), err);
+    return st;
+}
+
+static siam_status validate(run *r, double *acc, siam_error *err)
+{
+    siam_eval_result res;
+    siam_evaluator_reset(r->ev);
+    siam_status st = siam_evaluator_trials(r->ev, &r->val, r->o.seed, &res, err);
+    if (st == SIAM_OK)
+        *acc = res.accuracy;
+    return st;
+}
+
+static siam_status save_latest(run *r, siam_error *err)
+{
+    meta m;
+    meta_fill(r, &m, 1);
+    return siam_checkpoint_save(r->latest, r->m, r->opt, m.kv, m.n, err);
+}
+
+static siam_status save_best(run *r, siam_error *err)
+{
+    meta m;
+    meta_fill(r, &m, 0);
+    return siam_checkpoint_save(r->o.out, r->m, NULL, m.kv, m.n, err);
+}
+
+static void print_header(run *r)
+{
+    FILE *p = r->o.progress;
+    if (!p)
+        return;
+    siam_device_info info;
+    siam_error e;
+    if (siam_backend_device(r->be, &info, &e) == SIAM_OK)
+        fprintf(p, "backend %s, device %s (%s)\n", siam_backend_name(r->be), info.name,
+                info.driver);
+    siam_net_print(&r->m->desc, p);
+    fprintf(p, "data: train %zu images in %zu classes of %zu alphabets (drawers 1-%d); "
+               "validation %zu images, %d trials of %d-way\n",
+            r->train_sub->n_images, r->train_sub->n_classes, r->train_sub->n_alphabets,
+            r->o.all_drawers ? 20 : 12, r->val_sub->n_images, r->o.val_trials, r->o.val_way);
+    fprintf(p, "optimiser %s, batch %d pairs, %s, %" PRId64 " pairs per epoch\n",
+            r->o.optim == SIAM_OPTIM_SGD ? "sgd" : "adam", r->o.batch,
+            r->set ? "fixed pair set" : "endless pair stream", epoch_size(r));
+}
+
+static siam_status setup(run *r, siam_error *err)
+{
+    siam_train_options *o = &r->o;
+    siam_status st = siam_backend_open(o->backend, o->threads, &r->be, err);
+    siam_net_desc desc;
+    siam_st_file ck = {0};
+    int have_ck = 0;
+    if (st == SIAM_OK && o->resume) {
+        st = siam_checkpoint_open(o->resume, &ck, &desc, err);
+        have_ck = st == SIAM_OK;
+    } else if (st == SIAM_OK) {
+        st = siam_net_preset(o->preset, &desc, err);
+        if (st == SIAM_ERR_NOT_FOUND && strchr(o->preset, ':'))
+            st = siam_net_parse(o->preset, 1, 105, 105, &desc, err);
+        desc.head_bias = o->head_bias;
+    }
+    if (st == SIAM_OK)
+        st = load_data(r, err);
+    siam_batch_options bo;
+    siam_batch_options_default(&bo, desc.in_h, desc.in_w);
+    bo.distort = o->distort;
+    bo.seed = o->seed;
+    if (st == SIAM_OK)
+        st = siam_batch_builder_create(r->train_ds, &bo, &r->builder, err);
+    if (st == SIAM_OK && have_ck)
+        st = resume_options(&ck, o, r, err);
+    if (st == SIAM_OK)
+        st = check_options(o, err);
+    if (st == SIAM_OK && o->pairs > 0)
+        st = make_fixed_set(r, err);
+    if (st == SIAM_OK)
+        st = siam_model_create(r->be, &desc, &r->m, err);
+    if (st == SIAM_OK && have_ck)
+        st = siam_checkpoint_load_params(&ck, r->m, err);
+    else if (st == SIAM_OK)
+        st = siam_model_init(r->m, o->seed, o->init, err);
+    if (st == SIAM_OK) {
+        siam_optim_config_uniform(&r->base, o->optim, o->lr, o->momentum, o->l2);
+        if (have_ck)
+            st = siam_hparams_parse(siam_st_meta(&ck, "hparams"), o->resume, r->m, &r->base, err);
+        else if (o->config)
+            st = siam_hparams_load(o->config, r->m, &r->base, err);
+    }
+    if (st == SIAM_OK)
+        st = siam_optim_create(r->m, &r->base, &r->opt, err);
+    if (st == SIAM_OK && have_ck)
+        st = siam_checkpoint_load_optim(&ck, r->opt, err);
+    siam_st_close(&ck);
+    siam_graph_config gc = {.max_pairs = o->batch, .train = 1, .loss = o->loss, .margin = o->margin};
+    if (st == SIAM_OK)
+        st = siam_graph_create(r->m, &gc, &r->g, err);
+    if (st == SIAM_OK)
+        st = siam_evaluator_create(r->m, r->val_ds, 64,
+                                   o->loss == SIAM_LOSS_BCE ? SIAM_METRIC_WL1 : SIAM_METRIC_L2,
+                                   &r->ev, err);
+    size_t pix = (size_t)(desc.in_h * desc.in_w);
+    r->images = malloc((size_t)o->batch * 2 * pix * 4);
+    r->labels = malloc((size_t)o->batch * 4);
+    r->pairs = malloc((size_t)o->batch * sizeof *r->pairs);
+    if (st == SIAM_OK && (!r->images || !r->labels || !r->pairs))
+        st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    if (st == SIAM_OK && o->log) {
+        r->log = fopen(o->log, have_ck ? "a" : "w");
+        if (!r->log)
+            st = siam_error_set(err, SIAM_ERR_IO, "cannot open log %s", o->log);
+    }
+    siam_train_latest_path(o->out, r->latest, sizeof r->latest);
+    if (!have_ck)
+        r->best_val = -1;
+    return st;
+}
+
+/* ---- the loop ---- */
+
+static void progress_line(run *r, float loss, double pps, int last)
+{
+    FILE *p = r->o.progress;
+    if (!p)
+        return;
+    int tty = isatty(fileno(p));
+    if (!tty && !last && r->step % 50)
+        return;
+    double elapsed = r->elapsed_before + now() - r->t0;
+    double total = (double)r->o.epochs * (double)epoch_size(r) / (pps > 0 ? pps : 1);
+    if (r->o.minutes > 0 && r->o.minutes * 60 < total)
+        total = r->o.minutes * 60;
+    double eta = total - elapsed > 0 ? total - elapsed : 0;
+    fprintf(p, "%sepoch %d step %" PRId64 " %7.1f pairs/s loss %.4f ETA %.0fs%s",
+            tty ? "\r" : "", r->epoch + 1, r->step, pps, loss, eta, tty && !last ? "   " : "\n");
+    fflush(p);
+}
+
+siam_status siam_train(const siam_train_options *opts, siam_train_result *res, siam_error *err)
+{
+    if (!opts || !res)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_train: NULL argument");
+    memset(res, 0, sizeof *res);
+    siam_status st = check_options(opts, err);
+    if (st != SIAM_OK)
+        return st;
+    run *r = calloc(1, sizeof *r);
+    if (!r)
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    r->o = *opts;
+    r->t0 = now();
+    st = setup(r, err);
+    if (st == SIAM_OK)
+        print_header(r);
+    const siam_train_options *o = &r->o;
+    int stop = 0;
+    float loss = 0;
+    double t_rate = now();
+    int64_t rate_pairs = 0;
+    double pps = 0;
+    while (st == SIAM_OK && !stop && r->epoch < o->epochs) {
+        if (r->set)
+            shuffle_epoch(r);
+        schedule(r);
+        int64_t esize = epoch_size(r);
+        while (st == SIAM_OK && r->epoch_pos < esize) {
+            int n = (int)(esize - r->epoch_pos < o->batch ? esize - r->epoch_pos : o->batch);
+            st = next_pairs(r, n, err);
+            if (st == SIAM_OK)
+                st = siam_batch_fill(r->builder, r->pairs, (size_t)n, r->images, r->labels, err);
+            if (st == SIAM_OK)
+                st = siam_graph_forward(r->g, r->images, r->labels, n, &loss, NULL, err);
+            if (st == SIAM_OK && !isfinite(loss))
+                st = siam_error_set(err, SIAM_ERR_NUMERIC,
+                                    "training diverged at step %" PRId64 " (loss %g); the last "
+                                    "good checkpoint is %s; try a lower learning rate",
+                                    r->step + 1, loss, r->latest);
+            if (st == SIAM_OK)
+                st = siam_graph_backward(r->g, err);
+            if (st == SIAM_OK)
+                st = siam_optim_step(r->opt, siam_graph_grad_buffer(r->g), err);
+            if (st != SIAM_OK)
+                break;
+            r->epoch_pos += n;
+            r->step++;
+            rate_pairs += n;
+            double t = now();
+            if (t - t_rate > 1.0 || rate_pairs >= 4 * o->batch) {
+                pps = (double)rate_pairs / (t - t_rate);
+                t_rate = t;
+                rate_pairs = 0;
+            }
+            double elapsed = r->elapsed_before + t - r->t0;
+            if (r->log)
+                fprintf(r->log,
+                        "{\"type\":\"step\",\"step\":%" PRId64 ",\"epoch\":%d,\"loss\":%.6g,"
+                        "\"lr\":%.6g,\"pairs_per_s\":%.2f,\"time\":%.3f}\n",
+                        r->step, r->epoch + 1, loss, r->opt->cfg.group[0].lr, pps, elapsed);
+            progress_line(r, loss, pps, 0);
+            if ((o->minutes > 0 && elapsed >= o->minutes * 60) ||
+                (o->max_steps > 0 && r->step >= o->max_steps)) {
+                stop = 1;
+                break;
+            }
+        }
+        if (st != SIAM_OK)
+            break;
+        if (stop && r->epoch_pos < esize) {
+            /* Stopped mid-epoch: keep the exact state for --resume. */
+            st = save_latest(r, err);
+            break;
+        }
+        double acc = 0;
+        st = validate(r, &acc, err);
+        if (st != SIAM_OK)
+            break;
+        r->epoch++;
+        r->epoch_pos = 0;
+        if (acc > r->best_val) {
+            r->best_val = acc;
+            r->best_epoch = r->epoch;
+            r->since_best = 0;
+            st = save_best(r, err);
+        } else {
+            r->since_best++;
+        }
+        if (st == SIAM_OK)
+            st = save_latest(r, err);
+        double elapsed = r->elapsed_before + now() - r->t0;
+        if (r->log)
+            fprintf(r->log,
+                    "{\"type\":\"epoch\",\"epoch\":%d,\"step\":%" PRId64 ",\"loss\":%.6g,"
+                    "\"val_accuracy\":%.6f,\"best_val_accuracy\":%.6f,\"lr\":%.6g,\"time\":%.3f}\n",
+                    r->epoch, r->step, loss, acc, r->best_val, r->opt->cfg.group[0].lr, elapsed);
+        if (r->log)
+            fflush(r->log);
+        if (o->progress) {
+            progress_line(r, loss, pps, 1);
+            fprintf(o->progress, "epoch %d: validation one-shot accuracy %.2f%% (best %.2f%% at epoch %d)\n",
+                    r->epoch, 100 * acc, 100 * r->best_val, r->best_epoch);
+        }
+        if (r->since_best >= o->patience) {
+            res->stopped_early = 1;
+            break;
+        }
+    }
+    res->steps = r->step;
+    res->epochs = r->epoch;
+    res->best_val_accuracy = r->best_val;
+    res->best_epoch = r->best_epoch;
+    res->seconds = r->elapsed_before + now() - r->t0;
+    res->pairs_per_second = pps;
+    res->last_loss = loss;
+    run_free(r);
+    free(r);
+    return st;
+}

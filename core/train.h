@@ -1,0 +1,78 @@
+/* siamese: the training driver, one code path for every backend.
+ *
+ * Trains a Siamese net on Koch's training split of Omniglot (or all 20
+ * drawers), with balanced same/different pairs, Koch's affine distortions,
+ * per-layer SGD (learning rate x lr_decay per epoch, momentum rising
+ * linearly from momentum_start to each layer's value) or Adam, and early
+ * stopping on one-shot accuracy over val_trials validation trials. Writes
+ * the best model to `out` and the latest checkpoint, with the optimiser and
+ * sampling state, beside it; both atomically. A run resumed from the latest
+ * checkpoint continues exactly: the same steps give the same losses.
+ */
+#ifndef SIAMESE_CORE_TRAIN_H
+#define SIAMESE_CORE_TRAIN_H
+
+#include "data/batch.h"
+#include "graph.h"
+#include "optim.h"
+
+#include <stdio.h>
+
+typedef enum siam_negative_mix {
+    SIAM_NEGMIX_ANY = 0,    /* different pairs from any alphabet */
+    SIAM_NEGMIX_SAME = 1,   /* from the same alphabet (harder) */
+    SIAM_NEGMIX_HALF = 2    /* half and half */
+} siam_negative_mix;
+
+typedef struct siam_train_options {
+    const char *data_dir;      /* Omniglot root (images_background/, images_evaluation/) */
+    const char *preset;        /* koch105, koch35, tiny, or a layer list */
+    const char *backend;       /* "cpu", "opencl:pocl", ... */
+    int threads;
+    int head_bias;
+    siam_loss_kind loss;
+    float margin;
+    siam_optim_kind optim;
+    siam_init_scheme init;
+    float lr, momentum, l2;    /* every group, before the config file */
+    const char *config;        /* per-layer file (hparams.h) or NULL */
+    float lr_decay;            /* per epoch */
+    float momentum_start, momentum_slope; /* slope per epoch */
+    int pairs;                 /* fixed set size, or 0 for an endless stream */
+    int epoch_pairs;           /* pairs per epoch when streaming */
+    siam_distort_mode distort;
+    siam_negative_mix negatives;
+    int all_drawers;
+    int epochs;
+    double minutes;            /* 0 = no time limit */
+    int64_t max_steps;         /* 0 = no limit (tests stop mid-epoch with it) */
+    int batch;                 /* pairs per step */
+    uint64_t seed;
+    int val_trials, val_way, patience;
+    const char *out;           /* best model; the latest checkpoint goes beside it */
+    const char *resume;        /* a latest checkpoint, or NULL */
+    const char *log;           /* JSON lines, or NULL */
+    FILE *progress;            /* human-readable progress, or NULL */
+} siam_train_options;
+
+typedef struct siam_train_result {
+    int64_t steps;
+    int epochs;
+    double best_val_accuracy;
+    int best_epoch;
+    double seconds;
+    double pairs_per_second;
+    float last_loss;
+    int stopped_early;
+} siam_train_result;
+
+/* The defaults (see README): koch35, SGD lr 0.1 momentum 0.9 L2 1e-4,
+ * uniform init, batch 128, endless stream of 30,000-pair epochs, on-the-fly
+ * distortions, half the negatives from the same alphabet. */
+void siam_train_options_default(siam_train_options *o);
+/* The latest-checkpoint path for a model path ("m.safetensors" ->
+ * "m.latest.safetensors"). */
+void siam_train_latest_path(const char *out, char *buf, size_t size);
+siam_status siam_train(const siam_train_options *o, siam_train_result *res, siam_error *err);
+
+#endif
