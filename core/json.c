@@ -303,7 +303,7 @@ void siam_json_escape(const char *s, char *buf, size_t size)
         return;
     }
     buf[o++] = '"';
-    for (; *s && o + 8 < size; s++) {
+    for (; *s && o + 8 <= size; s++) { /* room for \\u00XX, the quote and NUL */
         unsigned char c = (unsigned char)*s;
         if (c == '"' || c == '\\') {
             buf[o++] = '\\';

@@ -581,8 +581,22 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
         if (st != SIAM_OK)
             break;
         if (stop && r->epoch_pos < esize) {
-            /* Stopped mid-epoch: keep the exact state for --resume. */
-            st = save_latest(r, err);
+            /* Stopped mid-epoch: keep the exact state for --resume, and the
+             * model if it is the best so far (validation changes no state
+             * the training trajectory depends on). */
+            double acc = 0;
+            st = validate(r, &acc, err);
+            if (st == SIAM_OK && acc > r->best_val) {
+                r->best_val = acc;
+                r->best_epoch = r->epoch + 1;
+                st = save_best(r, err);
+            }
+            if (st == SIAM_OK)
+                st = save_latest(r, err);
+            if (st == SIAM_OK && o->progress)
+                fprintf(o->progress, "\nstopped in epoch %d: validation one-shot accuracy %.2f%% "
+                                     "(best %.2f%%)\n",
+                        r->epoch + 1, 100 * acc, 100 * r->best_val);
             break;
         }
         double acc = 0;
