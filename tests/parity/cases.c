@@ -166,12 +166,16 @@ static void add_pool(pcase *out, int *n, int max, int64_t N, int64_t C, int64_t 
 
 static void add_linear(pcase *out, int *n, int max, int64_t N, int64_t I, int64_t O, int bias)
 {
+    /* Above ~1000^3 CLBlast leaves its direct kernel for the padded,
+     * indirect one, which needs the temp buffer carved from our workspace. */
+    int big = N * I * O >= (int64_t)900 * 900 * 900;
     for (int op = SIAM_OP_LINEAR_FWD; op <= SIAM_OP_LINEAR_BWD_PARAM; op++) {
         pcase *pc = new_case(out, n, max, (siam_op)op);
         if (!pc)
             return;
         snprintf(pc->label, sizeof pc->label, "N=%lld I=%lld O=%lld%s", (long long)N,
                  (long long)I, (long long)O, bias ? "" : " nobias");
+        pc->big = big;
         if (op == SIAM_OP_LINEAR_FWD) {
             tensor(pc, 0, 2, N, I, 0, 0);
             tensor(pc, 1, 2, O, I, 0, 0);
@@ -305,6 +309,7 @@ int pcase_list(pcase *out, int max)
     add_linear(out, &n, max, 1, 7, 3, 1);
     add_linear(out, &n, max, 5, 33, 17, 0);
     add_linear(out, &n, max, 6, 300, 129, 1);               /* Koch fc, scaled */
+    add_linear(out, &n, max, 1001, 999, 1003, 1);           /* CLBlast's indirect GEMM */
     add_pairs(out, &n, max, 1, 3, 1.5f);
     add_pairs(out, &n, max, 9, 17, 3.5f);
     add_pairs(out, &n, max, 5, 600, 20.0f);

@@ -47,7 +47,7 @@ static const gspec *spec_of(siam_op op)
     return NULL;
 }
 
-int pgrad_applies(const pcase *pc) { return spec_of(pc->op) && !pc->with_inf; }
+int pgrad_applies(const pcase *pc) { return spec_of(pc->op) && !pc->with_inf && !pc->big; }
 
 static void take(pcase *dst, int di, const pcase *src, int si)
 {

@@ -23,6 +23,7 @@ typedef struct pcase {
     siam_op_args params;                     /* only .p is used */
     float scale;                             /* inputs uniform in [-scale, scale] */
     int with_inf;                            /* some inputs are +-Inf */
+    int big;                                 /* too slow for grad mode's many runs */
     const char *tune_key;                    /* OpenCL test hook (siam_opencl_tune) */
     long tune_value;
 } pcase;
