@@ -11,8 +11,8 @@ siam_status ocl_maxpool_fwd(void *ctx, const siam_op_args *a, siam_error *err)
     cl_uint h = ocl_u32(xt->shape[2]), w = ocl_u32(xt->shape[3]);
     ocl_arg args[] = {OCL_ARG(x),  OCL_ARG(xo),     OCL_ARG(y), OCL_ARG(yo), OCL_ARG(idx),
                       OCL_ARG(io), OCL_ARG(planes), OCL_ARG(h), OCL_ARG(w)};
-    size_t g = (size_t)planes * (h / 2) * (w / 2);
-    return ocl_launch(ctx, OCL_K_MAXPOOL_FWD, 1, &g, NULL, args, 9, err);
+    size_t g[2] = {w / 2, (size_t)planes * (h / 2)};
+    return ocl_launch(ctx, OCL_K_MAXPOOL_FWD, 2, g, NULL, args, 9, err);
 }
 
 siam_status ocl_maxpool_bwd(void *ctx, const siam_op_args *a, siam_error *err)
@@ -24,6 +24,6 @@ siam_status ocl_maxpool_bwd(void *ctx, const siam_op_args *a, siam_error *err)
     cl_uint h = ocl_u32(dxt->shape[2]), w = ocl_u32(dxt->shape[3]);
     ocl_arg args[] = {OCL_ARG(dy),  OCL_ARG(dyo),    OCL_ARG(idx), OCL_ARG(io), OCL_ARG(dx),
                       OCL_ARG(dxo), OCL_ARG(planes), OCL_ARG(h),   OCL_ARG(w)};
-    size_t g = (size_t)planes * h * w;
-    return ocl_launch(ctx, OCL_K_MAXPOOL_BWD, 1, &g, NULL, args, 9, err);
+    size_t g[2] = {w, (size_t)planes * h};
+    return ocl_launch(ctx, OCL_K_MAXPOOL_BWD, 2, g, NULL, args, 9, err);
 }
