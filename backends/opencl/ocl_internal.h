@@ -92,6 +92,7 @@ typedef struct ocl_ctx {
     int tile;                /* pair_scores tile edge (-DTILE): 16 or 8 */
     int cpu_device;          /* CL_DEVICE_TYPE_CPU: plain pair_scores */
     int force_tiled;         /* test hook: tiled pair_scores on any device */
+    long gemm_k_chunk;       /* test hook: 0 auto (CPU devices), -1 never, >0 fixed */
     size_t red_lsize;        /* work-group size of reductions: a power of two */
     char options[256];       /* build options of every program */
     size_t conv_budget;      /* bytes of conv col+tmp scratch to aim for */

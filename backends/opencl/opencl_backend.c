@@ -216,7 +216,9 @@ static siam_status ext_build_all(void *ctx, siam_error *err) { return ocl_build_
  *   "conv_budget" (bytes; 0 = default): conv sub-batch scratch, to force
  *       several sub-batches on small shapes (ask workspace_size() again);
  *   "pair_scores_tiled" (1 / 0 = by device type): the local-memory kernel
- *       even on a CPU device.
+ *       even on a CPU device;
+ *   "gemm_k_chunk" (0 = by device type, -1 = never, > 0 = that many): GEMMs
+ *       split along k (gemm.c), on any device.
  * key NULL restores every default. Returns 1 if the key is known. */
 static int ext_tune(void *ctx, const char *key, long value)
 {
@@ -224,10 +226,15 @@ static int ext_tune(void *ctx, const char *key, long value)
     if (!key) {
         c->conv_budget = OCL_CONV_BUDGET_DEFAULT;
         c->force_tiled = 0;
+        c->gemm_k_chunk = 0;
         return 1;
     }
     if (strcmp(key, "conv_budget") == 0) {
         c->conv_budget = value > 0 ? (size_t)value : OCL_CONV_BUDGET_DEFAULT;
+        return 1;
+    }
+    if (strcmp(key, "gemm_k_chunk") == 0) {
+        c->gemm_k_chunk = value;
         return 1;
     }
     if (strcmp(key, "pair_scores_tiled") == 0) {

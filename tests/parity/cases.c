@@ -164,7 +164,8 @@ static void add_pool(pcase *out, int *n, int max, int64_t N, int64_t C, int64_t 
     tensor(pb, 2, 4, N, C, H, W);
 }
 
-static void add_linear(pcase *out, int *n, int max, int64_t N, int64_t I, int64_t O, int bias)
+static void add_linear(pcase *out, int *n, int max, int64_t N, int64_t I, int64_t O, int bias,
+                       const char *tune_key, long tune_value)
 {
     /* Above ~1000^3 CLBlast leaves its direct kernel for the padded,
      * indirect one, which needs the temp buffer carved from our workspace. */
@@ -173,9 +174,14 @@ static void add_linear(pcase *out, int *n, int max, int64_t N, int64_t I, int64_
         pcase *pc = new_case(out, n, max, (siam_op)op);
         if (!pc)
             return;
-        snprintf(pc->label, sizeof pc->label, "N=%lld I=%lld O=%lld%s", (long long)N,
-                 (long long)I, (long long)O, bias ? "" : " nobias");
+        char tune[48] = "";
+        if (tune_key)
+            snprintf(tune, sizeof tune, " %s=%ld", tune_key, tune_value);
+        snprintf(pc->label, sizeof pc->label, "N=%lld I=%lld O=%lld%s%s", (long long)N,
+                 (long long)I, (long long)O, bias ? "" : " nobias", tune);
         pc->big = big;
+        pc->tune_key = tune_key;
+        pc->tune_value = tune_value;
         if (op == SIAM_OP_LINEAR_FWD) {
             tensor(pc, 0, 2, N, I, 0, 0);
             tensor(pc, 1, 2, O, I, 0, 0);
@@ -306,10 +312,12 @@ int pcase_list(pcase *out, int max)
     add_pool(out, &n, max, 1, 1, 2, 2);
     add_pool(out, &n, max, 2, 3, 7, 9);                     /* odd: last row/col dropped */
     add_pool(out, &n, max, 3, 5, 18, 22);
-    add_linear(out, &n, max, 1, 7, 3, 1);
-    add_linear(out, &n, max, 5, 33, 17, 0);
-    add_linear(out, &n, max, 6, 300, 129, 1);               /* Koch fc, scaled */
-    add_linear(out, &n, max, 1001, 999, 1003, 1);           /* CLBlast's indirect GEMM */
+    add_linear(out, &n, max, 1, 7, 3, 1, NULL, 0);
+    add_linear(out, &n, max, 5, 33, 17, 0, NULL, 0);
+    add_linear(out, &n, max, 6, 300, 129, 1, NULL, 0);      /* Koch fc, scaled */
+    add_linear(out, &n, max, 6, 300, 129, 1, "gemm_k_chunk", 40); /* GEMM split along k */
+    /* Unsplit, CLBlast takes its indirect GEMM with the workspace temp buffer. */
+    add_linear(out, &n, max, 1001, 999, 1003, 1, "gemm_k_chunk", -1);
     add_pairs(out, &n, max, 1, 3, 1.5f);
     add_pairs(out, &n, max, 9, 17, 3.5f);
     add_pairs(out, &n, max, 5, 600, 20.0f);
