@@ -1,4 +1,5 @@
 /* siamese train: train a Siamese network on Omniglot's background alphabets. */
+#define _POSIX_C_SOURCE 200809L
 #include "commands.h"
 
 #include "data/datapath.h"
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char usage[] =
     "usage: siamese train [--data DIR] [--preset koch105|koch35|tiny|LAYERS] [--backend NAME[:DEVICE]]\n"
@@ -132,7 +134,8 @@ int siam_cmd_train(int argc, char **argv)
     siam_error err = {0};
     siam_status st = siam_train(&o, &res, &err);
     if (st != SIAM_OK) {
-        fprintf(stderr, "\nsiamese train: %s\n", err.msg);
+        /* End a live progress line first, so the error stands on its own line. */
+        fprintf(stderr, "%ssiamese train: %s\n", isatty(fileno(stderr)) ? "\n" : "", err.msg);
         return 1;
     }
     printf("trained %lld steps over %d epochs in %.1f s (%.1f pairs/s); best validation one-shot "

@@ -568,7 +568,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
             double elapsed = r->elapsed_before + t - r->t0;
             if (r->log)
                 fprintf(r->log,
-                        "{\"type\":\"step\",\"step\":%" PRId64 ",\"epoch\":%d,\"loss\":%.6g,"
+                        "{\"type\":\"step\",\"step\":%" PRId64 ",\"epoch\":%d,\"loss\":%.9g,"
                         "\"lr\":%.6g,\"pairs_per_s\":%.2f,\"time\":%.3f}\n",
                         r->step, r->epoch + 1, loss, r->opt->cfg.group[0].lr, pps, elapsed);
             progress_line(r, loss, pps, 0);
