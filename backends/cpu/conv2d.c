@@ -1,18 +1,29 @@
-/* conv2d on the CPU: im2col + GEMM, valid padding, stride 1.
+/* conv2d on the CPU: im2col + GEMM over sub-batches, valid padding, stride 1.
  *
- * x is (N,C,H,W), w is (K,C,R,S), y is (N,K,OH,OW) with OH = H-R+1.
- * col for one image is (C*R*S, OH*OW): row (c,r,s), column (oh,ow) holds
- * x[c][oh+r][ow+s] (darknet/Caffe order), so y_n = w(K x CRS) * col.
- * Workspace: one col matrix and one GEMM pack area per thread.
+ * x is (N,C,H,W), w is (K,C,R,S), y is (N,K,OH,OW) with OH = H-R+1, P = OH*OW.
+ * A sub-batch of nb images is unfolded into one col matrix of shape
+ * (C*R*S, nb*P): row (c,r,s), column (n,oh,ow) holds x[n][c][oh+r][ow+s]
+ * (darknet/Caffe order). Then, with Y' the (K, nb*P) matrix of outputs:
+ *   forward      Y'  = w (K x CRS) * col            then y[n][k][p] = Y'[k][n*P+p] + b[k]
+ *   filter grad  dw += dY' * col^T  (K x CRS)       sub-batches in order
+ *   data grad    dcol = w^T * dY'   (CRS x nb*P)    then col2im into dx
+ * One large GEMM per sub-batch keeps the threads busy (they split its
+ * columns) and amortises packing; nb is sized so the workspace stays under
+ * CONV_WS_FLOATS. Results do not depend on the thread count.
  */
 #include "cpu_internal.h"
 
 #include <string.h>
 
+#define CONV_WS_FLOATS ((int64_t)48 << 20) /* 192 MB */
+
 typedef struct conv_dims {
-    int64_t n, c, h, w, k, r, s, oh, ow, crs, p;
+    int64_t n, c, h, w, k, r, s, oh, ow, crs, p, nb;
 } conv_dims;
 
+static int threads_of(const cpu_ctx *c) { return c->threads > 0 ? c->threads : 1; }
+
+/* x: a (N,C,H,W) tensor; w: a (K,C,R,S) one. */
 static conv_dims dims_of(const siam_tensor *x, const siam_tensor *w)
 {
     conv_dims d;
@@ -27,114 +38,119 @@ static conv_dims dims_of(const siam_tensor *x, const siam_tensor *w)
     d.ow = d.w - d.s + 1;
     d.crs = d.c * d.r * d.s;
     d.p = d.oh * d.ow;
+    int64_t per = (d.crs + d.k) * d.p;
+    d.nb = CONV_WS_FLOATS / (per > 0 ? per : 1);
+    if (d.nb < 1)
+        d.nb = 1;
+    if (d.nb > d.n)
+        d.nb = d.n;
     return d;
 }
 
-static void im2col(const conv_dims *d, const float *x, float *col)
+/* The conv's x and w, whichever op the args describe. */
+static conv_dims dims_of_args(const siam_op_args *a)
 {
-    for (int64_t c = 0; c < d->c; c++)
-        for (int64_t r = 0; r < d->r; r++)
-            for (int64_t s = 0; s < d->s; s++) {
-                float *dst = col + ((c * d->r + r) * d->s + s) * d->p;
-                for (int64_t oh = 0; oh < d->oh; oh++)
-                    memcpy(dst + oh * d->ow, x + (c * d->h + oh + r) * d->w + s,
-                           (size_t)d->ow * sizeof(float));
-            }
+    if (a->op == SIAM_OP_CONV2D_BWD_DATA)
+        return dims_of(&a->t[2], &a->t[1]);
+    if (a->op == SIAM_OP_CONV2D_BWD_FILTER)
+        return dims_of(&a->t[0], &a->t[2]);
+    return dims_of(&a->t[0], &a->t[1]);
 }
-
-/* Adds col back into dx (which the caller zeroed). */
-static void col2im(const conv_dims *d, const float *col, float *dx)
-{
-    for (int64_t c = 0; c < d->c; c++)
-        for (int64_t r = 0; r < d->r; r++)
-            for (int64_t s = 0; s < d->s; s++) {
-                const float *src = col + ((c * d->r + r) * d->s + s) * d->p;
-                for (int64_t oh = 0; oh < d->oh; oh++) {
-                    float *row = dx + (c * d->h + oh + r) * d->w + s;
-                    for (int64_t ow = 0; ow < d->ow; ow++)
-                        row[ow] += src[oh * d->ow + ow];
-                }
-            }
-}
-
-static int threads_of(const cpu_ctx *c) { return c->threads > 0 ? c->threads : 1; }
 
 size_t cpu_conv2d_workspace(const cpu_ctx *ctx, const siam_op_args *a)
 {
-    const siam_tensor *x, *w;
-    if (a->op == SIAM_OP_CONV2D_BWD_DATA) {
-        /* dx carries (N,C,H,W) and w (K,C,R,S) */
-        x = &a->t[2];
-        w = &a->t[1];
-    } else {
-        x = &a->t[0];
-        w = a->op == SIAM_OP_CONV2D_FWD ? &a->t[1] : &a->t[2];
-    }
-    conv_dims d = dims_of(x, w);
-    size_t per = (size_t)(d.crs * d.p) + CPU_GEMM_PACK_FLOATS;
-    int t = a->op == SIAM_OP_CONV2D_BWD_FILTER ? 1 : threads_of(ctx);
-    size_t floats = per * (size_t)t;
-    if (a->op == SIAM_OP_CONV2D_BWD_FILTER)
-        floats += (size_t)(threads_of(ctx) - 1) * CPU_GEMM_PACK_FLOATS;
-    return floats * sizeof(float);
+    conv_dims d = dims_of_args(a);
+    int64_t floats = (d.crs + d.k) * d.nb * d.p + (int64_t)threads_of(ctx) * CPU_GEMM_PACK_FLOATS;
+    return (size_t)floats * sizeof(float);
 }
 
-typedef struct conv_job {
-    conv_dims d;
-    const siam_op_args *a;
-    float *ws;
-} conv_job;
+typedef struct unfold_job {
+    const conv_dims *d;
+    const float *x;      /* first image of the sub-batch */
+    float *col;          /* (CRS, nb*P) */
+    int64_t cols;        /* nb*P: the row stride of col */
+    int fold;            /* 0: im2col, 1: col2im (adds into zeroed x) */
+} unfold_job;
 
-static void fwd_images(void *arg, int64_t begin, int64_t end, int tid)
+static void unfold_images(void *arg, int64_t begin, int64_t end, int tid)
 {
-    const conv_job *j = arg;
-    const conv_dims *d = &j->d;
-    float *col = j->ws + (size_t)tid * ((size_t)(d->crs * d->p) + CPU_GEMM_PACK_FLOATS);
-    float *pack = col + d->crs * d->p;
-    const float *x = cpu_f32(&j->a->t[0]), *w = cpu_f32(&j->a->t[1]), *b = cpu_f32(&j->a->t[2]);
-    float *y = cpu_f32(&j->a->t[3]);
+    (void)tid;
+    const unfold_job *j = arg;
+    const conv_dims *d = j->d;
     for (int64_t n = begin; n < end; n++) {
-        float *yn = y + n * d->k * d->p;
-        im2col(d, x + n * d->c * d->h * d->w, col);
-        cpu_gemm(1, 0, 0, d->k, d->p, d->crs, w, d->crs, col, d->p, 0.0f, yn, d->p, pack);
-        if (b)
-            for (int64_t k = 0; k < d->k; k++)
-                for (int64_t p = 0; p < d->p; p++)
-                    yn[k * d->p + p] += b[k];
+        float *xn = (float *)j->x + n * d->c * d->h * d->w;
+        for (int64_t c = 0; c < d->c; c++)
+            for (int64_t r = 0; r < d->r; r++)
+                for (int64_t s = 0; s < d->s; s++) {
+                    float *row = j->col + ((c * d->r + r) * d->s + s) * j->cols + n * d->p;
+                    for (int64_t oh = 0; oh < d->oh; oh++) {
+                        float *px = xn + (c * d->h + oh + r) * d->w + s;
+                        float *pc = row + oh * d->ow;
+                        if (!j->fold)
+                            memcpy(pc, px, (size_t)d->ow * sizeof(float));
+                        else
+                            for (int64_t ow = 0; ow < d->ow; ow++)
+                                px[ow] += pc[ow];
+                    }
+                }
     }
+}
+
+static void unfold(const cpu_ctx *ctx, const conv_dims *d, const float *x, float *col, int64_t nb,
+                   int fold)
+{
+    unfold_job j = {d, x, col, nb * d->p, fold};
+    /* Images own disjoint columns of col and disjoint planes of x. */
+    cpu_parallel_for(threads_of(ctx), nb, unfold_images, &j);
 }
 
 siam_status cpu_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err)
 {
     (void)err;
-    conv_job j = {dims_of(&a->t[0], &a->t[1]), a, cpu_f32(&a->workspace)};
-    cpu_parallel_for(threads_of(ctx), j.d.n, fwd_images, &j);
+    conv_dims d = dims_of(&a->t[0], &a->t[1]);
+    const float *x = cpu_f32(&a->t[0]), *w = cpu_f32(&a->t[1]), *b = cpu_f32(&a->t[2]);
+    float *y = cpu_f32(&a->t[3]);
+    float *col = cpu_f32(&a->workspace), *yt = col + d.crs * d.nb * d.p, *pack = yt + d.k * d.nb * d.p;
+    for (int64_t n0 = 0; n0 < d.n; n0 += d.nb) {
+        int64_t nb = d.n - n0 < d.nb ? d.n - n0 : d.nb, cols = nb * d.p;
+        unfold(ctx, &d, x + n0 * d.c * d.h * d.w, col, nb, 0);
+        cpu_gemm(threads_of(ctx), 0, 0, d.k, cols, d.crs, w, d.crs, col, cols, 0.0f, yt, cols, pack);
+        for (int64_t n = 0; n < nb; n++)
+            for (int64_t k = 0; k < d.k; k++) {
+                float *dst = y + ((n0 + n) * d.k + k) * d.p;
+                const float *src = yt + k * cols + n * d.p;
+                float bias = b ? b[k] : 0.0f;
+                for (int64_t p = 0; p < d.p; p++)
+                    dst[p] = src[p] + bias;
+            }
+    }
     return SIAM_OK;
 }
 
-static void bwd_data_images(void *arg, int64_t begin, int64_t end, int tid)
+/* dY' (K, nb*P) from dy (N,K,P) for images n0..n0+nb-1. */
+static void gather_dy(const conv_dims *d, const float *dy, int64_t n0, int64_t nb, float *dyt)
 {
-    const conv_job *j = arg;
-    const conv_dims *d = &j->d;
-    float *col = j->ws + (size_t)tid * ((size_t)(d->crs * d->p) + CPU_GEMM_PACK_FLOATS);
-    float *pack = col + d->crs * d->p;
-    const float *dy = cpu_f32(&j->a->t[0]), *w = cpu_f32(&j->a->t[1]);
-    float *dx = cpu_f32(&j->a->t[2]);
-    for (int64_t n = begin; n < end; n++) {
-        /* dcol (CRS x P) = w^T (CRS x K) * dy_n (K x P) */
-        cpu_gemm(1, 1, 0, d->crs, d->p, d->k, w, d->crs, dy + n * d->k * d->p, d->p, 0.0f, col,
-                 d->p, pack);
-        float *dxn = dx + n * d->c * d->h * d->w;
-        memset(dxn, 0, (size_t)(d->c * d->h * d->w) * sizeof(float));
-        col2im(d, col, dxn);
-    }
+    for (int64_t n = 0; n < nb; n++)
+        for (int64_t k = 0; k < d->k; k++)
+            memcpy(dyt + k * nb * d->p + n * d->p, dy + ((n0 + n) * d->k + k) * d->p,
+                   (size_t)d->p * sizeof(float));
 }
 
 siam_status cpu_conv2d_bwd_data(void *ctx, const siam_op_args *a, siam_error *err)
 {
     (void)err;
-    conv_job j = {dims_of(&a->t[2], &a->t[1]), a, cpu_f32(&a->workspace)};
-    cpu_parallel_for(threads_of(ctx), j.d.n, bwd_data_images, &j);
+    conv_dims d = dims_of(&a->t[2], &a->t[1]);
+    const float *dy = cpu_f32(&a->t[0]), *w = cpu_f32(&a->t[1]);
+    float *dx = cpu_f32(&a->t[2]);
+    float *col = cpu_f32(&a->workspace), *dyt = col + d.crs * d.nb * d.p, *pack = dyt + d.k * d.nb * d.p;
+    memset(dx, 0, (size_t)(d.n * d.c * d.h * d.w) * sizeof(float));
+    for (int64_t n0 = 0; n0 < d.n; n0 += d.nb) {
+        int64_t nb = d.n - n0 < d.nb ? d.n - n0 : d.nb, cols = nb * d.p;
+        gather_dy(&d, dy, n0, nb, dyt);
+        /* dcol (CRS x cols) = w^T (CRS x K) * dY' (K x cols) */
+        cpu_gemm(threads_of(ctx), 1, 0, d.crs, cols, d.k, w, d.crs, dyt, cols, 0.0f, col, cols, pack);
+        unfold(ctx, &d, dx + n0 * d.c * d.h * d.w, col, nb, 1);
+    }
     return SIAM_OK;
 }
 
@@ -144,13 +160,14 @@ siam_status cpu_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *
     conv_dims d = dims_of(&a->t[0], &a->t[2]);
     const float *x = cpu_f32(&a->t[0]), *dy = cpu_f32(&a->t[1]);
     float *dw = cpu_f32(&a->t[2]), *db = cpu_f32(&a->t[3]);
-    float *col = cpu_f32(&a->workspace);
-    float *pack = col + d.crs * d.p;
-    /* dw (K x CRS) = sum_n dy_n (K x P) * col_n^T (P x CRS); images in order. */
-    for (int64_t n = 0; n < d.n; n++) {
-        im2col(&d, x + n * d.c * d.h * d.w, col);
-        cpu_gemm(threads_of(ctx), 0, 1, d.k, d.crs, d.p, dy + n * d.k * d.p, d.p, col, d.p,
-                 n == 0 ? 0.0f : 1.0f, dw, d.crs, pack);
+    float *col = cpu_f32(&a->workspace), *dyt = col + d.crs * d.nb * d.p, *pack = dyt + d.k * d.nb * d.p;
+    for (int64_t n0 = 0; n0 < d.n; n0 += d.nb) {
+        int64_t nb = d.n - n0 < d.nb ? d.n - n0 : d.nb, cols = nb * d.p;
+        unfold(ctx, &d, x + n0 * d.c * d.h * d.w, col, nb, 0);
+        gather_dy(&d, dy, n0, nb, dyt);
+        /* dw (K x CRS) (+)= dY' (K x cols) * col^T (cols x CRS) */
+        cpu_gemm(threads_of(ctx), 0, 1, d.k, d.crs, cols, dyt, cols, col, cols,
+                 n0 == 0 ? 0.0f : 1.0f, dw, d.crs, pack);
     }
     if (db) {
         for (int64_t k = 0; k < d.k; k++) {

@@ -8,9 +8,15 @@
 #include <unistd.h>
 
 #define CPU_BACKEND_VERSION "0.1.0"
+/* backends/blas builds these same files with its own GEMM and these names. */
+#ifndef CPU_BACKEND_NAME
+#define CPU_BACKEND_NAME "cpu"
+#define CPU_BACKEND_SCORE 10
+#define CPU_BACKEND_GEMM "packed reference GEMM"
+#endif
 #define CPU_MAX_BYTES ((size_t)1 << 40)
 
-static int cpu_score(void) { return 10; }
+static int cpu_score(void) { return CPU_BACKEND_SCORE; }
 
 static siam_status cpu_device_count(int *count, siam_error *err)
 {
@@ -49,8 +55,8 @@ static siam_status cpu_device_info(int index, siam_device_info *info, siam_error
     memset(info, 0, sizeof *info);
     cpu_model_name(info->name, sizeof info->name);
     snprintf(info->vendor, sizeof info->vendor, "host");
-    snprintf(info->driver, sizeof info->driver, "reference C, version " CPU_BACKEND_VERSION);
-    snprintf(info->extra, sizeof info->extra, "plain loops, im2col + packed GEMM, pthreads");
+    snprintf(info->driver, sizeof info->driver, CPU_BACKEND_NAME " backend, version " CPU_BACKEND_VERSION);
+    snprintf(info->extra, sizeof info->extra, "im2col + %s, pthreads", CPU_BACKEND_GEMM);
     info->type = SIAM_DEVICE_CPU;
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGE_SIZE);
     if (pages > 0 && psize > 0)
@@ -67,8 +73,8 @@ static siam_status cpu_create(const siam_backend_options *opts, void **out, siam
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "cpu: NULL context pointer");
     if (opts && opts->device && *opts->device && strcmp(opts->device, "0") != 0)
         return siam_error_set(err, SIAM_ERR_NOT_FOUND,
-                              "cpu: unknown device '%s' (the cpu backend has one device, 0)",
-                              opts->device);
+                              "%s: unknown device '%s' (this backend has one device, 0)",
+                              CPU_BACKEND_NAME, opts->device);
     if (opts && opts->threads < 0)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "cpu: threads must be >= 0");
     cpu_ctx *c = calloc(1, sizeof *c);
@@ -223,7 +229,7 @@ static siam_status cpu_synchronize(void *ctx, siam_error *err)
 static const siam_backend_iface cpu_iface = {
     .abi_version = SIAM_BACKEND_ABI_VERSION,
     .struct_size = sizeof(siam_backend_iface),
-    .name = "cpu",
+    .name = CPU_BACKEND_NAME,
     .version = CPU_BACKEND_VERSION,
     .score = cpu_score,
     .device_count = cpu_device_count,

@@ -33,25 +33,51 @@ typedef struct gemm_job {
     float *pack;
 } gemm_job;
 
-static inline float op_a(const gemm_job *g, int64_t i, int64_t kk)
-{
-    return g->trans_a ? g->a[kk * g->lda + i] : g->a[i * g->lda + kk];
-}
-
-/* Bp: panels of NR columns; panel p holds kc rows of NR values. */
+/* Bp: panels of NR columns; panel p holds kc rows of NR values, zero-padded
+ * past column nc. Loops run along B's memory order in both layouts. */
 static void pack_b(const gemm_job *g, int64_t k0, int64_t kc, int64_t j0, int64_t nc, float *bp)
 {
     int64_t panels = (nc + NR - 1) / NR;
     for (int64_t p = 0; p < panels; p++) {
         float *dst = bp + p * kc * NR;
-        for (int64_t kk = 0; kk < kc; kk++) {
-            for (int64_t jj = 0; jj < NR; jj++) {
-                int64_t j = j0 + p * NR + jj;
-                float v = 0.0f;
-                if (j < j0 + nc)
-                    v = g->trans_b ? g->b[j * g->ldb + k0 + kk] : g->b[(k0 + kk) * g->ldb + j];
-                dst[kk * NR + jj] = v;
+        int64_t jn = nc - p * NR < NR ? nc - p * NR : NR;
+        const float *b = g->b;
+        if (!g->trans_b) {
+            for (int64_t kk = 0; kk < kc; kk++) {
+                const float *src = b + (k0 + kk) * g->ldb + j0 + p * NR;
+                memcpy(dst + kk * NR, src, (size_t)jn * sizeof(float));
+                for (int64_t jj = jn; jj < NR; jj++)
+                    dst[kk * NR + jj] = 0.0f;
             }
+        } else {
+            for (int64_t jj = 0; jj < NR; jj++) {
+                if (jj >= jn) {
+                    for (int64_t kk = 0; kk < kc; kk++)
+                        dst[kk * NR + jj] = 0.0f;
+                    continue;
+                }
+                const float *src = b + (j0 + p * NR + jj) * g->ldb + k0;
+                for (int64_t kk = 0; kk < kc; kk++)
+                    dst[kk * NR + jj] = src[kk];
+            }
+        }
+    }
+}
+
+/* Ap: kc rows of MR values (rows i0.. of op(A)), zero-padded past mr. */
+static void pack_a(const gemm_job *g, int64_t i0, int64_t mr, int64_t k0, int64_t kc, float *ap)
+{
+    if (g->trans_a) {
+        for (int64_t kk = 0; kk < kc; kk++) {
+            const float *src = g->a + (k0 + kk) * g->lda + i0;
+            for (int r = 0; r < MR; r++)
+                ap[kk * MR + r] = r < mr ? src[r] : 0.0f;
+        }
+    } else {
+        for (int r = 0; r < MR; r++) {
+            const float *src = g->a + (i0 + r) * g->lda + k0;
+            for (int64_t kk = 0; kk < kc; kk++)
+                ap[kk * MR + r] = r < mr ? src[kk] : 0.0f;
         }
     }
 }
@@ -117,9 +143,7 @@ static void gemm_columns(void *arg, int64_t begin, int64_t end, int tid)
             pack_b(g, k0, kc, j0, nc, bp);
             for (int64_t i0 = 0; i0 < g->m; i0 += MR) {
                 int64_t mr = g->m - i0 < MR ? g->m - i0 : MR;
-                for (int64_t kk = 0; kk < kc; kk++)
-                    for (int r = 0; r < MR; r++)
-                        ap[kk * MR + r] = r < mr ? op_a(g, i0 + r, k0 + kk) : 0.0f;
+                pack_a(g, i0, mr, k0, kc, ap);
                 for (int64_t p = 0; p * NR < nc; p++) {
                     float acc[MR][NR];
                     micro_kernel(kc, ap, bp + p * kc * NR, acc);
