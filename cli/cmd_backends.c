@@ -1,4 +1,5 @@
 /* siamese backends: every module found on the search path, with its path,
+#define _GNU_SOURCE
  * version, score and devices. */
 #include "commands.h"
 
@@ -12,7 +13,7 @@
 static void print_devices(const siam_module_entry *e)
 {
     /* Open the module once more to list its devices without a context. */
-    void *dl = dlopen(e->path, RTLD_NOW | RTLD_LOCAL);
+    void *dl = dlopen(e->path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (!dl)
         return;
     siam_backend_entry_fn entry;

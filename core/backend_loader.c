@@ -55,7 +55,9 @@ static void *load_module(const char *path, const siam_backend_iface **iface,
                          char *problem, size_t psize)
 {
     *iface = NULL;
-    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    /* NODELETE: drivers a module pulls in (an OpenCL ICD, a BLAS thread
+     * pool) are not safe to unload, and sanitizers need the symbols. */
+    void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (!dl) {
         const char *e = dlerror();
         snprintf(problem, psize, "cannot load: %s", e ? e : "unknown dlopen error");
