@@ -20,6 +20,7 @@
 #include "data/trials.h"
 #include "checkpoint.h"
 #include "evaluator.h"
+#include "model_load.h"
 
 typedef struct eval_args {
     const char *baseline, *model, *runs, *dataset, *data, *split, *backend;
@@ -220,8 +221,7 @@ static void model_destroy(void *ctx)
     if (!ms)
         return;
     siam_evaluator_destroy(ms->ev);
-    siam_model_destroy(ms->m);
-    siam_backend_close(ms->be);
+    cli_model_close(ms->be, ms->m);
     free(ms);
 }
 
@@ -231,23 +231,11 @@ static siam_status model_create(const eval_args *a, const siam_dataset *ds, mode
     model_scorer *ms = calloc(1, sizeof *ms);
     if (!ms)
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
-    siam_st_file f;
-    siam_net_desc desc;
-    siam_status st = siam_checkpoint_open(a->model, &f, &desc, err);
-    if (st != SIAM_OK) {
-        free(ms);
-        return st;
-    }
-    const char *loss = siam_st_meta(&f, "loss");
-    siam_metric metric = loss && strcmp(loss, "contrastive") == 0 ? SIAM_METRIC_L2 : SIAM_METRIC_WL1;
-    st = siam_backend_open(a->backend, (int)a->threads, &ms->be, err);
-    if (st == SIAM_OK)
-        st = siam_model_create(ms->be, &desc, &ms->m, err);
-    if (st == SIAM_OK)
-        st = siam_checkpoint_load_params(&f, ms->m, err);
+    siam_metric metric;
+    siam_status st = cli_model_open(a->model, a->backend, (int)a->threads, &ms->be, &ms->m,
+                                    &metric, err);
     if (st == SIAM_OK)
         st = siam_evaluator_create(ms->m, ds, 64, metric, &ms->ev, err);
-    siam_st_close(&f);
     if (st != SIAM_OK) {
         model_destroy(ms);
         return st;

@@ -1,0 +1,93 @@
+/* siamese verify: the probability that two images show the same character. */
+#include "commands.h"
+
+#include "graph.h"
+#include "model_load.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int siam_cmd_verify(int argc, char **argv)
+{
+    const char *model = NULL, *backend = NULL, *img[2] = {NULL, NULL};
+    int n_img = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            printf("usage: siamese verify --model MODEL [--backend NAME] A.png B.png\n\n"
+                   "Prints the probability that A and B show the same character (a\n"
+                   "contrastive model prints the embedding distance instead).\n");
+            return 0;
+        }
+        if ((!strcmp(argv[i], "--model") || !strcmp(argv[i], "--backend")) && i + 1 < argc) {
+            *(!strcmp(argv[i], "--model") ? &model : &backend) = argv[i + 1];
+            i++;
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "siamese verify: unknown option '%s' (see siamese verify --help)\n", argv[i]);
+            return 2;
+        } else if (n_img < 2) {
+            img[n_img++] = argv[i];
+        } else {
+            fprintf(stderr, "siamese verify: give exactly two images\n");
+            return 2;
+        }
+    }
+    if (!model || n_img != 2) {
+        fprintf(stderr, "siamese verify: need --model MODEL and two images (see --help)\n");
+        return 2;
+    }
+    siam_backend *be;
+    siam_model *m;
+    siam_metric metric;
+    siam_error err = {0};
+    if (cli_model_open(model, backend, 0, &be, &m, &metric, &err) != SIAM_OK) {
+        fprintf(stderr, "siamese verify: %s\n", err.msg);
+        return 1;
+    }
+    size_t pix = (size_t)(m->desc.in_h * m->desc.in_w);
+    float *x = malloc(2 * pix * sizeof *x), score = 0;
+    siam_graph *g = NULL;
+    siam_graph_config gc = {.max_images = 2};
+    siam_status st = x ? SIAM_OK : siam_error_set(&err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    for (int k = 0; st == SIAM_OK && k < 2; k++)
+        st = cli_image_load(img[k], m, x + k * pix, &err);
+    if (st == SIAM_OK)
+        st = siam_graph_create(m, &gc, &g, &err);
+    if (st == SIAM_OK)
+        st = siam_graph_embed(g, x, 2, NULL, &err);
+    siam_buffer *out = NULL;
+    if (st == SIAM_OK)
+        st = siam_backend_alloc(be, 4, &out, &err);
+    if (st == SIAM_OK) {
+        /* The head on the two cached embeddings, as in evaluation. */
+        siam_tensor h = siam_graph_embeddings(g);
+        int64_t d = m->shapes.embed_dim;
+        siam_op_args a = {.op = SIAM_OP_PAIR_SCORES};
+        a.t[0] = siam_tensor_2d(h.buf, h.offset, 1, d);
+        a.t[1] = siam_tensor_2d(h.buf, h.offset + (size_t)d, 1, d);
+        if (metric == SIAM_METRIC_WL1) {
+            a.t[2] = siam_model_param(m, m->head_alpha);
+            if (m->head_bias >= 0)
+                a.t[3] = siam_model_param(m, m->head_bias);
+        }
+        a.t[4] = siam_tensor_2d(out, 0, 1, 1);
+        a.p.scores.metric = metric;
+        st = siam_backend_run(be, &a, &err);
+        if (st == SIAM_OK)
+            st = siam_tensor_download(be, &a.t[4], &score, &err);
+    }
+    siam_backend_free(be, out);
+    siam_graph_destroy(g);
+    free(x);
+    cli_model_close(be, m);
+    if (st != SIAM_OK) {
+        fprintf(stderr, "siamese verify: %s\n", err.msg);
+        return 1;
+    }
+    if (metric == SIAM_METRIC_WL1)
+        printf("p(same) = %.4f\n", 1.0 / (1.0 + exp(-(double)score)));
+    else
+        printf("distance = %.4f (contrastive model: smaller = more alike)\n", score);
+    return 0;
+}

@@ -1,0 +1,54 @@
+/* Model and image loading for the commands (see model_load.h). */
+#include "model_load.h"
+
+#include "checkpoint.h"
+#include "data/image.h"
+
+#include <string.h>
+
+siam_status cli_model_open(const char *path, const char *spec, int threads, siam_backend **be,
+                           siam_model **m, siam_metric *metric, siam_error *err)
+{
+    *be = NULL;
+    *m = NULL;
+    siam_st_file f;
+    siam_net_desc desc;
+    siam_status st = siam_checkpoint_open(path, &f, &desc, err);
+    if (st != SIAM_OK)
+        return st;
+    const char *loss = siam_st_meta(&f, "loss");
+    *metric = loss && strcmp(loss, "contrastive") == 0 ? SIAM_METRIC_L2 : SIAM_METRIC_WL1;
+    st = siam_backend_open(spec, threads, be, err);
+    if (st == SIAM_OK)
+        st = siam_model_create(*be, &desc, m, err);
+    if (st == SIAM_OK)
+        st = siam_checkpoint_load_params(&f, *m, err);
+    siam_st_close(&f);
+    if (st != SIAM_OK) {
+        cli_model_close(*be, *m);
+        *be = NULL;
+        *m = NULL;
+    }
+    return st;
+}
+
+void cli_model_close(siam_backend *be, siam_model *m)
+{
+    siam_model_destroy(m);
+    siam_backend_close(be);
+}
+
+siam_status cli_image_load(const char *path, const siam_model *m, float *out, siam_error *err)
+{
+    siam_grey g;
+    siam_status st = siam_png_load(path, &g, err);
+    if (st != SIAM_OK)
+        return st;
+    if (siam_border_mean(g.data, g.h, g.w) > 127.5)
+        for (int i = 0; i < g.h * g.w; i++)
+            g.data[i] = (uint8_t)(255 - g.data[i]);
+    st = siam_resize_area_f32(g.data, g.h, g.w, out, m->desc.in_h, m->desc.in_w, 1.0f / 255.0f,
+                              err);
+    siam_grey_free(&g);
+    return st;
+}

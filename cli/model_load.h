@@ -1,0 +1,17 @@
+/* Shared by the commands that use a trained model: open it on a backend,
+ * and turn a user's PNG into the model's input. */
+#ifndef SIAMESE_CLI_MODEL_LOAD_H
+#define SIAMESE_CLI_MODEL_LOAD_H
+
+#include "model.h"
+
+/* Opens backend `spec` (NULL: default) and loads the model file onto it.
+ * metric: how the model compares embeddings (WL1 head or L2 distance). */
+siam_status cli_model_open(const char *path, const char *spec, int threads, siam_backend **be,
+                           siam_model **m, siam_metric *metric, siam_error *err);
+void cli_model_close(siam_backend *be, siam_model *m);
+/* A PNG of any size and depth as the model's (1, H, W) input, ink = 1.0
+ * (polarity from the border: a light border means dark ink). */
+siam_status cli_image_load(const char *path, const siam_model *m, float *out, siam_error *err);
+
+#endif
