@@ -21,10 +21,11 @@
 #include "checkpoint.h"
 #include "evaluator.h"
 #include "model_load.h"
+#include "eval_verification.h"
 
 typedef struct eval_args {
     const char *baseline, *model, *runs, *dataset, *data, *split, *backend;
-    long threads;
+    long threads, verification;
     const char *protocol;
     long way, shots, trials;
     unsigned long long seed;
@@ -54,6 +55,8 @@ static void eval_usage(FILE *f)
             "                  on all_runs); pixel-1nn: nearest neighbour on raw pixels\n"
             "  --model FILE    a trained model (siamese train --out); embeds each image\n"
             "                  once and scores each trial in one batched call\n"
+            "  --verification N  with --model: same/different accuracy on N test pairs at\n"
+            "                  the threshold best on N validation pairs, and ROC AUC\n"
             "  --backend B     backend for --model (default: $SIAMESE_BACKEND, else cpu)\n"
             "  --threads T     host threads for the backend (default: all cores)\n"
             "  --runs DIR      Lake's all_runs folder (the default: DATA/all_runs)\n"
@@ -119,7 +122,8 @@ static int parse_args(int argc, char **argv, eval_args *a)
         }
         static const char *const valued[] = {"--baseline", "--model", "--runs", "--way", "--shots",
                                              "--trials", "--protocol", "--dataset", "--data",
-                                             "--seed", "--split", "--backend", "--threads"};
+                                             "--seed", "--split", "--backend", "--threads",
+                                             "--verification"};
         const char *val = NULL;
         size_t k;
         for (k = 0; k < sizeof valued / sizeof valued[0]; k++) {
@@ -146,6 +150,9 @@ static int parse_args(int argc, char **argv, eval_args *a)
             a->baseline = val;
         } else if (strcmp(name, "--model") == 0) {
             a->model = val;
+        } else if (strcmp(name, "--verification") == 0) {
+            if (!parse_long(name, val, 2, 10000000, &a->verification))
+                return 2;
         } else if (strcmp(name, "--backend") == 0) {
             a->backend = val;
         } else if (strcmp(name, "--threads") == 0) {
@@ -188,7 +195,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
     }
     if (a->baseline && a->model)
         return fail("give --baseline or --model, not both");
-    if (!a->baseline && !a->model)
+    if (!a->baseline && !a->model && !a->verification)
         return fail("nothing to evaluate: give --baseline mhd|pixel-1nn (see siamese eval --help)");
     if (a->baseline && strcmp(a->baseline, "mhd") != 0 && strcmp(a->baseline, "pixel-1nn") != 0) {
         fprintf(stderr, "siamese eval: unknown baseline '%s' (expected mhd or pixel-1nn)\n", a->baseline);
@@ -375,6 +382,12 @@ int siam_cmd_eval(int argc, char **argv)
         return r;
     siam_error err;
     siam_error_clear(&err);
+    if (a.verification) {
+        if (!a.model)
+            return fail("--verification needs --model");
+        return cli_eval_verification(a.model, a.backend, (int)a.threads, siam_data_dir(a.data),
+                                     a.verification, a.seed, a.json);
+    }
     if (a.model) {
         /* Checked before loading any images, so a bad model fails at once. */
         siam_st_file f;
