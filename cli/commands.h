@@ -11,5 +11,6 @@ int siam_cmd_train(int argc, char **argv);
 int siam_cmd_verify(int argc, char **argv);
 int siam_cmd_info(int argc, char **argv);
 int siam_cmd_classify(int argc, char **argv);
+int siam_cmd_plot(int argc, char **argv);
 
 #endif
