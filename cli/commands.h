@@ -12,5 +12,6 @@ int siam_cmd_verify(int argc, char **argv);
 int siam_cmd_info(int argc, char **argv);
 int siam_cmd_classify(int argc, char **argv);
 int siam_cmd_plot(int argc, char **argv);
+int siam_cmd_parity(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const command commands[] = {
     {"train", siam_cmd_train, "train a Siamese network on Omniglot"},
     {"verify", siam_cmd_verify, "probability that two images show the same character"},
     {"classify", siam_cmd_classify, "classify images against a support folder, one shot"},
+    {"parity", siam_cmd_parity, "train on two backends side by side and compare"},
     {"plot", siam_cmd_plot, "draw a training log as a PNG curve"},
     {"info", siam_cmd_info, "a model file's metadata and shape table"},
     {"eval", siam_cmd_eval, "one-shot accuracy of a baseline (or model) with a 95% CI"},
