@@ -1,12 +1,12 @@
 /* The embedding cache and the scores built on it. */
 #define _POSIX_C_SOURCE 200809L
 #include "evaluator.h"
+#include "clock.h"
 
 #include "data/batch.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct siam_evaluator {
     siam_model *m;
@@ -26,13 +26,6 @@ struct siam_evaluator {
     size_t embedded;
     double seconds;
 };
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 siam_status siam_evaluator_create(siam_model *m, const siam_dataset *ds, int batch,
                                   siam_metric metric, siam_evaluator **out, siam_error *err)
@@ -144,7 +137,7 @@ siam_status siam_evaluator_prepare(siam_evaluator *e, const uint32_t *images, si
         }
         if (st != SIAM_OK || k == 0)
             continue;
-        double t0 = now();
+        double t0 = siam_now();
         for (int q = 0; st == SIAM_OK && q < k; q++)
             st = siam_image_float(e->ds, todo[q], h, w, e->host_images + (size_t)q * pix, err);
         if (st == SIAM_OK)
@@ -163,7 +156,7 @@ siam_status siam_evaluator_prepare(siam_evaluator *e, const uint32_t *images, si
             e->n_cached += (size_t)k;
             e->embedded += (size_t)k;
             st = siam_backend_sync(e->m->be, err);
-            e->seconds += now() - t0;
+            e->seconds += siam_now() - t0;
         }
     }
     free(todo);

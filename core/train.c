@@ -3,6 +3,7 @@
 #include "train.h"
 
 #include "checkpoint.h"
+#include "clock.h"
 #include "data/split.h"
 #include "evaluator.h"
 #include "hparams.h"
@@ -12,7 +13,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define RNG_STREAM_EPOCH_ORDER 2000 /* + epoch: the order of a fixed set */
@@ -81,13 +81,6 @@ typedef struct run {
     double best_val, elapsed_before, t0;
     int best_epoch, since_best;
 } run;
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static void run_free(run *r)
 {
@@ -194,7 +187,7 @@ static void meta_fill(run *r, meta *m, int with_state)
     meta_add(m, "epoch_pos", "%" PRId64, r->epoch_pos);
     meta_add(m, "step", "%" PRId64, r->step);
     meta_add(m, "since_best", "%d", r->since_best);
-    meta_add(m, "elapsed", "%.17g", r->elapsed_before + (now() - r->t0));
+    meta_add(m, "elapsed", "%.17g", r->elapsed_before + (siam_now() - r->t0));
     meta_add(m, "rng_any", "%" PRIu64, r->samp[0].rng.counter);
     meta_add(m, "rng_same", "%" PRIu64, r->samp[1].rng.counter);
     meta_add(m, "rng_distort", "%" PRIu64, siam_batch_builder_rng(r->builder).counter);
@@ -501,7 +494,7 @@ static void progress_line(run *r, float loss, double pps, int last)
     int tty = isatty(fileno(p));
     if (!tty && !last && r->step % 50)
         return;
-    double elapsed = r->elapsed_before + now() - r->t0;
+    double elapsed = r->elapsed_before + siam_now() - r->t0;
     double total = (double)r->o.epochs * (double)epoch_size(r) / (pps > 0 ? pps : 1);
     if (r->o.minutes > 0 && r->o.minutes * 60 < total)
         total = r->o.minutes * 60;
@@ -523,14 +516,14 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
     if (!r)
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     r->o = *opts;
-    r->t0 = now();
+    r->t0 = siam_now();
     st = setup(r, err);
     if (st == SIAM_OK)
         print_header(r);
     const siam_train_options *o = &r->o;
     int stop = 0;
     float loss = 0;
-    double t_rate = now();
+    double t_rate = siam_now();
     int64_t rate_pairs = 0;
     double pps = 0;
     while (st == SIAM_OK && !stop && r->epoch < o->epochs) {
@@ -559,7 +552,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
             r->epoch_pos += n;
             r->step++;
             rate_pairs += n;
-            double t = now();
+            double t = siam_now();
             if (t - t_rate > 1.0 || rate_pairs >= 4 * o->batch) {
                 pps = (double)rate_pairs / (t - t_rate);
                 t_rate = t;
@@ -615,7 +608,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
         }
         if (st == SIAM_OK)
             st = save_latest(r, err);
-        double elapsed = r->elapsed_before + now() - r->t0;
+        double elapsed = r->elapsed_before + siam_now() - r->t0;
         if (r->log)
             fprintf(r->log,
                     "{\"type\":\"epoch\",\"epoch\":%d,\"step\":%" PRId64 ",\"loss\":%.6g,"
@@ -637,7 +630,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
     res->epochs = r->epoch;
     res->best_val_accuracy = r->best_val;
     res->best_epoch = r->best_epoch;
-    res->seconds = r->elapsed_before + now() - r->t0;
+    res->seconds = r->elapsed_before + siam_now() - r->t0;
     res->pairs_per_second = pps;
     res->last_loss = loss;
     run_free(r);
