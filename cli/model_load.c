@@ -40,15 +40,5 @@ void cli_model_close(siam_backend *be, siam_model *m)
 
 siam_status cli_image_load(const char *path, const siam_model *m, float *out, siam_error *err)
 {
-    siam_grey g;
-    siam_status st = siam_png_load(path, &g, err);
-    if (st != SIAM_OK)
-        return st;
-    if (siam_border_mean(g.data, g.h, g.w) > 127.5)
-        for (int i = 0; i < g.h * g.w; i++)
-            g.data[i] = (uint8_t)(255 - g.data[i]);
-    st = siam_resize_area_f32(g.data, g.h, g.w, out, m->desc.in_h, m->desc.in_w, 1.0f / 255.0f,
-                              err);
-    siam_grey_free(&g);
-    return st;
+    return siam_input_from_png(path, m->desc.in_h, m->desc.in_w, out, err);
 }

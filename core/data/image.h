@@ -71,4 +71,8 @@ siam_status siam_resize_area_f32(const uint8_t *src, int sh, int sw,
 siam_status siam_resize_area_ff(const float *src, int sh, int sw, float *dst,
                                 int dh, int dw, siam_error *err);
 
+/* A PNG as a model's (h, w) input: decoded, inverted when its border is
+ * light (dark ink), area-resized, scaled so that ink = 1.0. */
+siam_status siam_input_from_png(const char *path, int h, int w, float *out, siam_error *err);
+
 #endif

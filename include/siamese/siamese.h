@@ -1,0 +1,68 @@
+/* siamese: the C API for programs outside the tree.
+ *
+ * Load a trained model (a file written by `siamese train`) on a backend,
+ * embed images, score pairs and classify a query against a support set:
+ *
+ *     siam_error err;
+ *     siam_ctx *ctx;
+ *     if (siam_open("model.safetensors", NULL, &ctx, &err) != SIAM_OK) ... err.msg
+ *     float *q = malloc(siam_embedding_dim(ctx) * sizeof(float));
+ *     siam_embed_png(ctx, "query.png", q, &err);
+ *     ... embed the support images the same way, then
+ *     siam_classify(ctx, q, support, n_support, scores, &best, &err);
+ *     siam_close(ctx);
+ *
+ * Link with -lsiamese (pkg-config siamese, or find_package(siamese) and the
+ * target siamese::siamese). Backends are found as `siamese backends` shows.
+ * Every function returns a status and leaves a message in `err`.
+ */
+#ifndef SIAMESE_SIAMESE_H
+#define SIAMESE_SIAMESE_H
+
+#include "siamese/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct siam_ctx siam_ctx;
+
+/* backend: "cpu", "blas", "opencl[:DEVICE]", "auto"; NULL means the
+ * SIAMESE_BACKEND variable, else "cpu". */
+siam_status siam_open(const char *model_path, const char *backend, siam_ctx **out,
+                      siam_error *err);
+void siam_close(siam_ctx *ctx);
+
+/* The model's input size (images are 1 x H x W) and embedding length. */
+int siam_input_height(const siam_ctx *ctx);
+int siam_input_width(const siam_ctx *ctx);
+int siam_embedding_dim(const siam_ctx *ctx);
+/* 1 if scores are logits of p(same) (BCE models), 0 if they are negated
+ * L2 distances (contrastive models). Higher is more alike either way. */
+int siam_scores_are_logits(const siam_ctx *ctx);
+
+/* Loads a PNG of any size, bit depth or colour type as the model's input:
+ * ink = 1.0, background 0 (a light border means dark ink, which is
+ * inverted), area-resized to H x W. out holds H*W floats. */
+siam_status siam_load_image(const siam_ctx *ctx, const char *path, float *out, siam_error *err);
+
+/* Embeddings of n images (n, 1, H, W) into emb (n, D). */
+siam_status siam_embed(siam_ctx *ctx, const float *images, int n, float *emb, siam_error *err);
+siam_status siam_embed_png(siam_ctx *ctx, const char *path, float *emb, siam_error *err);
+
+/* Score of the pair (a, b), both embeddings of length D: see
+ * siam_scores_are_logits. siam_probability turns a logit into p(same). */
+siam_status siam_score_pair(siam_ctx *ctx, const float *a, const float *b, float *score,
+                            siam_error *err);
+double siam_probability(float logit);
+
+/* Scores of query against each of n support embeddings (n, D), in one
+ * batched call; best gets the index of the highest score (the first on
+ * ties). scores may be NULL. */
+siam_status siam_classify(siam_ctx *ctx, const float *query, const float *support, int n,
+                          float *scores, int *best, siam_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,88 @@
+/* The public C API (include/siamese/siamese.h) on a model file and PNGs
+ * made here. */
+#define _POSIX_C_SOURCE 200809L
+#include "harness.h"
+
+#include "checkpoint.h"
+#include "data/data_test_util.h"
+#include "siamese/siamese.h"
+
+#include <stdio.h>
+
+static void api_embeds_scores_and_classifies(void **state)
+{
+    (void)state;
+    char dir[512], model[600], png[4][700];
+    assert_int_equal(tu_mkdtemp(dir, sizeof dir), 0);
+    snprintf(model, sizeof model, "%s/tiny.safetensors", dir);
+    /* A model file as `siamese train` writes it. */
+    harness h;
+    h_open(&h, NULL);
+    siam_net_desc d;
+    assert_int_equal(siam_net_preset("tiny", &d, &h.err), SIAM_OK);
+    siam_model *m;
+    assert_int_equal(siam_model_create(h.be, &d, &m, &h.err), SIAM_OK);
+    assert_int_equal(siam_model_init(m, 5, SIAM_INIT_UNIFORM, &h.err), SIAM_OK);
+    const char *meta[2] = {"loss", "bce"};
+    assert_int_equal(siam_checkpoint_save(model, m, NULL, meta, 1, &h.err), SIAM_OK);
+    siam_model_destroy(m);
+    h_close(&h);
+    /* Four 40x40 ink drawings (dark ink on white, as Omniglot). */
+    for (int k = 0; k < 4; k++) {
+        uint8_t ink[40 * 40] = {0};
+        for (int i = 5; i < 35; i++)
+            ink[(k == 0 ? 20 : i) * 40 + (k == 1 ? 20 : i)] = 1, ink[i * 40 + (k == 3 ? 39 - i : 10 + k)] = 1;
+        snprintf(png[k], sizeof png[k], "%s/img%d.png", dir, k);
+        assert_int_equal(tu_write_ink_png(png[k], 40, 40, ink), 0);
+    }
+    siam_ctx *c;
+    siam_error err;
+    assert_int_equal(siam_open(model, "cpu", &c, &err), SIAM_OK);
+    assert_int_equal(siam_input_height(c), 28);
+    assert_int_equal(siam_input_width(c), 28);
+    int dim = siam_embedding_dim(c);
+    assert_int_equal(dim, 64);
+    assert_true(siam_scores_are_logits(c));
+    float x[28 * 28], e[4][64], e0[64], scores[3], s;
+    /* siam_embed_png = siam_load_image + siam_embed; ink becomes 1.0. */
+    assert_int_equal(siam_load_image(c, png[0], x, &err), SIAM_OK);
+    float mx = 0;
+    for (int i = 0; i < 28 * 28; i++)
+        mx = x[i] > mx ? x[i] : mx;
+    assert_true(mx > 0.5f && x[0] == 0.0f); /* inverted: ink bright, corner dark */
+    assert_int_equal(siam_embed(c, x, 1, e0, &err), SIAM_OK);
+    for (int k = 0; k < 4; k++)
+        assert_int_equal(siam_embed_png(c, png[k], e[k], &err), SIAM_OK);
+    assert_memory_equal(e0, e[0], sizeof e0);
+    /* classify = the pair score against each support, best = argmax. */
+    int best = -1;
+    assert_int_equal(siam_classify(c, e[0], &e[1][0], 3, scores, &best, &err), SIAM_OK);
+    int arg = 0;
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(siam_score_pair(c, e[0], e[k + 1], &s, &err), SIAM_OK);
+        assert_float_equal(s, scores[k], 1e-6);
+        if (scores[k] > scores[arg])
+            arg = k;
+    }
+    assert_int_equal(best, arg);
+    assert_true(siam_probability(0.0f) == 0.5);
+    /* Bad input: errors, never a crash. */
+    assert_int_equal(siam_classify(c, e[0], &e[1][0], 0, scores, &best, &err), SIAM_ERR_INVALID_ARG);
+    assert_int_not_equal(siam_embed_png(c, model, e0, &err), SIAM_OK); /* not a PNG */
+    assert_non_null(strstr(err.msg, "tiny.safetensors"));
+    assert_int_equal(siam_embed(c, NULL, 1, e0, &err), SIAM_ERR_INVALID_ARG);
+    siam_close(c);
+    siam_close(NULL);
+    siam_ctx *c2 = NULL;
+    assert_int_not_equal(siam_open(png[0], "cpu", &c2, &err), SIAM_OK);
+    assert_null(c2);
+    assert_int_equal(siam_open(model, "nosuchbackend", &c2, &err), SIAM_ERR_NOT_FOUND);
+    assert_int_equal(siam_open(NULL, NULL, &c2, &err), SIAM_ERR_INVALID_ARG);
+    tu_rmtree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {cmocka_unit_test(api_embeds_scores_and_classifies)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
