@@ -1,0 +1,147 @@
+/* Training and inference speed of one backend on one preset, as JSON lines:
+ * pairs_per_s (training steps), images_per_s (embedding), the latency of a
+ * 20-way one-shot trial with cached embeddings against naive evaluation of
+ * 20 pairs through both twins, and the process's peak resident memory.
+ * Inputs are synthetic (the speed does not depend on the pixels).
+ *
+ *   bench_train [--backend B] [--preset P] [--batch N] [--threads T] [--steps S]
+ *
+ * Benchmark commands unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (see README).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "clock.h"
+#include "graph.h"
+#include "optim.h"
+#include "rng.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+static void emit(const char *be, const char *dev, const char *preset, int batch, int threads,
+                 const char *metric, double value)
+{
+    printf("{\"bench\":\"train\",\"backend\":\"%s\",\"device\":\"%s\",\"preset\":\"%s\","
+           "\"batch\":%d,\"threads\":%d,\"metric\":\"%s\",\"value\":%.6g}\n",
+           be, dev, preset, batch, threads, metric, value);
+    fflush(stdout);
+}
+
+static int fail(const siam_error *err)
+{
+    fprintf(stderr, "bench_train: %s\n", err->msg);
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    const char *backend = "cpu", *preset = "koch35";
+    int batch = 128, threads = 0, steps = 5;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--backend")) backend = argv[i + 1];
+        else if (!strcmp(argv[i], "--preset")) preset = argv[i + 1];
+        else if (!strcmp(argv[i], "--batch")) batch = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--threads")) threads = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--steps")) steps = atoi(argv[i + 1]);
+        else {
+            fprintf(stderr, "bench_train: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (batch < 1 || steps < 1 || threads < 0) {
+        fprintf(stderr, "bench_train: need batch >= 1, steps >= 1, threads >= 0\n");
+        return 2;
+    }
+    siam_error err = {0};
+    siam_backend *be;
+    siam_net_desc d;
+    siam_model *m;
+    siam_graph *g, *e;
+    siam_optim *o;
+    if (siam_backend_open(backend, threads, &be, &err) != SIAM_OK ||
+        siam_net_preset(preset, &d, &err) != SIAM_OK ||
+        siam_model_create(be, &d, &m, &err) != SIAM_OK ||
+        siam_model_init(m, 1, SIAM_INIT_UNIFORM, &err) != SIAM_OK)
+        return fail(&err);
+    siam_device_info info;
+    siam_backend_device(be, &info, &err);
+    siam_graph_config tc = {.max_pairs = batch, .train = 1, .loss = SIAM_LOSS_BCE};
+    siam_graph_config ec = {.max_images = 40};
+    siam_optim_config oc;
+    siam_optim_config_uniform(&oc, SIAM_OPTIM_SGD, 1e-3f, 0.9f, 1e-4f);
+    if (siam_graph_create(m, &tc, &g, &err) != SIAM_OK || siam_graph_create(m, &ec, &e, &err) != SIAM_OK ||
+        siam_optim_create(m, &oc, &o, &err) != SIAM_OK)
+        return fail(&err);
+    size_t pix = (size_t)(d.in_h * d.in_w);
+    float *img = malloc((size_t)batch * 2 * pix * 4), *lab = malloc((size_t)batch * 4), loss;
+    siam_rng r = siam_rng_make(1, SIAM_RNG_STREAM_TEST);
+    for (size_t i = 0; i < (size_t)batch * 2 * pix; i++)
+        img[i] = siam_rng_uniform(&r) < 0.1 ? 1.0f : 0.0f;
+    for (int i = 0; i < batch; i++)
+        lab[i] = (float)(i % 2);
+    const char *dev = info.name;
+    int nthreads = threads;
+    /* Training: one warm-up step (first-call costs), then timed steps. */
+    double t0 = 0;
+    for (int s = 0; s <= steps; s++) {
+        if (s == 1)
+            t0 = siam_now();
+        if (siam_graph_forward(g, img, lab, batch, &loss, NULL, &err) != SIAM_OK ||
+            siam_graph_backward(g, &err) != SIAM_OK ||
+            siam_optim_step(o, siam_graph_grad_buffer(g), &err) != SIAM_OK ||
+            siam_backend_sync(be, &err) != SIAM_OK)
+            return fail(&err);
+    }
+    emit(backend, dev, preset, batch, nthreads, "pairs_per_s", (double)steps * batch / (siam_now() - t0));
+    /* Embedding, in batches of 40. */
+    int reps = 3;
+    siam_graph_embed(e, img, 40, NULL, &err);
+    t0 = siam_now();
+    for (int k = 0; k < reps; k++)
+        if (siam_graph_embed(e, img, 40, NULL, &err) != SIAM_OK || siam_backend_sync(be, &err) != SIAM_OK)
+            return fail(&err);
+    emit(backend, dev, preset, 40, nthreads, "images_per_s", 40.0 * reps / (siam_now() - t0));
+    /* A 20-way trial: cached = 21 embeddings + one pair_scores call;
+     * naive = 20 pairs through both twins and the head (a batch of 20). */
+    int64_t dim = m->shapes.embed_dim;
+    siam_buffer *sc;
+    float out[20];
+    if (siam_backend_alloc(be, 20 * 4, &sc, &err) != SIAM_OK)
+        return fail(&err);
+    t0 = siam_now();
+    if (siam_graph_embed(e, img, 21, NULL, &err) != SIAM_OK)
+        return fail(&err);
+    siam_tensor h = siam_graph_embeddings(e);
+    siam_op_args a = {.op = SIAM_OP_PAIR_SCORES};
+    a.t[0] = siam_tensor_2d(h.buf, h.offset, 1, dim);
+    a.t[1] = siam_tensor_2d(h.buf, h.offset + (size_t)dim, 20, dim);
+    a.t[2] = siam_model_param(m, m->head_alpha);
+    a.t[4] = siam_tensor_2d(sc, 0, 1, 20);
+    if (siam_backend_run(be, &a, &err) != SIAM_OK || siam_tensor_download(be, &a.t[4], out, &err) != SIAM_OK)
+        return fail(&err);
+    double cached = siam_now() - t0;
+    siam_graph *p;
+    siam_graph_config pc = {.max_pairs = 20, .loss = SIAM_LOSS_BCE};
+    if (siam_graph_create(m, &pc, &p, &err) != SIAM_OK)
+        return fail(&err);
+    t0 = siam_now();
+    if (siam_graph_forward(p, img, lab, 20, &loss, out, &err) != SIAM_OK)
+        return fail(&err);
+    double naive = siam_now() - t0;
+    emit(backend, dev, preset, 20, nthreads, "trial_cached_s", cached);
+    emit(backend, dev, preset, 20, nthreads, "trial_naive_s", naive);
+    emit(backend, dev, preset, 20, nthreads, "trial_naive_over_cached", naive / cached);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    emit(backend, dev, preset, batch, nthreads, "peak_rss_mb", (double)ru.ru_maxrss / 1024.0);
+    siam_backend_free(be, sc);
+    siam_graph_destroy(p);
+    siam_graph_destroy(g);
+    siam_graph_destroy(e);
+    siam_optim_destroy(o);
+    siam_model_destroy(m);
+    siam_backend_close(be);
+    free(img), free(lab);
+    return 0;
+}
