@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The trace module, end to end (registered with ctest as `trace`).
+#
+#   test_trace.sh PARITY_PROGRAM SIAMESE_PROGRAM MODULE_DIR
+#
+# 1. `parity test -b trace` (inner cpu by default) on relu and maxpool: the
+#    parity cases pass through the wrapper, and the table printed at exit has
+#    exactly one call per case for each op, no other op, a total that is the
+#    sum of its rows, and rows sorted by time.
+# 2. SIAMESE_TRACE_INNER naming a module that does not exist: the module is
+#    skipped with a message naming it, and no table is printed.
+# 3. With the Omniglot data present: `siamese parity --backends cpu,trace:cpu`
+#    trains 3 steps on both and agrees; the table lists the training ops.
+#    `trace:nosuch` fails with a message naming the missing module.
+set -u
+parity=$1 siamese=$2 moddir=$3
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# Calls in the table row for op $1 of file $2 ("" when there is no row).
+calls_of() { awk -v op="$1" '$1 == op && $2 ~ /^[0-9]+$/ { print $2 }' "$2"; }
+
+# Checks the shape of a table in file $1: header, sorted rows, total = sum.
+check_table() {
+    local f=$1
+    grep -q '^siamese trace: .*synchronised before and after every call' "$f" ||
+        fail "$f: no table header"
+    grep -q '^op  *calls  *total ms  *mean us  *GB/s  *failed$' "$f" || fail "$f: no column line"
+    awk '
+        /^op / { on = 1; next }
+        on && $1 == "total" { total = $2; have_total = 1; on = 0; next }
+        on && NF == 6 {
+            sum += $2
+            if (seen && $3 > prev + 1e-9) unsorted = 1
+            prev = $3; seen = 1
+        }
+        END {
+            if (!have_total) { print "no total line"; exit 1 }
+            if (total != sum) { print "total " total " != sum of rows " sum; exit 1 }
+            if (unsorted) { print "rows not sorted by total time"; exit 1 }
+        }' "$f" || fail "$f: table rows inconsistent"
+}
+
+# ---- 1. the op-parity program through trace (inner cpu) ----
+SIAMESE_BACKEND_PATH=$moddir "$parity" test -b trace -o relu_fwd,maxpool \
+    >"$tmp/p.out" 2>"$tmp/p.err"
+rc=$?
+[ $rc -eq 0 ] || fail "parity test -b trace exited $rc"
+grep -q '^== trace against cpu' "$tmp/p.out" || fail "trace was not tested against cpu"
+grep -q '^parity test: 9 cases ran, 0 failed' "$tmp/p.out" || fail "expected 9 passing cases"
+grep -q '^siamese trace: cpu,' "$tmp/p.err" || fail "table does not name the inner backend cpu"
+check_table "$tmp/p.err"
+for op in relu_fwd maxpool_fwd maxpool_bwd; do
+    n=$(calls_of $op "$tmp/p.err")
+    [ "$n" = 3 ] || fail "$op: expected 3 calls (one per parity case), table says '${n}'"
+done
+for op in upload download; do
+    n=$(calls_of $op "$tmp/p.err")
+    [ -n "$n" ] && [ "$n" -gt 0 ] || fail "no $op row"
+done
+[ -z "$(calls_of conv2d_fwd "$tmp/p.err")" ] || fail "conv2d_fwd row although it never ran"
+
+# ---- 2. an inner backend that does not exist ----
+SIAMESE_TRACE_INNER=nosuch SIAMESE_BACKEND_PATH=$moddir "$parity" test -b trace -o relu_fwd \
+    >"$tmp/n.out" 2>"$tmp/n.err"
+grep -q "^backend trace: skipped (trace: inner backend 'nosuch' not found" "$tmp/n.out" ||
+    fail "missing inner module not reported: $(head -c 300 "$tmp/n.out")"
+! grep -q '^siamese trace:' "$tmp/n.err" || fail "a table printed without a context"
+
+# ---- 3. training through trace ----
+data=${SIAMESE_DATA:-$here/../../../shared/data/omniglot}
+if [ -d "$data/images_background" ]; then
+    SIAMESE_BACKEND_PATH=$moddir "$siamese" parity --backends cpu,trace:cpu --preset tiny \
+        --steps 3 --batch 4 --trials 0 --data "$data" >"$tmp/s.out" 2>"$tmp/s.err"
+    rc=$?
+    [ $rc -eq 0 ] || fail "siamese parity cpu,trace:cpu exited $rc: $(tail -c 300 "$tmp/s.err")"
+    grep -q 'AGREE$' "$tmp/s.out" || fail "cpu and trace:cpu did not agree"
+    grep -q '^siamese trace: cpu,' "$tmp/s.err" || fail "no table after training"
+    check_table "$tmp/s.err"
+    for op in conv2d_fwd conv2d_bwd_data conv2d_bwd_filter maxpool_fwd maxpool_bwd relu_fwd \
+        linear_fwd linear_bwd_param sigmoid_fwd absdiff_fwd bce_fwd bce_bwd sgd_update; do
+        n=$(calls_of $op "$tmp/s.err")
+        [ -n "$n" ] && [ "$n" -gt 0 ] || fail "training table has no $op row"
+    done
+    # 3 steps of SGD: one update per parameter tensor per step, so a multiple of 3.
+    n=$(calls_of sgd_update "$tmp/s.err")
+    [ -n "$n" ] && [ $((n % 3)) -eq 0 ] || fail "sgd_update calls '$n' not a multiple of 3 steps"
+
+    SIAMESE_BACKEND_PATH=$moddir "$siamese" parity --backends cpu,trace:nosuch --preset tiny \
+        --steps 1 --batch 4 --trials 0 --data "$data" >"$tmp/x.out" 2>"$tmp/x.err"
+    rc=$?
+    [ $rc -ne 0 ] || fail "trace:nosuch did not fail"
+    grep -q "inner backend 'nosuch' not found" "$tmp/x.err" ||
+        fail "trace:nosuch: message does not name the module: $(head -c 300 "$tmp/x.err")"
+else
+    echo "part 3 skipped: no Omniglot data in $data"
+fi
+
+if [ $fails -ne 0 ]; then
+    echo "--- parity stderr"; cat "$tmp/p.err"
+    [ -f "$tmp/s.err" ] && { echo "--- siamese parity stderr"; cat "$tmp/s.err"; }
+    echo "$fails check(s) failed"
+    exit 1
+fi
+echo "trace: all checks passed"
