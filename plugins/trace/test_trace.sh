@@ -6,7 +6,8 @@
 # 1. `parity test -b trace` (inner cpu by default) on relu and maxpool: the
 #    parity cases pass through the wrapper, and the table printed at exit has
 #    exactly one call per case for each op, no other op, a total that is the
-#    sum of its rows, and rows sorted by time.
+#    sum of its rows, and rows sorted by time. 1b: the inner module is found
+#    in the trace module's own folder when nothing else has it.
 # 2. SIAMESE_TRACE_INNER naming a module that does not exist: the module is
 #    skipped with a message naming it, and no table is printed.
 # 3. With the Omniglot data present: `siamese parity --backends cpu,trace:cpu`
@@ -51,7 +52,8 @@ rc=$?
 [ $rc -eq 0 ] || fail "parity test -b trace exited $rc"
 grep -q '^== trace against cpu' "$tmp/p.out" || fail "trace was not tested against cpu"
 grep -q '^parity test: 9 cases ran, 0 failed' "$tmp/p.out" || fail "expected 9 passing cases"
-grep -q '^siamese trace: cpu,' "$tmp/p.err" || fail "table does not name the inner backend cpu"
+grep -q "^siamese trace: cpu ($moddir/libsiamese-backend-cpu.so)," "$tmp/p.err" ||
+    fail "table does not name the inner backend cpu and its file in $moddir"
 check_table "$tmp/p.err"
 for op in relu_fwd maxpool_fwd maxpool_bwd; do
     n=$(calls_of $op "$tmp/p.err")
@@ -62,6 +64,20 @@ for op in upload download; do
     [ -n "$n" ] && [ "$n" -gt 0 ] || fail "no $op row"
 done
 [ -z "$(calls_of conv2d_fwd "$tmp/p.err")" ] || fail "conv2d_fwd row although it never ran"
+
+# ---- 1b. the inner module found beside the trace module (dladdr) ----
+# A copy of the program whose ../lib/siamese does not exist, and a path that
+# names only the trace module's file: the inner cpu can only come from the
+# trace module's own folder.
+mkdir -p "$tmp/bin" "$tmp/mods"
+cp "$parity" "$tmp/bin/parity"
+cp "$moddir/libsiamese-backend-trace.so" "$moddir/libsiamese-backend-cpu.so" "$tmp/mods/"
+SIAMESE_BACKEND_PATH=$tmp/mods/libsiamese-backend-trace.so "$tmp/bin/parity" test -b trace \
+    -o relu_fwd >"$tmp/d.out" 2>"$tmp/d.err"
+rc=$?
+[ $rc -eq 0 ] || fail "parity (copied) test -b trace exited $rc"
+grep -q "^siamese trace: cpu ($tmp/mods/libsiamese-backend-cpu.so)," "$tmp/d.err" ||
+    fail "inner cpu not taken from the trace module's folder: $(head -n 1 "$tmp/d.err")"
 
 # ---- 2. an inner backend that does not exist ----
 SIAMESE_TRACE_INNER=nosuch SIAMESE_BACKEND_PATH=$moddir "$parity" test -b trace -o relu_fwd \
@@ -80,7 +96,7 @@ if [ -d "$data/images_background" ]; then
     rc=$?
     [ $rc -eq 0 ] || fail "siamese parity cpu,trace:cpu exited $rc: $(tail -c 300 "$tmp/s.err")"
     grep -q 'AGREE$' "$tmp/s.out" || fail "cpu and trace:cpu did not agree"
-    grep -q '^siamese trace: cpu,' "$tmp/s.err" || fail "no table after training"
+    grep -q '^siamese trace: cpu (' "$tmp/s.err" || fail "no table after training"
     check_table "$tmp/s.err"
     for op in conv2d_fwd conv2d_bwd_data conv2d_bwd_filter maxpool_fwd maxpool_bwd relu_fwd \
         linear_fwd linear_bwd_param sigmoid_fwd absdiff_fwd bce_fwd bce_bwd sgd_update; do

@@ -1,7 +1,8 @@
 /* The trace module's table: per-op calls, total and mean time, bandwidth.
  *
- *   siamese trace: cpu, 1234 calls, 567.890 ms synchronised (the inner backend is
- *   synchronised before and after every call, so times are each call's own work)
+ *   siamese trace: cpu (/usr/lib/siamese/libsiamese-backend-cpu.so), 1234 calls, 567.890 ms
+ *   (the inner backend is synchronised before and after every call, so times are
+ *   each call's own work)
  *   op                      calls     total ms      mean us      GB/s   failed
  *   conv2d_fwd                 30      301.250    10041.667     0.123       0
  *   ...
@@ -84,9 +85,9 @@ void trace_report_print(const trace_ctx *c, FILE *f)
     }
     qsort(order, (size_t)n, sizeof order[0], by_time);
     fprintf(f,
-            "siamese trace: %s, %llu calls, %.3f ms (the inner backend is synchronised before and "
-            "after every call, so times are each call's own work)\n",
-            c->inner_spec, (unsigned long long)calls, seconds * 1e3);
+            "siamese trace: %s (%s), %llu calls, %.3f ms (the inner backend is synchronised "
+            "before and after every call, so times are each call's own work)\n",
+            c->inner_spec, c->inner.path, (unsigned long long)calls, seconds * 1e3);
     fprintf(f, "%-20s %10s %12s %12s %9s %7s\n", "op", "calls", "total ms", "mean us", "GB/s",
             "failed");
     for (int i = 0; i < n; i++) {
