@@ -417,6 +417,7 @@ static siam_status setup(run *r, siam_error *err)
     siam_train_options *o = &r->o;
     siam_status st = siam_backend_open(o->backend, o->threads, &r->be, err);
     siam_net_desc desc;
+    memset(&desc, 0, sizeof desc); /* sizes below stay 0 if the preset is bad */
     siam_st_file ck = {0};
     int have_ck = 0;
     if (st == SIAM_OK && o->resume) {
@@ -467,12 +468,14 @@ static siam_status setup(run *r, siam_error *err)
         st = siam_evaluator_create(r->m, r->val_ds, 64,
                                    o->loss == SIAM_LOSS_BCE ? SIAM_METRIC_WL1 : SIAM_METRIC_L2,
                                    &r->ev, err);
-    size_t pix = (size_t)(desc.in_h * desc.in_w);
-    r->images = malloc((size_t)o->batch * 2 * pix * 4);
-    r->labels = malloc((size_t)o->batch * 4);
-    r->pairs = malloc((size_t)o->batch * sizeof *r->pairs);
-    if (st == SIAM_OK && (!r->images || !r->labels || !r->pairs))
-        st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    if (st == SIAM_OK) {
+        size_t pix = (size_t)desc.in_h * (size_t)desc.in_w;
+        r->images = malloc((size_t)o->batch * 2 * pix * 4);
+        r->labels = malloc((size_t)o->batch * 4);
+        r->pairs = malloc((size_t)o->batch * sizeof *r->pairs);
+        if (!r->images || !r->labels || !r->pairs)
+            st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    }
     if (st == SIAM_OK && o->log) {
         r->log = fopen(o->log, have_ck ? "a" : "w");
         if (!r->log)
