@@ -16,7 +16,9 @@
 set -u
 parity=$1 siamese=$2 moddir=$3
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
+tmp=$(cd "$(mktemp -d)" && pwd -P)
+# The table names the inner module's resolved path.
+moddir_real=$(cd "$moddir" && pwd -P)
 trap 'rm -rf "$tmp"' EXIT
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
@@ -52,7 +54,7 @@ rc=$?
 [ $rc -eq 0 ] || fail "parity test -b trace exited $rc"
 grep -q '^== trace against cpu' "$tmp/p.out" || fail "trace was not tested against cpu"
 grep -q '^parity test: 9 cases ran, 0 failed' "$tmp/p.out" || fail "expected 9 passing cases"
-grep -q "^siamese trace: cpu ($moddir/libsiamese-backend-cpu.so)," "$tmp/p.err" ||
+grep -q "^siamese trace: cpu ($moddir_real/libsiamese-backend-cpu.so)," "$tmp/p.err" ||
     fail "table does not name the inner backend cpu and its file in $moddir"
 check_table "$tmp/p.err"
 for op in relu_fwd maxpool_fwd maxpool_bwd; do

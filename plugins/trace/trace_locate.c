@@ -116,6 +116,10 @@ siam_status trace_inner_load(const char *name, trace_inner *out, siam_error *err
                               "trace: inner backend '%s' not found (no %s in SIAMESE_BACKEND_PATH, "
                               "../lib/siamese beside the program, or the trace module's folder)",
                               name, file);
+    char *real = realpath(out->path, NULL); /* "bin/../lib/siamese/x.so" -> "lib/siamese/x.so" */
+    if (real && strlen(real) < sizeof out->path)
+        memcpy(out->path, real, strlen(real) + 1);
+    free(real);
     /* NODELETE, as the core does: drivers an inner module pulls in (an
      * OpenCL ICD, a BLAS thread pool) are not safe to unload. */
     void *dl = dlopen(out->path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
