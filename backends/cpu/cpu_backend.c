@@ -82,6 +82,7 @@ static siam_status cpu_create(const siam_backend_options *opts, void **out, siam
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "cpu: out of memory");
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     c->threads = opts && opts->threads > 0 ? opts->threads : (cpus > 0 ? (int)cpus : 1);
+    cpu_gemm_library_init();
     *out = c;
     return SIAM_OK;
 }

@@ -36,6 +36,16 @@ static inline int32_t *cpu_i32(const siam_tensor *t)
 typedef void (*cpu_task_fn)(void *arg, int64_t begin, int64_t end, int tid);
 void cpu_parallel_for(int threads, int64_t n, cpu_task_fn fn, void *arg);
 
+/* Thread count for elementwise work of n items: one thread below a size
+ * where starting threads costs more than it saves. Elementwise results do
+ * not depend on the split, so this keeps every op thread-count-independent. */
+#define CPU_ELEMENTWISE_GRAIN 65536
+static inline int cpu_threads_for(const void *ctx, int64_t n)
+{
+    int t = ctx ? ((const cpu_ctx *)ctx)->threads : 1;
+    return n < CPU_ELEMENTWISE_GRAIN || t < 1 ? 1 : t;
+}
+
 /* C[MxN] = op(A)[MxK] * op(B)[KxN] + beta*C, row-major. op(X) = X^T when
  * trans is set (X then stored KxM or NxK). `pack` holds threads *
  * CPU_GEMM_PACK_FLOATS floats. Each C element is summed in the same order
@@ -46,6 +56,9 @@ void cpu_parallel_for(int threads, int64_t n, cpu_task_fn fn, void *arg);
 void cpu_gemm(int threads, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
               const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
               int64_t ldc, float *pack);
+/* Called once per context creation: lets a GEMM library set itself up
+ * (the blas backend turns OpenBLAS's own thread pool down). */
+void cpu_gemm_library_init(void);
 
 /* One function per op and direction; each file is named after its op. */
 siam_status cpu_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err);

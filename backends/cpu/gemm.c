@@ -159,6 +159,9 @@ static void gemm_columns(void *arg, int64_t begin, int64_t end, int tid)
     }
 }
 
+/* The reference GEMM needs no set-up. */
+void cpu_gemm_library_init(void) {}
+
 void cpu_gemm(int threads, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
               const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
               int64_t ldc, float *pack)

@@ -1,52 +1,78 @@
 /* maxpool 2x2 stride 2 on the CPU. x (N,C,H,W) -> y (N,C,H/2,W/2), floor.
  * idx holds h*W+w of each window's maximum (first in row-major order on
  * ties). Backward is a gather, not a scatter: windows never overlap, so each
- * dx element has at most one source and no accumulation order is involved. */
+ * dx element has at most one source and no accumulation order is involved.
+ * Planes are independent, so both directions split across threads by plane. */
 #include "cpu_internal.h"
 
 #include <string.h>
 
-siam_status cpu_maxpool_fwd(void *ctx, const siam_op_args *a, siam_error *err)
+typedef struct pool_job {
+    const float *in;   /* x forward, dy backward */
+    float *out;        /* y forward, dx backward */
+    int32_t *idx;
+    int64_t h, w, oh, ow;
+} pool_job;
+
+static void pool_fwd_planes(void *arg, int64_t begin, int64_t end, int tid)
 {
-    (void)ctx, (void)err;
-    const siam_tensor *xt = &a->t[0];
-    int64_t planes = xt->shape[0] * xt->shape[1], h = xt->shape[2], w = xt->shape[3];
-    int64_t oh = h / 2, ow = w / 2;
-    const float *x = cpu_f32(xt);
-    float *y = cpu_f32(&a->t[1]);
-    int32_t *idx = cpu_i32(&a->t[2]);
-    for (int64_t pl = 0; pl < planes; pl++) {
-        const float *xp = x + pl * h * w;
-        for (int64_t i = 0; i < oh; i++)
-            for (int64_t j = 0; j < ow; j++) {
-                int64_t best = (2 * i) * w + 2 * j;
-                const int64_t cand[3] = {best + 1, best + w, best + w + 1};
+    (void)tid;
+    const pool_job *j = arg;
+    int64_t h = j->h, w = j->w, oh = j->oh, ow = j->ow;
+    for (int64_t pl = begin; pl < end; pl++) {
+        const float *xp = j->in + pl * h * w;
+        float *yp = j->out + pl * oh * ow;
+        int32_t *ip = j->idx + pl * oh * ow;
+        for (int64_t i = 0; i < oh; i++) {
+            const float *r0 = xp + 2 * i * w, *r1 = r0 + w;
+            for (int64_t o = 0; o < ow; o++) {
+                int64_t best = 2 * o;
+                float bv = r0[best];
+                const float cv[3] = {r0[2 * o + 1], r1[2 * o], r1[2 * o + 1]};
+                const int64_t ci[3] = {2 * o + 1, w + 2 * o, w + 2 * o + 1};
                 for (int c = 0; c < 3; c++)
                     /* NaN wins so that it propagates instead of vanishing */
-                    if (xp[cand[c]] > xp[best] || (xp[cand[c]] != xp[cand[c]] && xp[best] == xp[best]))
-                        best = cand[c];
-                y[pl * oh * ow + i * ow + j] = xp[best];
-                idx[pl * oh * ow + i * ow + j] = (int32_t)best;
+                    if (cv[c] > bv || (cv[c] != cv[c] && bv == bv)) {
+                        bv = cv[c];
+                        best = ci[c];
+                    }
+                yp[i * ow + o] = bv;
+                ip[i * ow + o] = (int32_t)(2 * i * w + best);
             }
+        }
     }
+}
+
+static void pool_bwd_planes(void *arg, int64_t begin, int64_t end, int tid)
+{
+    (void)tid;
+    const pool_job *j = arg;
+    int64_t hw = j->h * j->w, ohw = j->oh * j->ow;
+    memset(j->out + begin * hw, 0, (size_t)((end - begin) * hw) * sizeof(float));
+    for (int64_t pl = begin; pl < end; pl++)
+        for (int64_t o = 0; o < ohw; o++) {
+            int32_t k = j->idx[pl * ohw + o];
+            if (k >= 0 && k < hw)
+                j->out[pl * hw + k] = j->in[pl * ohw + o];
+        }
+}
+
+siam_status cpu_maxpool_fwd(void *ctx, const siam_op_args *a, siam_error *err)
+{
+    (void)err;
+    const siam_tensor *xt = &a->t[0];
+    int64_t planes = xt->shape[0] * xt->shape[1], h = xt->shape[2], w = xt->shape[3];
+    pool_job j = {cpu_f32(xt), cpu_f32(&a->t[1]), cpu_i32(&a->t[2]), h, w, h / 2, w / 2};
+    cpu_parallel_for(cpu_threads_for(ctx, planes * h * w), planes, pool_fwd_planes, &j);
     return SIAM_OK;
 }
 
 siam_status cpu_maxpool_bwd(void *ctx, const siam_op_args *a, siam_error *err)
 {
-    (void)ctx, (void)err;
+    (void)err;
     const siam_tensor *dxt = &a->t[2];
     int64_t planes = dxt->shape[0] * dxt->shape[1], h = dxt->shape[2], w = dxt->shape[3];
-    int64_t oh = h / 2, ow = w / 2;
-    const float *dy = cpu_f32(&a->t[0]);
-    const int32_t *idx = cpu_i32(&a->t[1]);
-    float *dx = cpu_f32(dxt);
-    memset(dx, 0, (size_t)(planes * h * w) * sizeof(float));
-    for (int64_t pl = 0; pl < planes; pl++)
-        for (int64_t o = 0; o < oh * ow; o++) {
-            int32_t k = idx[pl * oh * ow + o];
-            if (k >= 0 && k < h * w)
-                dx[pl * h * w + k] = dy[pl * oh * ow + o];
-        }
+    pool_job j = {cpu_f32(&a->t[0]), cpu_f32(dxt), cpu_i32(&a->t[1]), h, w, h / 2, w / 2};
+    cpu_parallel_for(cpu_threads_for(ctx, planes * h * w), planes, pool_bwd_planes, &j);
     return SIAM_OK;
 }

@@ -1,24 +1,44 @@
-/* relu on the CPU: y = max(x, 0); dx = dy where y > 0. Any shape. */
+/* relu on the CPU: y = max(x, 0); dx = dy where y > 0. Any shape.
+ * Elementwise, so split across threads in contiguous chunks. */
 #include "cpu_internal.h"
+
+typedef struct relu_job {
+    const float *x, *dy; /* x for forward; y for backward (in x) */
+    float *out;
+} relu_job;
+
+static void relu_fwd_chunk(void *arg, int64_t begin, int64_t end, int tid)
+{
+    (void)tid;
+    const relu_job *j = arg;
+    for (int64_t i = begin; i < end; i++) {
+        float v = j->x[i];
+        j->out[i] = v > 0.0f ? v : (v != v ? v : 0.0f); /* NaN propagates */
+    }
+}
+
+static void relu_bwd_chunk(void *arg, int64_t begin, int64_t end, int tid)
+{
+    (void)tid;
+    const relu_job *j = arg;
+    for (int64_t i = begin; i < end; i++)
+        j->out[i] = j->x[i] > 0.0f ? j->dy[i] : 0.0f;
+}
 
 siam_status cpu_relu_fwd(void *ctx, const siam_op_args *a, siam_error *err)
 {
-    (void)ctx, (void)err;
-    const float *x = cpu_f32(&a->t[0]);
-    float *y = cpu_f32(&a->t[1]);
+    (void)err;
+    relu_job j = {cpu_f32(&a->t[0]), 0, cpu_f32(&a->t[1])};
     int64_t n = siam_tensor_numel(&a->t[0]);
-    for (int64_t i = 0; i < n; i++)
-        y[i] = x[i] > 0.0f ? x[i] : (x[i] != x[i] ? x[i] : 0.0f); /* NaN propagates */
+    cpu_parallel_for(cpu_threads_for(ctx, n), n, relu_fwd_chunk, &j);
     return SIAM_OK;
 }
 
 siam_status cpu_relu_bwd(void *ctx, const siam_op_args *a, siam_error *err)
 {
-    (void)ctx, (void)err;
-    const float *y = cpu_f32(&a->t[0]), *dy = cpu_f32(&a->t[1]);
-    float *dx = cpu_f32(&a->t[2]);
+    (void)err;
+    relu_job j = {cpu_f32(&a->t[0]), cpu_f32(&a->t[1]), cpu_f32(&a->t[2])};
     int64_t n = siam_tensor_numel(&a->t[0]);
-    for (int64_t i = 0; i < n; i++)
-        dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+    cpu_parallel_for(cpu_threads_for(ctx, n), n, relu_bwd_chunk, &j);
     return SIAM_OK;
 }
