@@ -27,7 +27,7 @@ static const char usage[] =
     "trials has not improved for --patience epochs. Writes the best model to MODEL\n"
     "and the latest checkpoint (for --resume) beside it as MODEL.latest.\n"
     "Defaults: koch35, SGD lr 0.1 momentum 0.9 L2 1e-4 (per layer with --config),\n"
-    "lr x0.99 per epoch, momentum from 0.5 rising 0.04 per epoch, batch 128,\n"
+    "lr x0.99 per epoch, momentum from 0.5 rising 0.4 per epoch, batch 128,\n"
     "endless stream of 30000-pair epochs, distortions on the fly, half the\n"
     "negatives from the same alphabet, uniform init, 200 epochs, patience 20.\n";
 

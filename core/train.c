@@ -32,7 +32,7 @@ void siam_train_options_default(siam_train_options *o)
     o->l2 = 1e-4f;
     o->lr_decay = 0.99f;
     o->momentum_start = 0.5f;
-    o->momentum_slope = 0.04f;
+    o->momentum_slope = 0.4f; /* 0.5 -> 0.9 after one epoch: see README */
     o->epoch_pairs = 30000;
     o->distort = SIAM_DISTORT_ON_THE_FLY;
     o->negatives = SIAM_NEGMIX_HALF;
