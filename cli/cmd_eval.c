@@ -57,7 +57,7 @@ static void eval_usage(FILE *f)
             "                  once and scores each trial in one batched call\n"
             "  --verification N  with --model: same/different accuracy on N test pairs at\n"
             "                  the threshold best on N validation pairs, and ROC AUC\n"
-            "  --backend B     backend for --model (default: $SIAMESE_BACKEND, else cpu)\n"
+            "  --backend B     backend for --model (default: $SIAMESE_BACKEND, else auto)\n"
             "  --threads T     host threads for the backend (default: all cores)\n"
             "  --runs DIR      Lake's all_runs folder (the default: DATA/all_runs)\n"
             "  --way N         classes per trial (default 20)\n"

@@ -263,7 +263,7 @@ siam_status siam_backend_open(const char *spec, int threads, siam_backend **out,
     if (!spec || !*spec)
         spec = getenv("SIAMESE_BACKEND");
     if (!spec || !*spec)
-        spec = "cpu";
+        spec = "auto"; /* the fastest usable module: a GPU, else blas, else cpu */
     char name[64];
     const char *colon = strchr(spec, ':');
     size_t nl = colon ? (size_t)(colon - spec) : strlen(spec);

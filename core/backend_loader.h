@@ -31,7 +31,8 @@ typedef struct siam_module_entry {
 siam_status siam_backend_scan(siam_module_entry **entries, int *count, siam_error *err);
 
 /* spec: "NAME" or "NAME:DEVICE" or "auto" (highest score); NULL means the
- * SIAMESE_BACKEND variable, or "cpu" when unset. threads: 0 = default. */
+ * SIAMESE_BACKEND variable, or "auto" (the highest score) when unset.
+ * threads: 0 = default. */
 siam_status siam_backend_open(const char *spec, int threads, siam_backend **out,
                               siam_error *err);
 /* Opens a module file directly (tests, plugins). */
