@@ -7,15 +7,18 @@
  * threaded too), its idle workers spin in sched_yield and take the cores
  * from our threads; measured on koch35 training (2 cores) this split is the
  * faster one. OpenBLAS's pool is turned down to one thread at context
- * creation (looked up with dlsym, so other CBLAS libraries still link).
+ * creation (weak references, so that any other CBLAS still links).
  * Each column of C is computed by one call with the full K, so its
  * summation order does not depend on the split. Results differ from the
  * reference by summation order and FMA, within the parity tolerances. */
-#define _GNU_SOURCE
 #include "cpu_internal.h"
 
 #include <cblas.h>
-#include <dlfcn.h>
+#include <stdio.h>
+
+/* OpenBLAS extensions; NULL when the CBLAS library is another one. */
+extern void openblas_set_num_threads(int) __attribute__((weak));
+extern char *openblas_get_config(void) __attribute__((weak));
 
 typedef struct gemm_job {
     int trans_a, trans_b;
@@ -42,9 +45,13 @@ static void gemm_columns(void *arg, int64_t begin, int64_t end, int tid)
 
 void cpu_gemm_library_init(void)
 {
-    void (*set_threads)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, "openblas_set_num_threads");
-    if (set_threads)
-        set_threads(1);
+    if (openblas_set_num_threads)
+        openblas_set_num_threads(1);
+}
+
+void cpu_gemm_library_describe(char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", openblas_get_config ? openblas_get_config() : "CBLAS (not OpenBLAS)");
 }
 
 void cpu_gemm(int threads, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,

@@ -56,7 +56,9 @@ static siam_status cpu_device_info(int index, siam_device_info *info, siam_error
     cpu_model_name(info->name, sizeof info->name);
     snprintf(info->vendor, sizeof info->vendor, "host");
     snprintf(info->driver, sizeof info->driver, CPU_BACKEND_NAME " backend, version " CPU_BACKEND_VERSION);
-    snprintf(info->extra, sizeof info->extra, "im2col + %s, pthreads", CPU_BACKEND_GEMM);
+    char lib[160];
+    cpu_gemm_library_describe(lib, sizeof lib);
+    snprintf(info->extra, sizeof info->extra, "im2col + %s (%s), pthreads", CPU_BACKEND_GEMM, lib);
     info->type = SIAM_DEVICE_CPU;
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGE_SIZE);
     if (pages > 0 && psize > 0)

@@ -10,6 +10,7 @@
 
 #include "siamese/backend.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct siam_buffer {
@@ -59,6 +60,8 @@ void cpu_gemm(int threads, int trans_a, int trans_b, int64_t m, int64_t n, int64
 /* Called once per context creation: lets a GEMM library set itself up
  * (the blas backend turns OpenBLAS's own thread pool down). */
 void cpu_gemm_library_init(void);
+/* The GEMM library and its version/configuration, for device info. */
+void cpu_gemm_library_describe(char *buf, size_t size);
 
 /* One function per op and direction; each file is named after its op. */
 siam_status cpu_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err);

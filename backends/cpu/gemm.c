@@ -11,6 +11,8 @@
  */
 #include "cpu_internal.h"
 
+#include <stdio.h>
+
 #include <string.h>
 
 #define MR 6
@@ -161,6 +163,11 @@ static void gemm_columns(void *arg, int64_t begin, int64_t end, int tid)
 
 /* The reference GEMM needs no set-up. */
 void cpu_gemm_library_init(void) {}
+
+void cpu_gemm_library_describe(char *buf, size_t size)
+{
+    snprintf(buf, size, "reference 6x16 GEMM");
+}
 
 void cpu_gemm(int threads, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
               const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
