@@ -8,13 +8,19 @@
  * Shapes (Koch 2015, 105x105 inputs): conv 64@10 -> pool -> 128@7 -> pool ->
  * 128@4 -> pool -> 256@4 -> fc 9216->4096 -> |h1-h2| -> fc 4096->1 -> BCE;
  * N images = N/2 pairs. GFLOP/s counts 2 flops per multiply-add (conv,
- * linear), 3 per pair_scores term, 1 per element otherwise. */
+ * linear), 3 per pair_scores term, 1 per element otherwise.
+ *
+ * The machine's FMA peak is measured first, in the same run, on every
+ * online core (AVX-512, else AVX2, else SSE), and every op line of a CPU
+ * backend carries peak_fraction = its GFLOP/s over that peak. */
 #define _POSIX_C_SOURCE 200809L
 #include "backend_loader.h"
 #include "op_info.h"
 #include "rng.h"
 
 #include <dirent.h>
+#include <immintrin.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,6 +198,104 @@ typedef void (*stats_fn)(void *, int *);
 typedef siam_status (*build_fn)(void *, siam_error *);
 
 /* Time to a context with every program built, under SIAMESE_OPENCL_CACHE=cache. */
+/* ---- FMA peak: independent multiply-add chains, enough to cover the FMA
+ * latency on two ports, on every core at once. ---- */
+#define PEAK_CHAINS 12
+#define PEAK_ITERS 20000000L
+
+__attribute__((target("avx512f"))) static float peak_avx512(long iters, double *flops)
+{
+    __m512 acc[PEAK_CHAINS], b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+    for (int i = 0; i < PEAK_CHAINS; i++)
+        acc[i] = _mm512_set1_ps((float)i);
+    for (long it = 0; it < iters; it++)
+        for (int i = 0; i < PEAK_CHAINS; i++)
+            acc[i] = _mm512_fmadd_ps(acc[i], b, c);
+    __m512 sum = acc[0];
+    for (int i = 1; i < PEAK_CHAINS; i++)
+        sum = _mm512_add_ps(sum, acc[i]);
+    *flops = (double)iters * PEAK_CHAINS * 16 * 2;
+    return _mm512_reduce_add_ps(sum);
+}
+
+__attribute__((target("avx2,fma"))) static float peak_avx2(long iters, double *flops)
+{
+    __m256 acc[PEAK_CHAINS], b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+    for (int i = 0; i < PEAK_CHAINS; i++)
+        acc[i] = _mm256_set1_ps((float)i);
+    for (long it = 0; it < iters; it++)
+        for (int i = 0; i < PEAK_CHAINS; i++)
+            acc[i] = _mm256_fmadd_ps(acc[i], b, c);
+    float out[8], total = 0;
+    for (int i = 1; i < PEAK_CHAINS; i++)
+        acc[0] = _mm256_add_ps(acc[0], acc[i]);
+    _mm256_storeu_ps(out, acc[0]);
+    for (int i = 0; i < 8; i++)
+        total += out[i];
+    *flops = (double)iters * PEAK_CHAINS * 8 * 2;
+    return total;
+}
+
+static float peak_sse(long iters, double *flops)
+{
+    __m128 acc[PEAK_CHAINS], b = _mm_set1_ps(0.999999f), c = _mm_set1_ps(1e-7f);
+    for (int i = 0; i < PEAK_CHAINS; i++)
+        acc[i] = _mm_set1_ps((float)i);
+    for (long it = 0; it < iters; it++)
+        for (int i = 0; i < PEAK_CHAINS; i++)
+            acc[i] = _mm_add_ps(_mm_mul_ps(acc[i], b), c);
+    float out[4], total = 0;
+    for (int i = 1; i < PEAK_CHAINS; i++)
+        acc[0] = _mm_add_ps(acc[0], acc[i]);
+    _mm_storeu_ps(out, acc[0]);
+    for (int i = 0; i < 4; i++)
+        total += out[i];
+    *flops = (double)iters * PEAK_CHAINS * 4 * 2;
+    return total;
+}
+
+typedef struct peak_job {
+    long iters;
+    double flops;
+    float sink;
+} peak_job;
+
+static void *peak_thread(void *p)
+{
+    peak_job *j = p;
+    if (__builtin_cpu_supports("avx512f"))
+        j->sink = peak_avx512(j->iters, &j->flops);
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        j->sink = peak_avx2(j->iters, &j->flops);
+    else
+        j->sink = peak_sse(j->iters, &j->flops);
+    return NULL;
+}
+
+/* GFLOP/s of all online cores together, and the instruction set used. */
+static double fma_peak(int *cores, const char **isa)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    *cores = n > 0 && n <= 256 ? (int)n : 1;
+    *isa = __builtin_cpu_supports("avx512f") ? "avx512f"
+           : __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? "avx2+fma" : "sse";
+    peak_job jobs[256];
+    pthread_t tids[256];
+    int started[256] = {0};
+    double t0 = now_s(), flops = 0;
+    for (int t = 0; t < *cores; t++) {
+        jobs[t] = (peak_job){PEAK_ITERS / 4, 0, 0};
+        started[t] = pthread_create(&tids[t], NULL, peak_thread, &jobs[t]) == 0;
+    }
+    for (int t = 0; t < *cores; t++) {
+        if (started[t])
+            pthread_join(tids[t], NULL);
+        flops += jobs[t].flops;
+    }
+    double s = now_s() - t0;
+    return s > 0 ? flops / s / 1e9 : 0.0;
+}
+
 static void first_call(const char *path, const char *cache, const char *label)
 {
     setenv("SIAMESE_OPENCL_CACHE", cache, 1);
@@ -275,6 +379,11 @@ int main(int argc, char **argv)
     }
     bop ops[64];
     int nops = koch_ops(ops, images);
+    int cores;
+    const char *isa;
+    double peak = fma_peak(&cores, &isa);
+    printf("{\"bench\":\"fma_peak\",\"cores\":%d,\"isa\":\"%s\",\"gflops\":%.1f}\n", cores, isa,
+           peak);
     siam_module_entry *e = NULL;
     int ne = 0;
     siam_error err = {0};
@@ -293,6 +402,7 @@ int main(int argc, char **argv)
             continue;
         }
         siam_device_info info;
+        memset(&info, 0, sizeof info);
         if (siam_backend_device(be, &info, &err) == SIAM_OK)
             printf("{\"bench\":\"device\",\"backend\":\"%s\",\"device\":\"%s\",\"driver\":\"%s\","
                    "\"extra\":\"%s\"}\n",
@@ -309,10 +419,13 @@ int main(int argc, char **argv)
                        name, e[m].name, ops[k].label, siam_status_name(st));
                 continue;
             }
+            double gf = us > 0 ? ops[k].flops / (us * 1e3) : 0.0;
             printf("{\"bench\":\"op\",\"op\":\"%s\",\"backend\":\"%s\",\"shape\":\"%s\","
-                   "\"images\":%lld,\"us_per_run\":%.1f,\"gflops\":%.2f}\n",
-                   name, e[m].name, ops[k].label, (long long)images, us,
-                   us > 0 ? ops[k].flops / (us * 1e3) : 0.0);
+                   "\"images\":%lld,\"us_per_run\":%.1f,\"gflops\":%.2f",
+                   name, e[m].name, ops[k].label, (long long)images, us, gf);
+            if (info.type == SIAM_DEVICE_CPU && peak > 0)
+                printf(",\"peak_fraction\":%.3f", gf / peak);
+            printf("}\n");
             fflush(stdout);
         }
         siam_backend_close(be);
