@@ -53,39 +53,12 @@ static siam_status trace_create(const siam_backend_options *opts, void **out, si
     if (!out)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "trace: NULL context pointer");
     *out = NULL;
-    const char *spec = opts && opts->device && *opts->device ? opts->device : NULL;
-    if (!spec)
-        spec = getenv("SIAMESE_TRACE_INNER");
-    if (!spec || !*spec)
-        spec = "cpu";
     trace_ctx *c = calloc(1, sizeof *c);
     if (!c)
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "trace: out of memory");
-    if ((size_t)snprintf(c->inner_spec, sizeof c->inner_spec, "%s", spec) >= sizeof c->inner_spec) {
-        free(c);
-        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "trace: inner backend spec too long");
-    }
-    /* "opencl:nvidia" -> module "opencl", device "nvidia" */
-    char name[72];
-    const char *colon = strchr(spec, ':');
-    size_t nl = colon ? (size_t)(colon - spec) : strlen(spec);
-    if (nl == 0 || nl >= sizeof name) {
-        free(c);
-        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
-                              "trace: bad inner backend '%s' (use trace:INNER[:DEVICE])", spec);
-    }
-    memcpy(name, spec, nl);
-    name[nl] = '\0';
-    siam_status st = trace_inner_load(name, &c->inner, err);
+    siam_status st =
+        wrap_inner_open(TRACE_NAME, opts, "SIAMESE_TRACE_INNER", &c->inner, &c->inner_ctx, err);
     if (st != SIAM_OK) {
-        free(c);
-        return st;
-    }
-    siam_backend_options inner_opts = {colon ? colon + 1 : NULL, opts ? opts->threads : 0};
-    st = c->inner.iface->create(&inner_opts, &c->inner_ctx, err);
-    if (st != SIAM_OK) {
-        siam_error_prefix(err, "trace: ");
-        trace_inner_unload(&c->inner);
         free(c);
         return st;
     }
@@ -101,8 +74,7 @@ static void trace_destroy(void *ctx)
     if (!c)
         return;
     trace_report_print(c, stderr);
-    c->inner.iface->destroy(c->inner_ctx);
-    trace_inner_unload(&c->inner);
+    wrap_inner_close(&c->inner, c->inner_ctx);
     free(c);
 }
 
@@ -296,29 +268,7 @@ static const siam_backend_iface trace_iface = {
     .buffer_fill = trace_buffer_fill,
     .supports_op = trace_supports_op,
     .workspace_size = trace_workspace_size,
-    .ops = {
-        [SIAM_OP_CONV2D_FWD] = trace_op,
-        [SIAM_OP_CONV2D_BWD_DATA] = trace_op,
-        [SIAM_OP_CONV2D_BWD_FILTER] = trace_op,
-        [SIAM_OP_RELU_FWD] = trace_op,
-        [SIAM_OP_RELU_BWD] = trace_op,
-        [SIAM_OP_MAXPOOL_FWD] = trace_op,
-        [SIAM_OP_MAXPOOL_BWD] = trace_op,
-        [SIAM_OP_LINEAR_FWD] = trace_op,
-        [SIAM_OP_LINEAR_BWD_DATA] = trace_op,
-        [SIAM_OP_LINEAR_BWD_PARAM] = trace_op,
-        [SIAM_OP_SIGMOID_FWD] = trace_op,
-        [SIAM_OP_SIGMOID_BWD] = trace_op,
-        [SIAM_OP_ABSDIFF_FWD] = trace_op,
-        [SIAM_OP_ABSDIFF_BWD] = trace_op,
-        [SIAM_OP_BCE_FWD] = trace_op,
-        [SIAM_OP_BCE_BWD] = trace_op,
-        [SIAM_OP_CONTRASTIVE_FWD] = trace_op,
-        [SIAM_OP_CONTRASTIVE_BWD] = trace_op,
-        [SIAM_OP_SGD_UPDATE] = trace_op,
-        [SIAM_OP_ADAM_UPDATE] = trace_op,
-        [SIAM_OP_PAIR_SCORES] = trace_op,
-    },
+    .ops = WRAP_EVERY_OP(trace_op),
     .synchronize = trace_synchronize,
     .get_proc_address = trace_get_proc_address,
 };

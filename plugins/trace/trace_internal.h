@@ -5,7 +5,8 @@
  *   parity test -b trace                         (inner $SIAMESE_TRACE_INNER, else cpu)
  *
  * create() gets opts->device = "INNER[:DEVICE]", finds and dlopens the inner
- * module itself (trace_locate.c: the core cannot be called from a module),
+ * module itself (plugins/common/wrap_inner.c, shared with the fault module:
+ * the core cannot be called from a module),
  * and every entry of the table then forwards to the inner backend. Ops and
  * buffer transfers are timed with the inner backend synchronised before and
  * after each call, so a time is that call's own work, not whatever was
@@ -17,6 +18,7 @@
 #define SIAMESE_TRACE_INTERNAL_H
 
 #include "siamese/backend.h"
+#include "wrap_inner.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -37,25 +39,11 @@ typedef struct trace_stat {
     double bytes;     /* tensors' sizes summed over calls */
 } trace_stat;
 
-/* One loaded inner module (trace_locate.c). */
-typedef struct trace_inner {
-    void *dl;
-    const siam_backend_iface *iface;
-    char path[1024];
-} trace_inner;
-
 typedef struct trace_ctx {
-    trace_inner inner;
+    wrap_inner inner;  /* inner.spec: "opencl:nvidia", as asked for */
     void *inner_ctx;
-    char inner_spec[256];  /* "opencl:nvidia", as asked for */
     trace_stat rows[TRACE_ROWS];
 } trace_ctx;
-
-/* Finds libsiamese-backend-<name>.so in SIAMESE_BACKEND_PATH (folders or
- * files), ../lib/siamese beside /proc/self/exe, then the folder holding the
- * trace module itself; dlopens it and checks its ABI as the core does. */
-siam_status trace_inner_load(const char *name, trace_inner *out, siam_error *err);
-void trace_inner_unload(trace_inner *in);
 
 /* Name of a table row ("conv2d_fwd", "upload"). */
 const char *trace_row_name(int row);

@@ -87,7 +87,7 @@ void trace_report_print(const trace_ctx *c, FILE *f)
     fprintf(f,
             "siamese trace: %s (%s), %llu calls, %.3f ms (the inner backend is synchronised "
             "before and after every call, so times are each call's own work)\n",
-            c->inner_spec, c->inner.path, (unsigned long long)calls, seconds * 1e3);
+            c->inner.spec, c->inner.path, (unsigned long long)calls, seconds * 1e3);
     fprintf(f, "%-20s %10s %12s %12s %9s %7s\n", "op", "calls", "total ms", "mean us", "GB/s",
             "failed");
     for (int i = 0; i < n; i++) {
