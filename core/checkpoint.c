@@ -78,16 +78,21 @@ siam_status siam_checkpoint_open(const char *path, siam_st_file *f, siam_net_des
                               "%s: not a siamese model file (metadata format/layers/input missing)",
                               path);
     }
+    /* The metadata strings live in f's JSON: the message that quotes them is
+     * written before siam_st_close frees them (fuzz_safetensors found the
+     * use after free). */
     if (!ver || strcmp(ver, SIAM_MODEL_FORMAT_VERSION) != 0) {
+        siam_error_set(err, SIAM_ERR_FORMAT, "%s: model format version %s, expected %s", path,
+                       ver ? ver : "(none)", SIAM_MODEL_FORMAT_VERSION);
         siam_st_close(f);
-        return siam_error_set(err, SIAM_ERR_FORMAT, "%s: model format version %s, expected %s",
-                              path, ver ? ver : "(none)", SIAM_MODEL_FORMAT_VERSION);
+        return SIAM_ERR_FORMAT;
     }
     int c, h, w;
     char tail;
     if (sscanf(input, "%dx%dx%d%c", &c, &h, &w, &tail) != 3) {
+        siam_error_set(err, SIAM_ERR_FORMAT, "%s: bad input size '%s'", path, input);
         siam_st_close(f);
-        return siam_error_set(err, SIAM_ERR_FORMAT, "%s: bad input size '%s'", path, input);
+        return SIAM_ERR_FORMAT;
     }
     st = siam_net_parse(layers, c, h, w, desc, err);
     if (st != SIAM_OK) {
