@@ -163,8 +163,21 @@ siam_status siam_net_shapes_of(const siam_net_desc *d, siam_net_shapes *s, siam_
                               SIAM_MAX_LAYERS);
     int64_t c = d->in_c, h = d->in_h, w = d->in_w;
     int flat = 0;
+    /* In double: a description read from a model file can ask for layers
+     * whose parameter count overflows int64_t (fuzz_safetensors found
+     * linear:1000000 on a 4096x65536x65536 input); the bound keeps every
+     * later count (siam_net_param_count, the model layout) exact. */
+    double n_params = 0.0;
     for (int i = 0; i < d->n_layers; i++) {
         const siam_layer_desc *l = &d->layers[i];
+        if (l->kind == SIAM_LAYER_CONV)
+            n_params += (double)l->out * (double)c * l->kernel * l->kernel + l->out;
+        else if (l->kind == SIAM_LAYER_LINEAR)
+            n_params += (double)l->out * (double)c * (double)h * (double)w + l->out;
+        if (n_params > (double)SIAM_NET_MAX_PARAMS)
+            return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                                  "layer %d: the net would have over %lld parameters", i + 1,
+                                  (long long)SIAM_NET_MAX_PARAMS);
         switch (l->kind) {
         case SIAM_LAYER_CONV:
             if (flat)
@@ -203,6 +216,10 @@ siam_status siam_net_shapes_of(const siam_net_desc *d, siam_net_shapes *s, siam_
         s->h[i] = h;
         s->w[i] = w;
     }
+    if (n_params + (double)c * (double)h * (double)w > (double)SIAM_NET_MAX_PARAMS)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "the net and its head would have over %lld parameters",
+                              (long long)SIAM_NET_MAX_PARAMS);
     s->embed_dim = c * h * w;
     return SIAM_OK;
 }

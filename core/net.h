@@ -15,6 +15,10 @@
 #include <stdio.h>
 
 #define SIAM_MAX_LAYERS 32
+/* Most learnable parameters a net may have (64 Gi, 256 GiB of floats; the
+ * paper's net has 38 M). Checked by siam_net_shapes_of so that every count
+ * and byte size derived from a description fits int64_t/size_t. */
+#define SIAM_NET_MAX_PARAMS ((int64_t)1 << 36)
 
 typedef enum siam_layer_kind {
     SIAM_LAYER_CONV = 0,   /* valid conv, stride 1, with bias; out = filters, kernel = size */
