@@ -51,7 +51,13 @@ static siam_status parse_line(char *line, const char *name, int lineno, const si
             return siam_error_set(err, SIAM_ERR_INVALID_ARG,
                                   "%s:%d: unknown key '%s' (known: lr, momentum, l2)", name, lineno,
                                   tok);
-        if ((key == 1 && !(v >= 0 && v < 1)) || (key != 1 && !(v >= 0 && v <= 10)))
+        /* Momentum is checked also as the float that is stored: 0.99999999
+         * < 1 as a double rounds to 1.0f, a velocity that never decays
+         * (found by fuzz_hparams' range check). The cast comes after the
+         * double range test, as a double beyond float's range would be
+         * undefined to convert. */
+        if ((key == 1 && !(v >= 0 && v < 1 && (float)v < 1.0f)) ||
+            (key != 1 && !(v >= 0 && v <= 10)))
             return siam_error_set(err, SIAM_ERR_INVALID_ARG, "%s:%d: %s=%g is out of range%s", name,
                                   lineno, tok, v, key == 1 ? " [0, 1)" : " [0, 10]");
         for (int i = 0; i < m->n_groups; i++) {
