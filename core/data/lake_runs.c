@@ -71,6 +71,23 @@ static void free_names(char **names, size_t n)
     free(names);
 }
 
+/* 1 if relative path p has no ".." component. Lines name files under the
+ * runs folder (the loader prefixes it); a ".." would let a labels file make
+ * the loader open any file on the machine, and a FIFO or /dev/stdin there
+ * would block it, so such lines are refused. */
+static int stays_inside(const char *p)
+{
+    for (const char *s = p; *s;) {
+        if (s[0] == '.' && s[1] == '.' && (s[2] == '/' || s[2] == '\0'))
+            return 0;
+        const char *slash = strchr(s, '/');
+        if (!slash)
+            break;
+        s = slash + 1;
+    }
+    return 1;
+}
+
 /* Reads one run's class_labels.txt into rf; problems go to the builder. */
 static int read_labels(siam_dsb *b, const char *dir, const char *run, run_files *rf)
 {
@@ -93,6 +110,11 @@ static int read_labels(siam_dsb *b, const char *dir, const char *run, run_files 
             continue; /* blank line */
         if (k != 2 || rf->n >= LAKE_MAX_LINES) {
             siam_dsb_bad(b, "%s:%zu: expected 'test/itemKK.png training/classMM.png'", path, lineno);
+            ok = 0;
+            continue;
+        }
+        if (!stays_inside(a) || !stays_inside(c)) {
+            siam_dsb_bad(b, "%s:%zu: a path with '..' leaves the runs folder", path, lineno);
             ok = 0;
             continue;
         }
