@@ -2,11 +2,14 @@
 # Installs what siamese needs to build and test on Debian 12 (run as root).
 # Why each: OpenCL ICD loader + headers + PoCL (the OpenCL backend, and a CPU
 # OpenCL device for its tests), CLBlast (GEMMs on OpenCL devices), libpng
-# (image loading), cmocka (unit tests), OpenBLAS (the blas backend's GEMM).
+# (image loading), cmocka (unit tests), OpenBLAS (the blas backend's GEMM),
+# clang + libclang-rt-14-dev (the libFuzzer runtime and sanitizers for the
+# fuzz harnesses in tests/fuzz; zlib1g-dev comes with libpng-dev).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
 apt-get install -y --no-install-recommends \
   build-essential cmake pkg-config \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
-  libclblast-dev libpng-dev libcmocka-dev libopenblas-dev
+  libclblast-dev libpng-dev libcmocka-dev libopenblas-dev \
+  clang libclang-rt-14-dev
