@@ -53,7 +53,7 @@ static siam_status parse_line(char *line, const char *name, int lineno, const si
                                   tok);
         /* Momentum is checked also as the float that is stored: 0.99999999
          * < 1 as a double rounds to 1.0f, a velocity that never decays
-         * (found by fuzz_hparams' range check). The cast comes after the
+         * (tests/fuzz/regressions/hparams). The cast comes after the
          * double range test, as a double beyond float's range would be
          * undefined to convert. */
         if ((key == 1 && !(v >= 0 && v < 1 && (float)v < 1.0f)) ||

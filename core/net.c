@@ -164,9 +164,10 @@ siam_status siam_net_shapes_of(const siam_net_desc *d, siam_net_shapes *s, siam_
     int64_t c = d->in_c, h = d->in_h, w = d->in_w;
     int flat = 0;
     /* In double: a description read from a model file can ask for layers
-     * whose parameter count overflows int64_t (fuzz_safetensors found
-     * linear:1000000 on a 4096x65536x65536 input); the bound keeps every
-     * later count (siam_net_param_count, the model layout) exact. */
+     * whose parameter count overflows int64_t (linear:1000000 on a
+     * 4096x65536x65536 input did, in siam_net_param_count; see
+     * tests/fuzz/regressions/safetensors); the bound keeps every later
+     * count (siam_net_param_count, the model layout) exact. */
     double n_params = 0.0;
     for (int i = 0; i < d->n_layers; i++) {
         const siam_layer_desc *l = &d->layers[i];
