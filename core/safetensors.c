@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "safetensors.h"
 
+#include "temp_file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -296,7 +298,13 @@ siam_status siam_st_write(const char *path, const siam_st_entry *e, int n,
     }
 
     char tmp[1100];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (!siam_temp_path(path, tmp, sizeof tmp)) {
+        free(h.p);
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "path too long: %s", path);
+    }
+    /* Before ours exists: at most one stale temporary file per path, from
+     * the last writer killed mid-write, ever stays behind. */
+    siam_temp_sweep(path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd < 0) {
         free(h.p);

@@ -9,6 +9,9 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <dirent.h>
 
 typedef struct fx {
@@ -174,6 +177,38 @@ static void write_bytes(const char *path, const uint8_t *b, size_t n)
     assert_int_equal(tu_write_file(path, b, n), 0);
 }
 
+static int file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* A writer killed mid-write (SIGKILL) leaves "<path>.tmp.<pid>": the next
+ * write of the path removes it when that process is gone, and keeps the
+ * temporary files of live writers and of other paths. */
+static void killed_writers_temp_files_are_removed(void **state)
+{
+    fx *f = *state;
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0)
+        _exit(0);
+    assert_int_equal(waitpid(child, NULL, 0), child); /* reaped: its pid is free */
+    char dead[700], live[700], other[700];
+    snprintf(dead, sizeof dead, "%s.tmp.%ld", f->path, (long)child);
+    snprintf(live, sizeof live, "%s.tmp.%ld", f->path, (long)getppid());
+    snprintf(other, sizeof other, "%s/other.safetensors.tmp.%ld", f->dir, (long)child);
+    write_bytes(dead, (const uint8_t *)"half", 4);
+    write_bytes(live, (const uint8_t *)"busy", 4);
+    write_bytes(other, (const uint8_t *)"half", 4);
+    assert_int_equal(siam_checkpoint_save(f->path, f->m, NULL, NULL, 0, &f->h.err), SIAM_OK);
+    assert_false(file_exists(dead));
+    assert_true(file_exists(live));
+    assert_true(file_exists(other));
+    assert_true(file_exists(f->path));
+    assert_int_equal(count_files(f->dir), 3);
+}
+
 static void bad_files_are_refused(void **state)
 {
     fx *f = *state;
@@ -268,6 +303,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(optimizer_state_round_trips, setup, teardown),
         cmocka_unit_test_setup_teardown(failed_write_keeps_the_old_file, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_files_are_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(killed_writers_temp_files_are_removed, setup, teardown),
         cmocka_unit_test(json_reader_is_strict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
