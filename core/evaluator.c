@@ -34,6 +34,13 @@ siam_status siam_evaluator_create(siam_model *m, const siam_dataset *ds, int bat
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_evaluator_create: bad argument");
     if (m->desc.in_c != 1)
         return siam_error_set(err, SIAM_ERR_UNSUPPORTED, "evaluation needs a 1-channel model");
+    /* The dataset stores every image at one size; the same limit as for a
+     * single PNG (data/image.h) applies to it. */
+    siam_status sz = siam_dataset_count(ds) == 0 ? SIAM_OK : siam_input_size_check(siam_dataset_root(ds), siam_dataset_height(ds),
+                                           siam_dataset_width(ds), m->desc.in_h, m->desc.in_w,
+                                           err);
+    if (sz != SIAM_OK)
+        return sz;
     *out = NULL;
     siam_evaluator *e = calloc(1, sizeof *e);
     if (!e)

@@ -72,7 +72,17 @@ siam_status siam_resize_area_ff(const float *src, int sh, int sw, float *dst,
                                 int dh, int dw, siam_error *err);
 
 /* A PNG as a model's (h, w) input: decoded, inverted when its border is
- * light (dark ink), area-resized, scaled so that ink = 1.0. */
+ * light (dark ink), area-resized, scaled so that ink = 1.0. An image too
+ * small for the input (siam_input_size_check) is refused. */
 siam_status siam_input_from_png(const char *path, int h, int w, float *out, siam_error *err);
+
+/* Most an image is enlarged, per side, to become a model input. */
+#define SIAM_INPUT_MAX_UPSCALE 4
+
+/* Refuses an (ih, iw) image for a model's (h, w) input when either side
+ * would be enlarged more than SIAM_INPUT_MAX_UPSCALE times; `what` (a file
+ * or folder) starts the message. Shrinking is never refused. */
+siam_status siam_input_size_check(const char *what, int ih, int iw, int h, int w,
+                                  siam_error *err);
 
 #endif

@@ -86,6 +86,20 @@ static size_t max_class_size(const siam_subset *s)
     return m;
 }
 
+/* Classes with at least `need` images in the alphabet that has most. */
+static size_t largest_alphabet(const siam_subset *sub, size_t need)
+{
+    size_t most = 0;
+    for (size_t a = 0; a < sub->n_alphabets; a++) {
+        size_t ok = 0;
+        for (size_t c = 0; c < sub->alphabet_count[a]; c++)
+            ok += sub->class_count[sub->alphabet_first[a] + c] >= need;
+        if (ok > most)
+            most = ok;
+    }
+    return most;
+}
+
 static siam_status make_within(const siam_subset *sub, int way, int shots, size_t n_trials,
                                siam_rng *r, siam_trial_set *ts, uint32_t *scratch,
                                siam_error *err)
@@ -212,6 +226,21 @@ siam_status siam_trials_make(const siam_subset *sub, siam_protocol protocol, int
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "trials: way must be at least 2 (got %d)", way);
     if (n_trials == 0)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "trials: number of trials must be positive");
+    /* Before the rounds check below: asking for more classes than exist is
+     * the first thing to tell (--way 1000 would otherwise be told that 400
+     * trials are not a multiple of 1000). */
+    if (protocol == SIAM_PROTOCOL_WITHIN) {
+        size_t most = largest_alphabet(sub, (size_t)shots + 1);
+        if ((size_t)way > most)
+            return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                                  "trials: %d-way within-alphabet trials need an alphabet with %d "
+                                  "classes of %d+ drawings; the largest here has %zu",
+                                  way, way, shots + 1, most);
+    } else if ((size_t)way > sub->n_classes) {
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "trials: %d-way trials need %d classes; only %zu are available", way,
+                              way, sub->n_classes);
+    }
     if (protocol == SIAM_PROTOCOL_WITHIN && n_trials % (size_t)way != 0)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG,
                               "trials: within-alphabet trials come in rounds of %d; %zu is not a multiple",
