@@ -18,6 +18,8 @@
 #      it, both files still load (`siamese info`) with the latest at step 4,
 #      and --resume from it trains on to step 8;
 #    - `siamese eval` through a faulting backend exits 1 with one line.
+# 3. Where an OpenCL device is present, faults in front of the opencl
+#    backend: eval refusals and a training fault after the first checkpoint.
 set -u
 parity=$1 siamese=$2 moddir=$3
 here=$(cd "$(dirname "$0")" && pwd)
@@ -181,6 +183,32 @@ for f in "init:1|create #1" "alloc:1|buffer_alloc #1" "alloc:2|buffer_alloc #2" 
     n=$(grep -c '' "$tmp/ee")
     [ "$n" = 1 ] || fail "eval $spec: $n lines on stderr, expected 1: $(head -c 300 "$tmp/ee")"
 done
+
+# ---- 3. through fault:opencl, where an OpenCL device is present ----
+# The same clean exits when the failing call is the OpenCL backend's: its
+# context (kernel builds) refused, a device allocation, an upload, an op in
+# training after the first checkpoint (which must still load and resume).
+if "$siamese" backends 2>/dev/null | grep -Eq '^opencl .* score [1-9]'; then
+    ocl=(eval --data "$data" --model "$model" --backend fault:opencl --trials 20 --threads 1)
+    "$siamese" "${ocl[@]}" >"$tmp/o0" 2>&1 || fail "eval through fault:opencl without faults failed: $(tail -n 1 "$tmp/o0")"
+    for f in "init:1|create #1" "alloc:2|buffer_alloc #2" "copy:1|copy \(buffer_upload\) #1" "op:20|op #20"; do
+        spec=${f%%|*} what=${f#*|}
+        SIAMESE_FAULT=$spec "$siamese" "${ocl[@]}" >"$tmp/oo" 2>"$tmp/oe"
+        rc=$?
+        check_failed "opencl eval $spec" "$tmp/oe" $rc "$what"
+    done
+    d=$tmp/ocl_late
+    mkdir -p "$d"
+    SIAMESE_FAULT=op:$((O4 + 10)) "$siamese" "${train[@]}" --backend fault:opencl --steps 8 \
+        --out "$d/m.safetensors" >"$d/out" 2>"$d/err"
+    check_failed "opencl train op:$((O4 + 10))" "$d/err" $? "op #$((O4 + 10))"
+    grep -q '^epoch 1: validation' "$d/err" || fail "opencl train: the fault came before the first checkpoint"
+    check_checkpoints "opencl train" "$d"
+    check_resume "opencl train" "$d"
+    echo "fault:opencl checked"
+else
+    echo "part 3 skipped: no OpenCL device"
+fi
 
 if [ $fails -ne 0 ]; then
     echo "$fails check(s) failed (kept nothing: temp folder removed)"
