@@ -4,7 +4,8 @@
 # OpenCL device for its tests), CLBlast (GEMMs on OpenCL devices), libpng
 # (image loading), cmocka (unit tests), OpenBLAS (the blas backend's GEMM),
 # clang + libclang-rt-14-dev (the libFuzzer runtime and sanitizers for the
-# fuzz harnesses in tests/fuzz; zlib1g-dev comes with libpng-dev).
+# fuzz harnesses in tests/fuzz; zlib1g-dev comes with libpng-dev), valgrind
+# (scripts/memcheck.py, the suite under memcheck; not run by CI).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
@@ -12,4 +13,4 @@ apt-get install -y --no-install-recommends \
   build-essential cmake pkg-config \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
   libclblast-dev libpng-dev libcmocka-dev libopenblas-dev \
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev valgrind
