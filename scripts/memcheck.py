@@ -61,10 +61,18 @@ def write_wrapper(folder, program, logdir_var):
     $logdir_var: the kill test's SIGKILL then reaches valgrind itself."""
     path = os.path.join(folder, os.path.basename(program))
     opts = " ".join(VALGRIND_OPTS)
+    # A test that copies the program elsewhere (the trace test does, to take
+    # it away from ../lib/siamese) copies this script: the copy then puts the
+    # real program beside itself and runs that, so the move still counts.
     with open(path, "w") as f:
         f.write("#!/bin/sh\n"
+                f'prog="{program}"\n'
+                f'if [ "$0" != "{path}" ]; then\n'
+                f'    cp "$prog" "$0.real" || exit 1\n'
+                f'    prog="$0.real"\n'
+                f'fi\n'
                 f'exec valgrind {opts} --log-file="${logdir_var}/%p.log" '
-                f'"{program}" "$@"\n')
+                f'"$prog" "$@"\n')
     os.chmod(path, 0o755)
     return path
 
