@@ -115,6 +115,14 @@ int main(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     emit(backend, dev, preset, batch, nthreads, "peak_rss_mb", (double)ru.ru_maxrss / 1024.0);
+    /* What the training graph itself holds, so that RSS can be read against it. */
+    siam_graph_memory mem;
+    siam_graph_memory_use(g, &mem);
+    emit(backend, dev, preset, batch, nthreads, "graph_activations_mb", mem.activations / 1e6);
+    emit(backend, dev, preset, batch, nthreads, "graph_activation_grads_mb",
+         mem.activation_grads / 1e6);
+    emit(backend, dev, preset, batch, nthreads, "graph_workspace_mb", mem.workspace / 1e6);
+    emit(backend, dev, preset, batch, nthreads, "graph_device_mb", siam_graph_device_bytes(g) / 1e6);
     siam_graph *p;
     if (siam_graph_create(m, &ec, &e, &err) != SIAM_OK || siam_graph_create(m, &pc, &p, &err) != SIAM_OK)
         return fail(&err);

@@ -63,9 +63,24 @@ siam_buffer *siam_graph_grad_buffer(siam_graph *g);
 siam_model *siam_graph_model(siam_graph *g);
 /* Node lists, for tracing and parity tools. */
 const siam_node *siam_graph_nodes(const siam_graph *g, int backward, int *count);
-/* Runs one node at a batch of n_pairs (or n images for tower-only graphs). */
+/* Uploads a batch's images and labels without running anything, for tools
+ * that then run the nodes one by one (siam_graph_run_node). */
+siam_status siam_graph_set_batch(siam_graph *g, const float *images, const float *labels,
+                                 int n_pairs, siam_error *err);
+/* Runs one node at a batch of n_pairs (or n images for tower-only graphs).
+ * Buffers are reused along the graph (relu and sigmoid in place, gradients
+ * in two slots), so a node's outputs are whole only until a later node
+ * runs: compare them right after the node. */
 siam_status siam_graph_run_node(siam_graph *g, const siam_node *node, int n, siam_error *err);
-/* Bytes of device memory the graph holds (activations, gradients, workspace). */
+/* Bytes of device memory the graph holds, by part, and in all. */
+typedef struct siam_graph_memory {
+    size_t activations;      /* every layer's output, kept for backward */
+    size_t activation_grads; /* two slots of the largest activation (training) */
+    size_t head;             /* |h1-h2|, logits, labels, loss and their gradients */
+    size_t workspace;        /* the largest any op asks of the backend */
+    size_t param_grads;      /* one float per parameter (training) */
+} siam_graph_memory;
+void siam_graph_memory_use(const siam_graph *g, siam_graph_memory *mem);
 size_t siam_graph_device_bytes(const siam_graph *g);
 
 #endif

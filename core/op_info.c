@@ -15,8 +15,8 @@ static const siam_op_info op_table[SIAM_OP_COUNT] = {
     [SIAM_OP_CONV2D_BWD_FILTER] = {"conv2d_bwd_filter", 4, {IN, IN, OUT, OUTO}, {"x", "dy", "dw", "db"}},
     [SIAM_OP_RELU_FWD] = {"relu_fwd", 2, {IN, OUT}, {"x", "y"}},
     [SIAM_OP_RELU_BWD] = {"relu_bwd", 3, {IN, IN, OUT}, {"y", "dy", "dx"}},
-    [SIAM_OP_MAXPOOL_FWD] = {"maxpool_fwd", 3, {IN, OUT, OUT}, {"x", "y", "idx"}},
-    [SIAM_OP_MAXPOOL_BWD] = {"maxpool_bwd", 3, {IN, IN, OUT}, {"dy", "idx", "dx"}},
+    [SIAM_OP_MAXPOOL_FWD] = {"maxpool_fwd", 2, {IN, OUT}, {"x", "y"}},
+    [SIAM_OP_MAXPOOL_BWD] = {"maxpool_bwd", 3, {IN, IN, OUT}, {"x", "dy", "dx"}},
     [SIAM_OP_LINEAR_FWD] = {"linear_fwd", 4, {IN, IN, INO, OUT}, {"x", "w", "b", "y"}},
     [SIAM_OP_LINEAR_BWD_DATA] = {"linear_bwd_data", 3, {IN, IN, OUT}, {"dy", "w", "dx"}},
     [SIAM_OP_LINEAR_BWD_PARAM] = {"linear_bwd_param", 4, {IN, IN, OUT, OUTO}, {"x", "dy", "dw", "db"}},
@@ -149,17 +149,13 @@ static siam_status validate_shapes(const vctx *v)
         CHECK(need(v, 0, 4, -1, -1, -1, -1));
         if (t0->shape[2] < 2 || t0->shape[3] < 2)
             return fail(v, 0, "is smaller than the 2x2 pooling window");
-        CHECK(need(v, 1, 4, t0->shape[0], t0->shape[1], t0->shape[2] / 2, t0->shape[3] / 2));
-        return same_shape(v, 1, 2);
-    case SIAM_OP_MAXPOOL_BWD: {
+        return need(v, 1, 4, t0->shape[0], t0->shape[1], t0->shape[2] / 2, t0->shape[3] / 2);
+    case SIAM_OP_MAXPOOL_BWD:
         CHECK(need(v, 0, 4, -1, -1, -1, -1));
-        CHECK(same_shape(v, 0, 1));
-        CHECK(need(v, 2, 4, t0->shape[0], t0->shape[1], -1, -1));
-        const siam_tensor *dx = T(v, 2);
-        if (dx->shape[2] / 2 != t0->shape[2] || dx->shape[3] / 2 != t0->shape[3])
-            return fail(v, 2, "does not pool to the shape of dy");
-        return SIAM_OK;
-    }
+        if (t0->shape[2] < 2 || t0->shape[3] < 2)
+            return fail(v, 0, "is smaller than the 2x2 pooling window");
+        CHECK(need(v, 1, 4, t0->shape[0], t0->shape[1], t0->shape[2] / 2, t0->shape[3] / 2));
+        return same_shape(v, 0, 2);
     case SIAM_OP_LINEAR_FWD:
         CHECK(need(v, 0, 2, -1, -1, -1, -1));
         CHECK(need(v, 1, 2, -1, t0->shape[1], -1, -1));
@@ -268,14 +264,9 @@ siam_status siam_op_validate(const siam_op_args *args, siam_error *err)
             return siam_error_set(err, SIAM_ERR_INVALID_ARG, "%s: tensor '%s' is missing",
                                   info->name, info->tensor_name[i]);
         }
-        siam_dtype want = (args->op == SIAM_OP_MAXPOOL_FWD && i == 2) ||
-                                  (args->op == SIAM_OP_MAXPOOL_BWD && i == 1)
-                              ? SIAM_I32
-                              : SIAM_F32;
-        if (t->dtype != want)
-            return siam_error_set(err, SIAM_ERR_INVALID_ARG, "%s: tensor '%s' must be %s",
-                                  info->name, info->tensor_name[i],
-                                  want == SIAM_I32 ? "i32" : "f32");
+        if (t->dtype != SIAM_F32)
+            return siam_error_set(err, SIAM_ERR_INVALID_ARG, "%s: tensor '%s' must be f32",
+                                  info->name, info->tensor_name[i]);
         if (t->ndim < 1 || t->ndim > SIAM_MAX_DIMS)
             return siam_error_set(err, SIAM_ERR_INVALID_ARG, "%s: tensor '%s' has %d dimensions",
                                   info->name, info->tensor_name[i], t->ndim);

@@ -27,11 +27,6 @@ static inline float *cpu_f32(const siam_tensor *t)
     return t->buf ? t->buf->data + t->offset : (float *)0;
 }
 
-static inline int32_t *cpu_i32(const siam_tensor *t)
-{
-    return t->buf ? (int32_t *)(void *)t->buf->data + t->offset : (int32_t *)0;
-}
-
 /* Runs fn(arg, begin, end, tid) over [0, n) split into `threads` contiguous
  * chunks; tid 0 runs on the calling thread. */
 typedef void (*cpu_task_fn)(void *arg, int64_t begin, int64_t end, int tid);

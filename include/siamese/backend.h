@@ -37,13 +37,23 @@
 extern "C" {
 #endif
 
-#define SIAM_BACKEND_ABI_VERSION 1u
+/* 2: relu and sigmoid run in place (see "In place" below); max-pool keeps
+ *    no argmax, its backward finds the maximum again in x. */
+#define SIAM_BACKEND_ABI_VERSION 2u
 #define SIAM_BACKEND_ENTRY_SYMBOL "siam_backend_entry"
 
 /* Ops, one per layer kind and direction. Tensor roles (the index into
  * siam_op_args.t) are given for each op; "out" tensors are written whole,
  * "inout" tensors are read and updated in place, "opt" tensors may have
- * buf == NULL. All tensors are F32 unless marked I32. N is the batch.
+ * buf == NULL. All tensors are F32. N is the batch.
+ * Tensors of one op never overlap, except:
+ *
+ * In place: RELU and SIGMOID may be called with the output tensor exactly
+ * the input (same buffer, same offset, same shape): FWD with y == x, BWD
+ * with dx == dy. The core does so to halve the memory those layers need
+ * (their input is not needed for backward), so a backend must read each
+ * element before it writes it: an elementwise loop or kernel does; no
+ * `restrict` on those arguments. The parity suite has in-place cases.
  *
  * CONV2D: valid convolution (cross-correlation), stride 1, no padding.
  *   FWD         0 x (N,C,H,W)  1 w (K,C,R,S)  2 b (K) opt  3 y out (N,K,H-R+1,W-S+1)
@@ -54,11 +64,15 @@ extern "C" {
  *   FWD         0 x  1 y out                      y = max(x, 0)
  *   BWD         0 y  1 dy  2 dx out               dx = dy where y > 0, else 0
  * MAXPOOL: 2x2 window, stride 2, floor: OH = H/2, OW = W/2.
- *   FWD         0 x (N,C,H,W)  1 y out (N,C,OH,OW)  2 idx out I32 (N,C,OH,OW)
- *               idx = h*W + w of the maximum within its (n,c) plane; on ties
- *               the first in row-major window order wins.
- *   BWD         0 dy (N,C,OH,OW)  1 idx I32  2 dx out (N,C,H,W)
- *               dx is zero except at the argmax positions.
+ *   FWD         0 x (N,C,H,W)  1 y out (N,C,OH,OW)
+ *               the maximum of each window: on ties the first in row-major
+ *               window order wins, and a NaN wins over numbers.
+ *   BWD         0 x (N,C,H,W)  1 dy (N,C,OH,OW)  2 dx out (N,C,H,W)
+ *               dx = dy at the position FWD took in each window of x (the
+ *               same rule), zero elsewhere. No argmax is kept between the
+ *               two: finding it again costs 3 comparisons per window, and
+ *               keeping it would cost 4 bytes per output for the whole
+ *               step (koch105: 0.9 MB per image).
  * LINEAR: y = x w^T + b
  *   FWD         0 x (N,I)  1 w (O,I)  2 b (O) opt  3 y out (N,O)
  *   BWD_DATA    0 dy (N,O)  1 w (O,I)  2 dx out (N,I)

@@ -202,7 +202,7 @@ static void say(char *reason, size_t size, const char *fmt, int i)
 /* The single truth about what this backend runs: the core's dispatch and
  * the parity tests both ask it. Shapes were already checked by the core;
  * here go the limits of *this* backend. The loops take contiguous tensors
- * lying inside their buffers, F32 everywhere but maxpool's I32 indices.
+ * lying inside their buffers, all F32.
  * A real backend adds its own limits (a kernel that needs K <= 1024, a
  * device without doubles...) and says why in `reason`. */
 static int tpl_supports_op(void *ctx, const siam_op_args *a, char *reason, size_t rsize)
@@ -218,9 +218,7 @@ static int tpl_supports_op(void *ctx, const siam_op_args *a, char *reason, size_
         const siam_tensor *t = &a->t[i];
         if (!t->buf)
             continue;
-        int want_i32 = (a->op == SIAM_OP_MAXPOOL_FWD && i == 2) ||
-                       (a->op == SIAM_OP_MAXPOOL_BWD && i == 1);
-        if (t->dtype != (want_i32 ? SIAM_I32 : SIAM_F32)) {
+        if (t->dtype != SIAM_F32) {
             say(reason, rsize, "tensor %d has the wrong dtype", i);
             return 0;
         }

@@ -33,11 +33,6 @@ static inline float *tpl_f32(const siam_tensor *t)
     return t->buf ? t->buf->data + t->offset : (float *)0;
 }
 
-static inline int32_t *tpl_i32(const siam_tensor *t)
-{
-    return t->buf ? (int32_t *)(void *)t->buf->data + t->offset : (int32_t *)0;
-}
-
 /* One function per op of the ABI. The core has checked the shapes
  * (core/op_info.c) and asked supports_op() before any of these runs. */
 siam_status tpl_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err);

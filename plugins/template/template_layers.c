@@ -112,12 +112,27 @@ siam_status tpl_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *
     return SIAM_OK;
 }
 
-/* MAXPOOL_FWD  0 x (N,C,H,W)  1 y (N,C,H/2,W/2)  2 idx I32 (N,C,H/2,W/2)
- * 2x2 windows, stride 2; a last odd row or column is dropped. idx is the
- * maximum's h*W + w within its (n,c) plane. Windows are scanned in
- * row-major order and only a strictly larger value replaces the best, so
- * the first wins on ties; a NaN replaces a number, so a NaN upstream shows
- * up downstream instead of vanishing. */
+/* The maximum of the 2x2 window at (2i, 2j) of plane xp, as h*W + w.
+ * Windows are scanned in row-major order and only a strictly larger value
+ * replaces the best, so the first wins on ties; a NaN replaces a number, so
+ * a NaN upstream shows up downstream instead of vanishing. Forward and
+ * backward both call it, so they agree on the position. */
+static int64_t window_argmax(const float *xp, int64_t W, int64_t i, int64_t j)
+{
+    int64_t best = (2 * i) * W + 2 * j;
+    for (int64_t dh = 0; dh < 2; dh++)
+        for (int64_t dv = 0; dv < 2; dv++) {
+            int64_t cand = (2 * i + dh) * W + 2 * j + dv;
+            float vc = xp[cand], vb = xp[best];
+            int cand_nan = vc != vc, best_nan = vb != vb;
+            if (vc > vb || (cand_nan && !best_nan))
+                best = cand;
+        }
+    return best;
+}
+
+/* MAXPOOL_FWD  0 x (N,C,H,W)  1 y (N,C,H/2,W/2)
+ * 2x2 windows, stride 2; a last odd row or column is dropped. */
 siam_status tpl_maxpool_fwd(void *ctx, const siam_op_args *a, siam_error *err)
 {
     (void)ctx, (void)err;
@@ -126,49 +141,31 @@ siam_status tpl_maxpool_fwd(void *ctx, const siam_op_args *a, siam_error *err)
     int64_t OH = H / 2, OW = W / 2;
     const float *x = tpl_f32(xt);
     float *y = tpl_f32(&a->t[1]);
-    int32_t *idx = tpl_i32(&a->t[2]);
     for (int64_t p = 0; p < planes; p++) {
         const float *xp = x + p * H * W;
         for (int64_t i = 0; i < OH; i++)
-            for (int64_t j = 0; j < OW; j++) {
-                int64_t best = (2 * i) * W + 2 * j;
-                for (int64_t dh = 0; dh < 2; dh++)
-                    for (int64_t dv = 0; dv < 2; dv++) {
-                        int64_t cand = (2 * i + dh) * W + 2 * j + dv;
-                        float vc = xp[cand], vb = xp[best];
-                        int cand_nan = vc != vc, best_nan = vb != vb;
-                        if (vc > vb || (cand_nan && !best_nan))
-                            best = cand;
-                    }
-                y[(p * OH + i) * OW + j] = xp[best];
-                idx[(p * OH + i) * OW + j] = (int32_t)best;
-            }
+            for (int64_t j = 0; j < OW; j++)
+                y[(p * OH + i) * OW + j] = xp[window_argmax(xp, W, i, j)];
     }
     return SIAM_OK;
 }
 
-/* MAXPOOL_BWD  0 dy (N,C,OH,OW)  1 idx I32  2 dx (N,C,H,W)
- * dx is zero except at each window's argmax, which gets that window's dy.
- * Indices are checked first, so a bad one fails the op before any write. */
+/* MAXPOOL_BWD  0 x (N,C,H,W)  1 dy (N,C,OH,OW)  2 dx (N,C,H,W)
+ * dx is zero except at each window's maximum in x (found again, by the
+ * forward's rule), which gets that window's dy. */
 siam_status tpl_maxpool_bwd(void *ctx, const siam_op_args *a, siam_error *err)
 {
-    (void)ctx;
-    const siam_tensor *dxt = &a->t[2];
-    int64_t planes = dxt->shape[0] * dxt->shape[1], H = dxt->shape[2], W = dxt->shape[3];
-    int64_t P = (H / 2) * (W / 2);
-    const float *dy = tpl_f32(&a->t[0]);
-    const int32_t *idx = tpl_i32(&a->t[1]);
-    float *dx = tpl_f32(dxt);
-    for (int64_t o = 0; o < planes * P; o++)
-        if (idx[o] < 0 || idx[o] >= H * W)
-            return siam_error_set(err, SIAM_ERR_INVALID_ARG,
-                                  "template: maxpool_bwd: index %d at %lld is outside the %lldx%lld "
-                                  "plane",
-                                  (int)idx[o], (long long)o, (long long)H, (long long)W);
+    (void)ctx, (void)err;
+    const siam_tensor *xt = &a->t[0];
+    int64_t planes = xt->shape[0] * xt->shape[1], H = xt->shape[2], W = xt->shape[3];
+    int64_t OH = H / 2, OW = W / 2;
+    const float *x = tpl_f32(xt), *dy = tpl_f32(&a->t[1]);
+    float *dx = tpl_f32(&a->t[2]);
     memset(dx, 0, (size_t)(planes * H * W) * sizeof(float));
     for (int64_t p = 0; p < planes; p++)
-        for (int64_t o = 0; o < P; o++)
-            dx[p * H * W + idx[p * P + o]] = dy[p * P + o];
+        for (int64_t i = 0; i < OH; i++)
+            for (int64_t j = 0; j < OW; j++)
+                dx[p * H * W + window_argmax(x + p * H * W, W, i, j)] = dy[(p * OH + i) * OW + j];
     return SIAM_OK;
 }
 

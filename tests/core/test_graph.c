@@ -230,6 +230,39 @@ static void smaller_batches_and_embeddings_agree(void **state)
     teardown(&f);
 }
 
+/* The training graph's memory, by hand from Koch's shapes at 105x105. Per
+ * image the tower keeps the input 11025 floats, conv1 64x96x96 = 589824
+ * (relu1 overwrites it), pool1 147456, conv2 128x42x42 = 225792 (relu2
+ * in place), pool2 56448, conv3 41472 (relu3), pool3 10368, conv4 9216
+ * (relu4), fc 4096 (sigmoid in place): 1095697 floats. Gradients walk
+ * two slots: one for sigmoid/fc, pool3, pool2, pool1 (largest 147456), one
+ * for relu4/conv4 ... relu1/conv1 (largest 589824). */
+static void koch105_training_memory_by_hand(void **state)
+{
+    (void)state;
+    harness h;
+    h_open(&h, NULL);
+    siam_net_desc d;
+    siam_model *m;
+    siam_graph *g;
+    assert_int_equal(siam_net_preset("koch105", &d, &h.err), SIAM_OK);
+    assert_int_equal(siam_model_create(h.be, &d, &m, &h.err), SIAM_OK);
+    siam_graph_config cfg = {.max_pairs = 3, .train = 1, .loss = SIAM_LOSS_BCE};
+    assert_int_equal(siam_graph_create(m, &cfg, &g, &h.err), SIAM_OK);
+    siam_graph_memory mem;
+    siam_graph_memory_use(g, &mem);
+    const size_t rows = 6;
+    assert_int_equal(mem.activations, rows * 1095697 * 4);
+    assert_int_equal(mem.activation_grads, rows * (147456 + 589824) * 4);
+    assert_int_equal(mem.head, (2 * 3 * 4096 + 3 * 3 + 1) * 4);
+    assert_int_equal(mem.param_grads, (size_t)38951745 * 4);
+    assert_int_equal(siam_graph_device_bytes(g), mem.activations + mem.activation_grads +
+                     mem.head + mem.workspace + mem.param_grads);
+    siam_graph_destroy(g);
+    siam_model_destroy(m);
+    h_close(&h);
+}
+
 static void init_is_reproducible(void **state)
 {
     (void)state;
@@ -300,6 +333,7 @@ int main(void)
         cmocka_unit_test(one_sgd_step_lowers_the_loss),
         cmocka_unit_test(the_net_learns_in_200_steps),
         cmocka_unit_test(smaller_batches_and_embeddings_agree),
+        cmocka_unit_test(koch105_training_memory_by_hand),
         cmocka_unit_test(init_is_reproducible),
         cmocka_unit_test(bad_input_gets_errors),
     };

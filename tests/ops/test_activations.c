@@ -57,6 +57,51 @@ static void sigmoid_by_hand(void **state)
     h_close(&h);
 }
 
+/* The graph runs both in place (y over x, dx over dy; include/siamese/
+ * backend.h): the same values as above, through one buffer. */
+static void in_place_by_hand(void **state)
+{
+    (void)state;
+    harness h;
+    h_open(&h, NULL);
+    int64_t s[1] = {5};
+    const float x[5] = {-2, -0.5f, 0, 0.25f, 3}, dy[5] = {1, 2, 3, 4, 5};
+    const float relu[5] = {0, 0, 0, 0.25f, 3}, drelu[5] = {0, 0, 0, 4, 5};
+    float got[5];
+    siam_op_args a = {.op = SIAM_OP_RELU_FWD};
+    a.t[0] = a.t[1] = h_make(&h, SIAM_F32, 1, s, x);
+    h_run(&h, &a);
+    h_read(&h, &a.t[0], got);
+    for (int i = 0; i < 5; i++)
+        assert_float_equal(got[i], relu[i], 0);
+    siam_op_args b = {.op = SIAM_OP_RELU_BWD};
+    b.t[0] = a.t[0];
+    b.t[1] = b.t[2] = h_make(&h, SIAM_F32, 1, s, dy);
+    h_run(&h, &b);
+    h_read(&h, &b.t[2], got);
+    for (int i = 0; i < 5; i++)
+        assert_float_equal(got[i], drelu[i], 0);
+
+    /* sigmoid: y = 1/2, 3/4, 1/4 ...; dx = dy*y*(1-y) = 1/4, 3/8, ... */
+    const float z[3] = {0, 1.0986122887f, -1.0986122887f}, dz[3] = {1, 2, 4};
+    const float sig[3] = {0.5f, 0.75f, 0.25f}, dsig[3] = {0.25f, 0.375f, 0.75f};
+    s[0] = 3;
+    siam_op_args c = {.op = SIAM_OP_SIGMOID_FWD};
+    c.t[0] = c.t[1] = h_make(&h, SIAM_F32, 1, s, z);
+    h_run(&h, &c);
+    h_read(&h, &c.t[1], got);
+    for (int i = 0; i < 3; i++)
+        assert_float_equal(got[i], sig[i], 1e-6);
+    siam_op_args d = {.op = SIAM_OP_SIGMOID_BWD};
+    d.t[0] = c.t[1];
+    d.t[1] = d.t[2] = h_make(&h, SIAM_F32, 1, s, dz);
+    h_run(&h, &d);
+    h_read(&h, &d.t[2], got);
+    for (int i = 0; i < 3; i++)
+        assert_float_equal(got[i], dsig[i], 1e-6);
+    h_close(&h);
+}
+
 enum { N = 41 };
 typedef struct ref { double r[N]; int relu; } ref;
 
@@ -94,6 +139,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(relu_by_hand),
         cmocka_unit_test(sigmoid_by_hand),
+        cmocka_unit_test(in_place_by_hand),
         cmocka_unit_test(backward_vs_finite_differences),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,9 +96,6 @@ static siam_status run_bwd(siam_backend *be, const pcase *fwd, siam_op op, const
         } else if (s == -2) {
             take(&b, i, fwd, fo);
             src = fout->t[fo], cnt = fout->n[fo];
-        } else if (s == -4) { /* maxpool's idx: forward slot 2 */
-            take(&b, i, fwd, 2);
-            src = fout->t[2], cnt = fout->n[2];
         } else if (s <= -100) { /* an output shaped as forward slot -(s+100) */
             take(&b, i, fwd, -(s + 100));
             cnt = fin->n[-(s + 100)];
@@ -151,7 +148,7 @@ static siam_status analytic(siam_backend *be, const pcase *pc, const phost *in, 
         return run_bwd(be, pc, (siam_op)(pc->op + 1), sl, 3, in, out, 1, r, 2, grad, err);
     }
     case SIAM_OP_MAXPOOL_FWD: {
-        int sl[3] = {-1, -4, -100};
+        int sl[3] = {0, -1, -100};
         return run_bwd(be, pc, SIAM_OP_MAXPOOL_BWD, sl, 3, in, out, 1, r, 2, grad, err);
     }
     case SIAM_OP_ABSDIFF_FWD: {

@@ -102,17 +102,22 @@ static siam_status rig_make(siam_backend *be, const pcase *pc, const phost *h, p
         if (pc->tune_key)
             tune(siam_backend_get_ctx(be), pc->tune_key, pc->tune_value);
     }
+    int alias_out = -1, alias_in = -1;
+    pcase_alias(pc, &alias_out, &alias_in);
     for (int i = 0; i < info->n_tensors; i++) {
         if (!pc->present[i])
             continue;
+        if (i == alias_out) { /* a view of the input's body, and no buffer of its own */
+            r->args.t[i] = siam_tensor_view(r->buf[alias_in], CANARY, SIAM_F32, pc->ndim[i],
+                                            pc->shape[i]);
+            continue;
+        }
         siam_status st = upload_padded(be, &r->buf[i], h->t[i], h->n[i], err);
         if (st != SIAM_OK) {
             rig_free(be, r);
             return st;
         }
-        r->args.t[i] = siam_tensor_view(r->buf[i], CANARY,
-                                        pcase_is_i32(pc->op, i) ? SIAM_I32 : SIAM_F32,
-                                        pc->ndim[i], pc->shape[i]);
+        r->args.t[i] = siam_tensor_view(r->buf[i], CANARY, SIAM_F32, pc->ndim[i], pc->shape[i]);
     }
     char reason[256] = "";
     if (!siam_backend_supports(be, &r->args, reason, sizeof reason)) {
@@ -143,15 +148,22 @@ siam_status prun(siam_backend *be, const pcase *pc, phost *h, int *canary_bad, s
     if (st == SIAM_OK)
         st = siam_backend_sync(be, err);
     const siam_op_info *info = siam_op_get_info(pc->op);
+    int alias_out = -1, alias_in = -1;
+    pcase_alias(pc, &alias_out, &alias_in);
     for (int i = 0; i < info->n_tensors && st == SIAM_OK; i++) {
         if (!pc->present[i])
             continue;
-        /* Inputs are checked too: an op must not write them, nor past them. */
+        /* Inputs are checked too: an op must not write them, nor past them;
+         * an in-place output is read from its input's buffer, which the op
+         * was meant to overwrite. */
         int out = siam_role_is_output(info->role[i]);
         void *tmp = out ? h->t[i] : malloc((size_t)h->n[i] * 4);
         int before = *canary_bad;
-        st = download_padded(be, r.buf[i], tmp, h->n[i], canary_bad, err);
-        if (!out) {
+        st = download_padded(be, r.buf[i == alias_out ? alias_in : i], tmp, h->n[i], canary_bad,
+                             err);
+        if (!out && i == alias_in) {
+            free(tmp);
+        } else if (!out) {
             if (tmp && st == SIAM_OK && memcmp(tmp, h->t[i], (size_t)h->n[i] * 4) != 0)
                 st = siam_error_set(err, SIAM_ERR_BACKEND, "input tensor '%s' was modified",
                                     info->tensor_name[i]);
@@ -213,12 +225,6 @@ pcompare pcompare_outputs(const pcase *pc, const phost *ref, const phost *got)
     for (int i = 0; i < info->n_tensors; i++) {
         if (!pc->present[i] || !siam_role_is_output(info->role[i]))
             continue;
-        if (pcase_is_i32(pc->op, i)) {
-            const int32_t *a = ref->t[i], *b = got->t[i];
-            for (int64_t k = 0; k < ref->n[i]; k++)
-                c.i32_diff += a[k] != b[k];
-            continue;
-        }
         const float *a = ref->t[i], *b = got->t[i];
         double num = 0.0, den = 0.0;
         for (int64_t k = 0; k < ref->n[i]; k++) {

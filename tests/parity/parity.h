@@ -26,9 +26,10 @@ typedef struct pcase {
     int big;                                 /* too slow for grad mode's many runs */
     const char *tune_key;                    /* OpenCL test hook (siam_opencl_tune) */
     long tune_value;
+    int in_place;                            /* output runs in its input's buffer (see pcase_alias) */
 } pcase;
 
-/* Host copies of a case's tensors: float, or int32 for maxpool's idx. */
+/* Host copies of a case's tensors (all float). */
 typedef struct phost {
     void *t[SIAM_OP_MAX_TENSORS];
     int64_t n[SIAM_OP_MAX_TENSORS];          /* elements */
@@ -38,7 +39,10 @@ typedef struct phost {
 int pcase_list(pcase *out, int max);
 /* Per-op NMSE threshold and the reason (summation order, fma...). */
 double pcase_max_nmse(siam_op op, const char **why);
-int pcase_is_i32(siam_op op, int i);
+/* For an in-place case: 1, with the output tensor that shares the input's
+ * buffer (relu/sigmoid: y = x forward, dx = dy backward, as the graph runs
+ * them; see include/siamese/backend.h). 0 otherwise. */
+int pcase_alias(const pcase *pc, int *out_i, int *in_i);
 /* Fills inputs (and INOUT tensors) from a seed; outputs get NaN. */
 int phost_make(const pcase *pc, uint64_t seed, phost *h);
 void phost_free(phost *h);
@@ -59,7 +63,6 @@ typedef struct pcompare {
     double nmse;       /* worst over output tensors */
     int nan;           /* a NaN anywhere in an output (either side) */
     int inf_mismatch;  /* an Inf on one side only, or of another sign */
-    int64_t i32_diff;  /* differing int32 elements */
 } pcompare;
 pcompare pcompare_outputs(const pcase *pc, const phost *ref, const phost *got);
 
