@@ -180,9 +180,9 @@ static void build_tower(siam_graph *g, size_t *acts_floats)
     int nb = 0;
     for (int i = d->n_layers - 1; i >= 0; i--) {
         const siam_layer_desc *l = &d->layers[i];
-        int slot = out_slot[i];
-        siam_tensor dy = grad_in(g, &outs[i], slot),
-                    dx = grad_in(g, &ins[i], is_elementwise(l->kind) ? slot : 1 - slot);
+        /* ins[i] is outs[i-1]; layer 0's input gets no gradient (dx unused). */
+        siam_tensor dy = grad_in(g, &outs[i], out_slot[i]),
+                    dx = grad_in(g, &ins[i], i > 0 ? out_slot[i - 1] : 0);
         char label[24];
         siam_node *n;
         switch (l->kind) {
@@ -574,6 +574,5 @@ size_t siam_graph_device_bytes(const siam_graph *g)
 {
     siam_graph_memory m;
     siam_graph_memory_use(g, &m);
-    return m.activations + m.activation_grads + m.head + m.workspace +
-           m.param_grads;
+    return m.activations + m.activation_grads + m.head + m.workspace + m.param_grads;
 }

@@ -29,16 +29,16 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
+SUPPRESSIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                            "valgrind-opencl.supp")
 VALGRIND_OPTS = [
     "--tool=memcheck", "--error-exitcode=99", "--leak-check=full",
     "--show-leak-kinds=definite,indirect",
     "--errors-for-leak-kinds=definite,indirect",
     "--num-callers=30", "--child-silent-after-fork=yes",
+    f"--suppressions={SUPPRESSIONS}",
 ]
 NEEDS_OPENCL = {"test_opencl", "parity_train_cpu_opencl"}
-SUPPRESSIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                            "valgrind-opencl.supp")
-VALGRIND_OPTS.append(f"--suppressions={SUPPRESSIONS}")
 TIMEOUT_FACTOR = 40
 
 

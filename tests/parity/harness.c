@@ -153,17 +153,17 @@ siam_status prun(siam_backend *be, const pcase *pc, phost *h, int *canary_bad, s
     for (int i = 0; i < info->n_tensors && st == SIAM_OK; i++) {
         if (!pc->present[i])
             continue;
-        /* Inputs are checked too: an op must not write them, nor past them;
-         * an in-place output is read from its input's buffer, which the op
-         * was meant to overwrite. */
+        /* Inputs are checked too: an op must not write them, nor past them.
+         * An in-place input is the op's to overwrite: its buffer (and its
+         * canaries) are read once, as the output's. */
+        if (i == alias_in)
+            continue;
         int out = siam_role_is_output(info->role[i]);
         void *tmp = out ? h->t[i] : malloc((size_t)h->n[i] * 4);
         int before = *canary_bad;
         st = download_padded(be, r.buf[i == alias_out ? alias_in : i], tmp, h->n[i], canary_bad,
                              err);
-        if (!out && i == alias_in) {
-            free(tmp);
-        } else if (!out) {
+        if (!out) {
             if (tmp && st == SIAM_OK && memcmp(tmp, h->t[i], (size_t)h->n[i] * 4) != 0)
                 st = siam_error_set(err, SIAM_ERR_BACKEND, "input tensor '%s' was modified",
                                     info->tensor_name[i]);
