@@ -12,7 +12,9 @@
  *
  * The machine's FMA peak is measured first, in the same run, on every
  * online core (AVX-512, else AVX2, else SSE), and every op line of a CPU
- * backend carries peak_fraction = its GFLOP/s over that peak. */
+ * backend carries peak_fraction = its GFLOP/s over that peak. A conv line of
+ * the blas backend names its path (conv_path: im2col or dft); by DFT the
+ * GFLOP/s are direct-convolution flops over the time, and no peak_fraction. */
 #define _POSIX_C_SOURCE 200809L
 #include "backend_loader.h"
 #include "op_info.h"
@@ -142,8 +144,22 @@ static int koch_ops(bop *v, int64_t N)
 }
 
 /* Allocates and fills every tensor, runs warm-up + timed runs. */
+/* The blas backend's path for a conv op (2 DFT, 1 im2col), 0 elsewhere. */
+static int conv_path(siam_backend *be, const siam_op_args *a)
+{
+    const siam_backend_iface *iface = siam_backend_get_iface(be);
+    void *fn = iface->get_proc_address
+                   ? iface->get_proc_address(siam_backend_get_ctx(be), "siam_blas_conv_path")
+                   : NULL;
+    int (*path)(void *, const siam_op_args *) = NULL;
+    memcpy(&path, &fn, sizeof path);
+    if (!path || a->op > SIAM_OP_CONV2D_BWD_FILTER)
+        return 0;
+    return path(siam_backend_get_ctx(be), a);
+}
+
 static siam_status time_op(siam_backend *be, const bop *b, double min_s, double *us,
-                           siam_error *err)
+                           int *path, siam_error *err)
 {
     siam_op_args a = b->p;
     a.op = b->op;
@@ -169,6 +185,7 @@ static siam_status time_op(siam_backend *be, const bop *b, double min_s, double 
         st = siam_tensor_upload(be, &a.t[i], h, err);
         free(h);
     }
+    *path = st == SIAM_OK ? conv_path(be, &a) : 0;
     size_t ws = st == SIAM_OK ? siam_backend_workspace(be, &a) : 0;
     if (st == SIAM_OK && ws) {
         st = siam_backend_alloc(be, ws, &bufs[SIAM_OP_MAX_TENSORS], err);
@@ -411,7 +428,8 @@ int main(int argc, char **argv)
             if (only_o && !strstr(name, only_o) && !strstr(ops[k].label, only_o))
                 continue;
             double us = 0.0;
-            siam_status st = time_op(be, &ops[k], min_s, &us, &err);
+            int path = 0;
+            siam_status st = time_op(be, &ops[k], min_s, &us, &path, &err);
             if (st != SIAM_OK) {
                 printf("{\"bench\":\"op\",\"op\":\"%s\",\"backend\":\"%s\",\"shape\":\"%s\","
                        "\"error\":\"%s\"}\n",
@@ -422,7 +440,12 @@ int main(int argc, char **argv)
             printf("{\"bench\":\"op\",\"op\":\"%s\",\"backend\":\"%s\",\"shape\":\"%s\","
                    "\"images\":%lld,\"us_per_run\":%.1f,\"gflops\":%.2f",
                    name, e[m].name, ops[k].label, (long long)images, us, gf);
-            if (info.type == SIAM_DEVICE_CPU && peak > 0)
+            /* By DFT the op does other, fewer flops: its GFLOP/s are the
+             * direct convolution's count over its time, and no fraction of
+             * the peak is claimed. */
+            if (path)
+                printf(",\"conv_path\":\"%s\"", path == 2 ? "dft" : "im2col");
+            if (info.type == SIAM_DEVICE_CPU && peak > 0 && path != 2)
                 printf(",\"peak_fraction\":%.3f", gf / peak);
             printf("}\n");
             fflush(stdout);

@@ -22,7 +22,11 @@ typedef struct harness {
     siam_error err;
 } harness;
 
-/* Opens the backend named by `name` (NULL: "cpu"); fails the test if absent. */
+/* The backend the op tests run on: SIAMESE_TEST_BACKEND, else cpu (ctest
+ * runs the conv tests on the blas backend's paths this way). */
+const char *h_backend_name(void);
+/* Opens the backend named by `name` (NULL: h_backend_name()); fails the
+ * test if absent. */
 void h_open(harness *h, const char *name);
 void h_close(harness *h);
 /* A fresh buffer holding one tensor; init may be NULL (zeros). */

@@ -172,14 +172,19 @@ siam_status cpu_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *
         cpu_gemm(threads_of(ctx), 0, 1, d.k, d.crs, cols, dyt, cols, col, cols,
                  n0 == 0 ? 0.0f : 1.0f, dw, d.crs, pack);
     }
-    if (db) {
-        for (int64_t k = 0; k < d.k; k++) {
-            double s = 0.0;
-            for (int64_t n = 0; n < d.n; n++)
-                for (int64_t p = 0; p < d.p; p++)
-                    s += dy[(n * d.k + k) * d.p + p];
-            db[k] = (float)s;
-        }
-    }
+    cpu_conv2d_bias_grad(dy, d.n, d.k, d.p, db);
     return SIAM_OK;
+}
+
+void cpu_conv2d_bias_grad(const float *dy, int64_t n, int64_t k, int64_t p, float *db)
+{
+    if (!db)
+        return;
+    for (int64_t j = 0; j < k; j++) {
+        double s = 0.0;
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t q = 0; q < p; q++)
+                s += dy[(i * k + j) * p + q];
+        db[j] = (float)s;
+    }
 }

@@ -14,7 +14,22 @@
 #define CPU_BACKEND_SCORE 10
 #define CPU_BACKEND_GEMM "packed reference GEMM"
 #endif
+#ifdef SIAM_BLAS_DFT
+#define CPU_BACKEND_CONV "im2col or DFT (transforms and products per bin by CBLAS)"
+#else
+#define CPU_BACKEND_CONV "im2col"
+#endif
 #define CPU_MAX_BYTES ((size_t)1 << 40)
+
+/* The blas backend adds a frequency-domain convolution, picked per op. */
+#ifdef SIAM_BLAS_DFT
+#include "conv2d_dft.h"
+#define CONV_OP(dir) blas_conv2d_##dir
+#define CONV_WORKSPACE blas_conv2d_workspace
+#else
+#define CONV_OP(dir) cpu_conv2d_##dir
+#define CONV_WORKSPACE cpu_conv2d_workspace
+#endif
 
 static int cpu_score(void) { return CPU_BACKEND_SCORE; }
 
@@ -58,7 +73,7 @@ static siam_status cpu_device_info(int index, siam_device_info *info, siam_error
     snprintf(info->driver, sizeof info->driver, CPU_BACKEND_NAME " backend, version " CPU_BACKEND_VERSION);
     char lib[160];
     cpu_gemm_library_describe(lib, sizeof lib);
-    snprintf(info->extra, sizeof info->extra, "im2col + %s (%s), pthreads", CPU_BACKEND_GEMM, lib);
+    snprintf(info->extra, sizeof info->extra, CPU_BACKEND_CONV " + %s (%s), pthreads", CPU_BACKEND_GEMM, lib);
     info->type = SIAM_DEVICE_CPU;
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGE_SIZE);
     if (pages > 0 && psize > 0)
@@ -84,6 +99,14 @@ static siam_status cpu_create(const siam_backend_options *opts, void **out, siam
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "cpu: out of memory");
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     c->threads = opts && opts->threads > 0 ? opts->threads : (cpus > 0 ? (int)cpus : 1);
+#ifdef SIAM_BLAS_DFT
+    siam_status st = blas_conv_algo_from_env(&c->conv_algo_default, err);
+    if (st != SIAM_OK) {
+        free(c);
+        return st;
+    }
+    c->conv_algo = c->conv_algo_default;
+#endif
     cpu_gemm_library_init();
     *out = c;
     return SIAM_OK;
@@ -213,7 +236,7 @@ static size_t cpu_workspace_size(void *ctx, const siam_op_args *a)
     case SIAM_OP_CONV2D_FWD:
     case SIAM_OP_CONV2D_BWD_DATA:
     case SIAM_OP_CONV2D_BWD_FILTER:
-        return cpu_conv2d_workspace(ctx, a);
+        return CONV_WORKSPACE(ctx, a);
     case SIAM_OP_LINEAR_FWD:
     case SIAM_OP_LINEAR_BWD_DATA:
     case SIAM_OP_LINEAR_BWD_PARAM:
@@ -227,6 +250,27 @@ static siam_status cpu_synchronize(void *ctx, siam_error *err)
 {
     (void)ctx, (void)err;
     return SIAM_OK; /* every op finished before it returned */
+}
+
+/* Extensions: the blas backend's "siam_blas_tune" and "siam_blas_conv_path"
+ * (conv2d_dft.h). */
+static void *cpu_get_proc_address(void *ctx, const char *name)
+{
+    (void)ctx;
+    void *fn = NULL;
+#ifdef SIAM_BLAS_DFT
+    /* function to object pointer through memcpy, as dlsym users do */
+    if (name && strcmp(name, "siam_blas_tune") == 0) {
+        int (*f)(void *, const char *, long) = blas_tune;
+        memcpy(&fn, &f, sizeof fn);
+    } else if (name && strcmp(name, "siam_blas_conv_path") == 0) {
+        int (*f)(void *, const siam_op_args *) = blas_conv_path;
+        memcpy(&fn, &f, sizeof fn);
+    }
+#else
+    (void)name;
+#endif
+    return fn;
 }
 
 static const siam_backend_iface cpu_iface = {
@@ -249,9 +293,9 @@ static const siam_backend_iface cpu_iface = {
     .supports_op = cpu_supports_op,
     .workspace_size = cpu_workspace_size,
     .ops = {
-        [SIAM_OP_CONV2D_FWD] = cpu_conv2d_fwd,
-        [SIAM_OP_CONV2D_BWD_DATA] = cpu_conv2d_bwd_data,
-        [SIAM_OP_CONV2D_BWD_FILTER] = cpu_conv2d_bwd_filter,
+        [SIAM_OP_CONV2D_FWD] = CONV_OP(fwd),
+        [SIAM_OP_CONV2D_BWD_DATA] = CONV_OP(bwd_data),
+        [SIAM_OP_CONV2D_BWD_FILTER] = CONV_OP(bwd_filter),
         [SIAM_OP_RELU_FWD] = cpu_relu_fwd,
         [SIAM_OP_RELU_BWD] = cpu_relu_bwd,
         [SIAM_OP_MAXPOOL_FWD] = cpu_maxpool_fwd,
@@ -272,7 +316,7 @@ static const siam_backend_iface cpu_iface = {
         [SIAM_OP_PAIR_SCORES] = cpu_pair_scores,
     },
     .synchronize = cpu_synchronize,
-    .get_proc_address = NULL,
+    .get_proc_address = cpu_get_proc_address,
 };
 
 SIAM_BACKEND_EXPORT const siam_backend_iface *siam_backend_entry(void) { return &cpu_iface; }

@@ -18,8 +18,15 @@ struct siam_buffer {
     float *data; /* 64-byte aligned */
 };
 
+/* How convolutions run; only the blas backend has the frequency-domain
+ * path (and reads SIAMESE_BLAS_CONV=auto|im2col|dft at context creation). */
+typedef enum cpu_conv_algo { CPU_CONV_AUTO = 0, CPU_CONV_IM2COL, CPU_CONV_DFT } cpu_conv_algo;
+
 typedef struct cpu_ctx {
     int threads;
+    cpu_conv_algo conv_algo;         /* in force */
+    cpu_conv_algo conv_algo_default; /* from creation, restored by a reset */
+    int64_t dft_batch;               /* test hook: > 0 caps DFT sub-batches */
 } cpu_ctx;
 
 static inline float *cpu_f32(const siam_tensor *t)
@@ -63,6 +70,8 @@ siam_status cpu_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err);
 siam_status cpu_conv2d_bwd_data(void *ctx, const siam_op_args *a, siam_error *err);
 siam_status cpu_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *err);
 size_t cpu_conv2d_workspace(const cpu_ctx *c, const siam_op_args *a);
+/* db[k] = sum over images and positions of dy (N,K,P), summed in double. */
+void cpu_conv2d_bias_grad(const float *dy, int64_t n, int64_t k, int64_t p, float *db);
 siam_status cpu_relu_fwd(void *ctx, const siam_op_args *a, siam_error *err);
 siam_status cpu_relu_bwd(void *ctx, const siam_op_args *a, siam_error *err);
 siam_status cpu_maxpool_fwd(void *ctx, const siam_op_args *a, siam_error *err);

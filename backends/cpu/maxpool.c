@@ -1,6 +1,6 @@
 /* maxpool 2x2 stride 2 on the CPU. x (N,C,H,W) -> y (N,C,H/2,W/2), floor.
  * No argmax is kept: backward finds each window's maximum again in x with
- * the same rule (window_argmax), so both directions agree by construction.
+ * the same rule (beats), so both directions agree by construction.
  * Backward is a gather, not a scatter: windows never overlap, so each dx
  * element has at most one source and no accumulation order is involved.
  * Planes are independent, so both directions split across threads by plane. */
@@ -15,20 +15,12 @@ typedef struct pool_job {
     int64_t h, w, oh, ow;
 } pool_job;
 
-/* Offset, from the window's top-left corner at r0, of its maximum: the
- * first in row-major order on ties; a NaN wins so that it propagates
- * instead of vanishing. */
-static inline int64_t window_argmax(const float *r0, int64_t w)
-{
-    const int64_t ci[4] = {0, 1, w, w + 1};
-    int64_t best = 0;
-    for (int c = 1; c < 4; c++) {
-        float v = r0[ci[c]], b = r0[best];
-        if (v > b || (v != v && b == b))
-            best = ci[c];
-    }
-    return best;
-}
+/* The rule, for the window (a, b / c, d) in row-major order: the first
+ * maximum wins ties, and a NaN wins so that it propagates instead of
+ * vanishing (the first NaN, if several). Forward is written as selects of
+ * values along a row, which GCC vectorizes: 3-4x faster than picking an
+ * index per window (bench_ops, pool1 of koch105). */
+static inline int beats(float v, float best) { return v > best || (v != v && best == best); }
 
 static void pool_fwd_planes(void *arg, int64_t begin, int64_t end, int tid)
 {
@@ -38,11 +30,18 @@ static void pool_fwd_planes(void *arg, int64_t begin, int64_t end, int tid)
     for (int64_t pl = begin; pl < end; pl++) {
         const float *xp = j->x + pl * h * w;
         float *yp = j->out + pl * oh * ow;
-        for (int64_t i = 0; i < oh; i++)
+        for (int64_t i = 0; i < oh; i++) {
+            const float *r0 = xp + 2 * i * w, *r1 = r0 + w;
+            float *y = yp + i * ow;
             for (int64_t o = 0; o < ow; o++) {
-                const float *r0 = xp + 2 * i * w + 2 * o;
-                yp[i * ow + o] = r0[window_argmax(r0, w)];
+                float best = r0[2 * o], v = r0[2 * o + 1];
+                best = beats(v, best) ? v : best;
+                v = r1[2 * o];
+                best = beats(v, best) ? v : best;
+                v = r1[2 * o + 1];
+                y[o] = beats(v, best) ? v : best;
             }
+        }
     }
 }
 
@@ -51,16 +50,38 @@ static void pool_bwd_planes(void *arg, int64_t begin, int64_t end, int tid)
     (void)tid;
     const pool_job *j = arg;
     int64_t h = j->h, w = j->w, oh = j->oh, ow = j->ow;
-    memset(j->out + begin * h * w, 0, (size_t)((end - begin) * h * w) * sizeof(float));
     for (int64_t pl = begin; pl < end; pl++) {
         const float *xp = j->x + pl * h * w;
         const float *dyp = j->dy + pl * oh * ow;
         float *dxp = j->out + pl * h * w;
-        for (int64_t i = 0; i < oh; i++)
+        /* Every element of a window is written (the gradient or 0); only a
+         * last odd row or column lies outside all windows. */
+        for (int64_t i = 0; i < oh; i++) {
+            const float *r0 = xp + 2 * i * w, *r1 = r0 + w;
+            float *d0 = dxp + 2 * i * w, *d1 = d0 + w;
+            const float *dy = dyp + i * ow;
             for (int64_t o = 0; o < ow; o++) {
-                int64_t corner = 2 * i * w + 2 * o;
-                dxp[corner + window_argmax(xp + corner, w)] = dyp[i * ow + o];
+                float best = r0[2 * o], v = r0[2 * o + 1];
+                int t = beats(v, best), which = t;
+                best = t ? v : best;
+                v = r1[2 * o];
+                t = beats(v, best);
+                which = t ? 2 : which;
+                best = t ? v : best;
+                which = beats(r1[2 * o + 1], best) ? 3 : which;
+                float g = dy[o];
+                d0[2 * o] = which == 0 ? g : 0.0f;
+                d0[2 * o + 1] = which == 1 ? g : 0.0f;
+                d1[2 * o] = which == 2 ? g : 0.0f;
+                d1[2 * o + 1] = which == 3 ? g : 0.0f;
             }
+            if (w & 1) {
+                d0[w - 1] = 0.0f;
+                d1[w - 1] = 0.0f;
+            }
+        }
+        if (h & 1)
+            memset(dxp + (h - 1) * w, 0, (size_t)w * sizeof(float));
     }
 }
 

@@ -122,7 +122,7 @@ static void backward_vs_finite_differences(void **state)
 static void thread_count_does_not_change_results(void **state)
 {
     (void)state;
-    /* The reference promises bit-identical results for any thread count. */
+    /* The CPU backends promise bit-identical results for any thread count. */
     enum { n = 3, c = 5, hh = 19, ww = 17, k = 20, r = 4 };
     static float x[n * c * hh * ww], w[k * c * r * r], y1[n * k * 16 * 14], y4[n * k * 16 * 14];
     h_uniform(x, n * c * hh * ww, 5, -1, 1);
@@ -132,7 +132,7 @@ static void thread_count_does_not_change_results(void **state)
     for (int t = 0; t < 2; t++) {
         harness h;
         memset(&h, 0, sizeof h);
-        assert_int_equal(siam_backend_open("cpu", t ? 4 : 1, &h.be, &h.err), SIAM_OK);
+        assert_int_equal(siam_backend_open(h_backend_name(), t ? 4 : 1, &h.be, &h.err), SIAM_OK);
         siam_op_args a = {.op = SIAM_OP_CONV2D_FWD};
         a.t[0] = h_make(&h, SIAM_F32, 4, xs, x);
         a.t[1] = h_make(&h, SIAM_F32, 4, wsh, w);
@@ -142,6 +142,62 @@ static void thread_count_does_not_change_results(void **state)
         h_close(&h);
     }
     assert_memory_equal(y1, y4, sizeof y1);
+}
+
+/* A graph sizes one workspace at its largest batch and runs smaller ones in
+ * it; a backend whose algorithm depends on the batch (blas: the DFT pays
+ * on many images, im2col on few) must still fit. A shape where blas takes
+ * the DFT at 64 images and im2col at 8, whose im2col alone needs more than
+ * the DFT did; each op, against the same op in a workspace of its own. */
+static void smaller_batch_fits_the_larger_workspace(void **state)
+{
+    (void)state;
+    enum { big = 64, small = 8, c = 8, hw = 30, k = 16, r = 9, o = hw - r + 1 };
+    int64_t xs[4] = {big, c, hw, hw}, wsh[4] = {k, c, r, r}, ys[4] = {big, k, o, o}, bs[1] = {k};
+    static float x[big * c * hw * hw], w[k * c * r * r], dy[big * k * o * o];
+    static float out1[big * c * hw * hw], out2[big * c * hw * hw];
+    h_uniform(x, big * c * hw * hw, 11, -1, 1);
+    h_uniform(w, k * c * r * r, 12, -0.1, 0.1);
+    h_uniform(dy, big * k * o * o, 13, -1, 1);
+    for (int op = SIAM_OP_CONV2D_FWD; op <= SIAM_OP_CONV2D_BWD_FILTER; op++) {
+        harness h;
+        h_open(&h, NULL);
+        siam_op_args a = {.op = (siam_op)op};
+        int out, batched[3];
+        if (op == SIAM_OP_CONV2D_FWD) {
+            a.t[0] = h_make(&h, SIAM_F32, 4, xs, x);
+            a.t[1] = h_make(&h, SIAM_F32, 4, wsh, w);
+            a.t[2] = h_make(&h, SIAM_F32, 1, bs, NULL);
+            a.t[3] = h_make(&h, SIAM_F32, 4, ys, NULL);
+            out = 3, batched[0] = 0, batched[1] = 3, batched[2] = -1;
+        } else if (op == SIAM_OP_CONV2D_BWD_DATA) {
+            a.t[0] = h_make(&h, SIAM_F32, 4, ys, dy);
+            a.t[1] = h_make(&h, SIAM_F32, 4, wsh, w);
+            a.t[2] = h_make(&h, SIAM_F32, 4, xs, NULL);
+            out = 2, batched[0] = 0, batched[1] = 2, batched[2] = -1;
+        } else {
+            a.t[0] = h_make(&h, SIAM_F32, 4, xs, x);
+            a.t[1] = h_make(&h, SIAM_F32, 4, ys, dy);
+            a.t[2] = h_make(&h, SIAM_F32, 4, wsh, NULL);
+            a.t[3] = h_make(&h, SIAM_F32, 1, bs, NULL);
+            out = 2, batched[0] = 0, batched[1] = 1, batched[2] = -1;
+        }
+        size_t ws_big = siam_backend_workspace(h.be, &a);
+        for (int i = 0; i < 3 && batched[i] >= 0; i++)
+            a.t[batched[i]].shape[0] = small;
+        h_run(&h, &a); /* in a workspace of its own */
+        h_read(&h, &a.t[out], out1);
+        size_t ws_small = siam_backend_workspace(h.be, &a);
+        assert_true(ws_small <= ws_big);
+        if (ws_big) {
+            int64_t s[1] = {(int64_t)((ws_big + 3) / 4)};
+            a.workspace = h_make(&h, SIAM_F32, 1, s, NULL);
+        }
+        assert_int_equal(siam_backend_run(h.be, &a, &h.err), SIAM_OK);
+        h_read(&h, &a.t[out], out2);
+        assert_memory_equal(out1, out2, (size_t)siam_tensor_numel(&a.t[out]) * sizeof(float));
+        h_close(&h);
+    }
 }
 
 static void bad_shapes_are_refused(void **state)
@@ -170,6 +226,7 @@ int main(void)
         cmocka_unit_test(forward_by_hand),
         cmocka_unit_test(backward_vs_finite_differences),
         cmocka_unit_test(thread_count_does_not_change_results),
+        cmocka_unit_test(smaller_batch_fits_the_larger_workspace),
         cmocka_unit_test(bad_shapes_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -133,6 +133,29 @@ static void add_conv(pcase *out, int *n, int max, int64_t N, int64_t C, int64_t 
     }
 }
 
+/* Cases [first, end) under a backend tuning hook (a backend that does not
+ * know the key runs them on its default path). */
+static void retune(pcase *out, int first, int end, const char *key, long value)
+{
+    for (int i = first; i < end; i++) {
+        pcase *pc = &out[i];
+        size_t len = strlen(pc->label);
+        snprintf(pc->label + len, sizeof pc->label - len, " %s=%ld", key, value);
+        pc->tune_key = key;
+        pc->tune_value = value;
+    }
+}
+
+/* Cases [first, first+count) again, retuned. */
+static void repeat_tuned(pcase *out, int *n, int max, int first, int count, const char *key,
+                         long value)
+{
+    int from = *n;
+    for (int i = first; i < first + count && *n < max; i++)
+        out[(*n)++] = out[i];
+    retune(out, from, *n, key, value);
+}
+
 static void add_unary(pcase *out, int *n, int max, siam_op fwd, int nd, int64_t d0, int64_t d1,
                       int64_t d2, int64_t d3, int with_inf)
 {
@@ -322,6 +345,20 @@ int pcase_list(pcase *out, int max)
     add_conv(out, &n, max, 5, 2, 9, 9, 7, 5, 5, 0, 12000);  /* 3 sub-batches, no bias */
     add_conv(out, &n, max, 2, 1, 27, 27, 8, 10, 10, 1, 0);  /* Koch conv1, scaled */
     add_conv(out, &n, max, 2, 8, 13, 13, 17, 7, 7, 1, 0);   /* Koch conv2, scaled */
+    /* The blas backend's two convolution paths on each of those shapes
+     * (conv2d_dft.h), then DFT in sub-batches of 2, and DFT on Koch's conv2
+     * and conv4 at full size (other backends: their own path). */
+    int convs = n;
+    repeat_tuned(out, &n, max, 0, convs, "conv_algo", 1);
+    repeat_tuned(out, &n, max, 0, convs, "conv_algo", 2);
+    add_conv(out, &n, max, 5, 3, 12, 10, 4, 4, 3, 1, 0);
+    retune(out, n - 3, n, "dft_batch", 2);
+    int full = n;
+    add_conv(out, &n, max, 2, 64, 48, 48, 128, 7, 7, 1, 0);
+    add_conv(out, &n, max, 3, 128, 9, 9, 256, 4, 4, 1, 0);
+    retune(out, full, n, "conv_algo", 2);
+    for (int i = full; i < n; i++)
+        out[i].big = 1; /* grad mode: the small shapes above cover the maths */
     add_unary(out, &n, max, SIAM_OP_RELU_FWD, 1, 1, 0, 0, 0, 0);
     add_unary(out, &n, max, SIAM_OP_RELU_FWD, 4, 2, 3, 5, 7, 0);
     add_unary(out, &n, max, SIAM_OP_RELU_FWD, 2, 33, 129, 0, 0, 1);

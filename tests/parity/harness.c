@@ -92,10 +92,10 @@ static siam_status rig_make(siam_backend *be, const pcase *pc, const phost *h, p
     const siam_op_info *info = siam_op_get_info(pc->op);
     /* Code paths a backend would not take on these shapes by default. */
     tune_fn tune = NULL;
-    void *fn = siam_backend_get_iface(be)->get_proc_address
-                   ? siam_backend_get_iface(be)->get_proc_address(siam_backend_get_ctx(be),
-                                                                  "siam_opencl_tune")
-                   : NULL;
+    void *(*gpa)(void *, const char *) = siam_backend_get_iface(be)->get_proc_address;
+    void *fn = gpa ? gpa(siam_backend_get_ctx(be), "siam_opencl_tune") : NULL;
+    if (!fn && gpa)
+        fn = gpa(siam_backend_get_ctx(be), "siam_blas_tune");
     memcpy(&tune, &fn, sizeof tune);
     if (tune) {
         tune(siam_backend_get_ctx(be), NULL, 0);

@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define PCASE_MAX 128
+#define PCASE_MAX 192
 
 typedef struct pcase {
     siam_op op;

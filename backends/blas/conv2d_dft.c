@@ -1,0 +1,432 @@
+/* conv2d in the frequency domain, for the blas backend (the im2col path is
+ * backends/cpu/conv2d.c).
+ *
+ * Why: Koch's net has large kernels on small planes (conv2 of koch105: 64 ->
+ * 128 channels, 7x7 on 48x48, 78% of the net's FLOPs), so im2col spends
+ * C*R*S multiply-adds per output, 1416 MFLOP per image for conv2. In the
+ * frequency domain the same convolution costs one complex multiply-add per
+ * bin and channel pair, 79 MFLOP per image, plus the transforms.
+ *
+ * The transforms are DFTs by matrix products, not FFTs: a plane of Koch's
+ * sizes is a few dozen points wide, where a DFT matrix product run by
+ * OpenBLAS's sgemm/cgemm beats an FFT library many times over per point
+ * (FFTW measured 3-5 GFLOP/s on 48x48 planes here), and the product skips
+ * the zero padding for free: a 7x7 filter in a 48x48 plane costs 7 rows of
+ * work, not 48. A 2D DFT is two products, along the width (real input,
+ * NW/2+1 complex outputs: the other half is their conjugate) then along
+ * the height (complex, per plane).
+ *
+ * The maths (x is H x W, w is R x S; all spectra NH x NW with NH = H,
+ * NW = W: every index the products touch stays inside the plane, so the
+ * circular convolution is the linear one on the outputs we keep):
+ *   forward      Y[n,k] = sum_c X[n,c] conj(W[k,c])   y = IDFT(Y) on OH x OW
+ *   data grad    dX[n,c] = sum_k dY[n,k] W[k,c]       dy zero beyond OH x OW
+ *   filter grad  dW[k,c] = sum_n conj(dY[n,k]) X[n,c]  dw = IDFT(dW) on R x S
+ * (cross-correlation multiplies by the conjugate spectrum; the data gradient
+ * is a true convolution). For each of the NH*(NW/2+1) bins these sums are
+ * one complex GEMM; spectra are stored bin-major, planes in memory order
+ * (image-major), so each bin's matrix is contiguous:
+ *   Xs[bin] (nb x C)   Ys[bin] (nb x K)   Ws[bin] (K x C)
+ *
+ * Work is split across threads by groups of planes or by bins, independent
+ * outputs each, so results do not depend on the thread count.
+ * Accuracy: each output sums O(NH + NW) rounded products more than im2col's
+ * over C*R*S; parity against the reference stays near 1e-13 NMSE.
+ */
+#include "conv2d_dft.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+/* Total workspace of this path; sub-batches are sized to fit it. The
+ * weight spectra alone must fit in 3/4 of it, else auto mode keeps im2col:
+ * koch105's conv2 needs 79 MB of them, leaving it sub-batches of 26 images
+ * (the per-bin products get slower below about 16). */
+#define DFT_WS_FLOATS ((int64_t)32 << 20)
+
+/* Planes are transformed in groups of about this many floats of spectrum
+ * (150 KB: a group's work stays in L2): 16 planes of 48x48, 83 of 21x21,
+ * 426 of 9x9. Per group, the transform along the width is one sgemm per row
+ * index and along the height one cgemm, so small planes cost few calls; and
+ * each bin is moved for the whole group at once (adjacent columns of the
+ * spectrum: a cache line, not a miss per plane). */
+#define DFT_GROUP_FLOATS 38400
+#define DFT_GROUP_MAX 1024
+
+typedef struct dft_dims {
+    int64_t n, c, h, w, k, r, s, oh, ow;
+    int64_t nh, nw, half, bins;
+    int64_t mats;    /* floats of the four DFT matrices */
+    int64_t group;   /* planes per transform group */
+    int64_t scratch; /* floats per thread, a 64-byte multiple */
+    int64_t nb;      /* images per sub-batch */
+} dft_dims;
+
+static int threads_of(const cpu_ctx *c) { return c->threads > 0 ? c->threads : 1; }
+
+static int64_t round16(int64_t f) { return (f + 15) / 16 * 16; }
+
+static dft_dims dims_of(const cpu_ctx *ctx, const siam_tensor *x, const siam_tensor *w)
+{
+    dft_dims d;
+    d.n = x->shape[0];
+    d.c = x->shape[1];
+    d.h = x->shape[2];
+    d.w = x->shape[3];
+    d.k = w->shape[0];
+    d.r = w->shape[2];
+    d.s = w->shape[3];
+    d.oh = d.h - d.r + 1;
+    d.ow = d.w - d.s + 1;
+    d.nh = d.h;
+    d.nw = d.w;
+    d.half = d.nw / 2 + 1;
+    d.bins = d.nh * d.half;
+    /* Ew (NW x 2 half), Ewi (2 half x NW), Eh and Ehi (NH x NH complex) */
+    d.mats = round16(d.nw * 2 * d.half) * 2 + round16(2 * d.nh * d.nh) * 2;
+    d.group = DFT_GROUP_FLOATS / (d.nh * 2 * d.half);
+    d.group = d.group < 1 ? 1 : d.group > DFT_GROUP_MAX ? DFT_GROUP_MAX : d.group;
+    /* per thread: a group's width products and its height products */
+    d.scratch = 2 * round16(d.group * d.nh * 2 * d.half);
+    int64_t fixed = 2 * d.bins * d.k * d.c + d.mats + threads_of(ctx) * d.scratch;
+    int64_t per = 2 * d.bins * (d.c + d.k);
+    d.nb = (DFT_WS_FLOATS - fixed) / per;
+    if (ctx->dft_batch > 0 && d.nb > ctx->dft_batch)
+        d.nb = ctx->dft_batch;
+    if (d.nb < 1)
+        d.nb = 1;
+    if (d.nb > d.n)
+        d.nb = d.n;
+    return d;
+}
+
+static dft_dims dims_of_args(const cpu_ctx *ctx, const siam_op_args *a)
+{
+    if (a->op == SIAM_OP_CONV2D_BWD_DATA)
+        return dims_of(ctx, &a->t[2], &a->t[1]);
+    if (a->op == SIAM_OP_CONV2D_BWD_FILTER)
+        return dims_of(ctx, &a->t[0], &a->t[2]);
+    return dims_of(ctx, &a->t[0], &a->t[1]);
+}
+
+static int64_t workspace_floats(const cpu_ctx *ctx, const dft_dims *d)
+{
+    return 2 * d->bins * (d->k * d->c + (d->c + d->k) * d->nb) + d->mats +
+           threads_of(ctx) * d->scratch;
+}
+
+/* Cost model for auto mode, in sgemm flops per image: im2col's GEMM against
+ * this path's per-bin cgemm (counted twice: small products run at about
+ * half im2col's rate) and its transforms (rows*cols*half*4 +
+ * nh*rows*half*8 per plane), with the weight transforms shared by the
+ * batch. The DFT is taken when the model says it is 2x cheaper: measured
+ * with bench_ops on koch105 (2 cores), a predicted 1.85x was 0.86x (conv3,
+ * 8 images), 2.1x was 1.2x (conv3, 32 images), 3.9-4.8x was 2.2-3.9x
+ * (conv2), and conv1 (0.26x) and conv4 (1.2-1.4x) are slower by DFT. */
+static double transform_flops(const dft_dims *d, int64_t rows, int64_t cols)
+{
+    return 2.0 * (double)(rows * cols * 2 * d->half) + 8.0 * (double)(d->nh * rows * d->half);
+}
+
+static int dft_pays(const cpu_ctx *ctx, const dft_dims *d)
+{
+    double direct = 2.0 * (double)(d->k * d->c * d->r * d->s) * (double)(d->oh * d->ow);
+    double dft = 2.0 * 8.0 * (double)(d->k * d->c * d->bins) +
+                 (double)d->c * transform_flops(d, d->h, d->w) +
+                 (double)d->k * transform_flops(d, d->nh, d->ow) +
+                 (double)(d->k * d->c) * transform_flops(d, d->r, d->s) / (double)d->n;
+    int64_t fixed = 2 * d->bins * d->k * d->c + d->mats + threads_of(ctx) * d->scratch;
+    return fixed <= DFT_WS_FLOATS / 4 * 3 && 2.0 * dft < direct;
+}
+
+int blas_conv2d_uses_dft(const cpu_ctx *ctx, const siam_op_args *a)
+{
+    if (ctx->conv_algo == CPU_CONV_IM2COL)
+        return 0;
+    dft_dims d = dims_of_args(ctx, a);
+    return ctx->conv_algo == CPU_CONV_DFT || dft_pays(ctx, &d);
+}
+
+size_t blas_conv2d_dft_workspace(const cpu_ctx *ctx, const siam_op_args *a)
+{
+    dft_dims d = dims_of_args(ctx, a);
+    return (size_t)workspace_floats(ctx, &d) * sizeof(float);
+}
+
+/* ---- DFT matrices ------------------------------------------------------- */
+
+typedef struct dft_mats {
+    float *ew;  /* NW x 2half: x row -> half spectrum, (cos, -sin) pairs */
+    float *ewi; /* 2half x NW: half spectrum -> real row, weights and 1/(NH*NW) */
+    float *eh;  /* NH x NH complex: e^{-2 pi i u i / NH} */
+    float *ehi; /* NH x NH complex: e^{+2 pi i u i / NH} */
+} dft_mats;
+
+static void angle(int64_t a, int64_t n, double *c, double *s)
+{
+    const double two_pi = 6.283185307179586476925287;
+    double t = two_pi * (double)(a % n) / (double)n; /* reduced: exact phase */
+    *c = cos(t);
+    *s = sin(t);
+}
+
+static void mats_make(const dft_dims *d, float *base, dft_mats *m)
+{
+    m->ew = base;
+    m->ewi = m->ew + round16(d->nw * 2 * d->half);
+    m->eh = m->ewi + round16(d->nw * 2 * d->half);
+    m->ehi = m->eh + round16(2 * d->nh * d->nh);
+    double scale = 1.0 / (double)(d->nh * d->nw), c, s;
+    for (int64_t j = 0; j < d->nw; j++)
+        for (int64_t v = 0; v < d->half; v++) {
+            angle(v * j, d->nw, &c, &s);
+            m->ew[j * 2 * d->half + 2 * v] = (float)c;
+            m->ew[j * 2 * d->half + 2 * v + 1] = (float)-s;
+            /* the bins v and NW-v of a real row are conjugates: count the
+             * ones that stand for two */
+            double weight = (v == 0 || 2 * v == d->nw) ? scale : 2.0 * scale;
+            m->ewi[2 * v * d->nw + j] = (float)(weight * c);
+            m->ewi[(2 * v + 1) * d->nw + j] = (float)(-weight * s);
+        }
+    for (int64_t u = 0; u < d->nh; u++)
+        for (int64_t i = 0; i < d->nh; i++) {
+            angle(u * i, d->nh, &c, &s);
+            m->eh[2 * (u * d->nh + i)] = (float)c;
+            m->eh[2 * (u * d->nh + i) + 1] = (float)-s;
+            m->ehi[2 * (i * d->nh + u)] = (float)c;
+            m->ehi[2 * (i * d->nh + u) + 1] = (float)s;
+        }
+}
+
+/* ---- transforms of groups of planes ------------------------------------ */
+
+static const float one_c[2] = {1.0f, 0.0f}, zero_c[2] = {0.0f, 0.0f};
+
+/* Planes [0, count) of src (rows x cols each, zero-padded to NH x NW) into
+ * columns 0.. of a bin-major spectrum with ld complex per bin. A group of
+ * gn planes goes through T[i][g][v] (the width transforms, rows x gn*half
+ * complex) and S[u][g][v] (then the height ones, NH x gn*half). */
+typedef struct to_freq_job {
+    const dft_dims *d;
+    const dft_mats *m;
+    float *scratch;
+    const float *src;
+    int64_t rows, cols, count;
+    float *spec;
+    int64_t ld;
+} to_freq_job;
+
+static void to_freq(void *arg, int64_t begin, int64_t end, int tid)
+{
+    const to_freq_job *j = arg;
+    const dft_dims *d = j->d;
+    int64_t h2 = 2 * d->half, plane = j->rows * j->cols;
+    float *t = j->scratch + tid * d->scratch, *s = t + d->scratch / 2;
+    for (int64_t grp = begin; grp < end; grp++) {
+        int64_t p0 = grp * d->group;
+        int64_t gn = j->count - p0 < d->group ? j->count - p0 : d->group;
+        const float *src = j->src + p0 * plane;
+        /* along the width, row i of every plane: (gn x cols) (cols x 2half) */
+        for (int64_t i = 0; i < j->rows; i++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)gn, (int)h2,
+                        (int)j->cols, 1.0f, src + i * j->cols, (int)plane, j->m->ew, (int)h2,
+                        0.0f, t + i * gn * h2, (int)h2);
+        /* along the height: (NH x rows) complex (rows x gn*half) */
+        cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d->nh, (int)(gn * d->half),
+                    (int)j->rows, one_c, j->m->eh, (int)d->nh, t, (int)(gn * d->half), zero_c,
+                    s, (int)(gn * d->half));
+        for (int64_t u = 0; u < d->nh; u++)
+            for (int64_t v = 0; v < d->half; v++) {
+                float *dst = j->spec + 2 * ((u * d->half + v) * j->ld + p0);
+                const float *from = s + 2 * (u * gn * d->half + v);
+                for (int64_t g = 0; g < gn; g++) {
+                    dst[2 * g] = from[2 * g * d->half];
+                    dst[2 * g + 1] = from[2 * g * d->half + 1];
+                }
+            }
+    }
+}
+
+/* Columns [0, count) of a bin-major spectrum back to planes: the top-left
+ * rows x cols of each, plus bias[p % bias_every] if given, into dst (planes
+ * of rows x cols, in order). The reverse road of to_freq. */
+typedef struct from_freq_job {
+    const dft_dims *d;
+    const dft_mats *m;
+    float *scratch;
+    const float *spec;
+    int64_t ld, count;
+    float *dst;
+    int64_t rows, cols;
+    const float *bias;
+    int64_t bias_every;
+} from_freq_job;
+
+static void from_freq(void *arg, int64_t begin, int64_t end, int tid)
+{
+    const from_freq_job *j = arg;
+    const dft_dims *d = j->d;
+    int64_t h2 = 2 * d->half, plane = j->rows * j->cols;
+    float *s = j->scratch + tid * d->scratch, *t = s + d->scratch / 2;
+    for (int64_t grp = begin; grp < end; grp++) {
+        int64_t p0 = grp * d->group;
+        int64_t gn = j->count - p0 < d->group ? j->count - p0 : d->group;
+        for (int64_t u = 0; u < d->nh; u++)
+            for (int64_t v = 0; v < d->half; v++) {
+                const float *from = j->spec + 2 * ((u * d->half + v) * j->ld + p0);
+                float *to = s + 2 * (u * gn * d->half + v);
+                for (int64_t g = 0; g < gn; g++) {
+                    to[2 * g * d->half] = from[2 * g];
+                    to[2 * g * d->half + 1] = from[2 * g + 1];
+                }
+            }
+        /* along the height, only the rows kept: (rows x NH) complex (NH x gn*half) */
+        cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)j->rows, (int)(gn * d->half),
+                    (int)d->nh, one_c, j->m->ehi, (int)d->nh, s, (int)(gn * d->half), zero_c, t,
+                    (int)(gn * d->half));
+        /* along the width into row i of every plane: (gn x 2half) (2half x cols) */
+        float *dst = j->dst + p0 * plane;
+        for (int64_t i = 0; i < j->rows; i++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)gn, (int)j->cols, (int)h2,
+                        1.0f, t + i * gn * h2, (int)h2, j->m->ewi, (int)d->nw, 0.0f,
+                        dst + i * j->cols, (int)plane);
+        if (j->bias)
+            for (int64_t g = 0; g < gn; g++) {
+                float bias = j->bias[(p0 + g) % j->bias_every];
+                float *out = dst + g * plane;
+                for (int64_t q = 0; q < plane; q++)
+                    out[q] += bias;
+            }
+    }
+}
+
+/* ---- per-bin complex GEMMs -------------------------------------------- */
+
+typedef struct bins_job {
+    enum CBLAS_TRANSPOSE ta, tb;
+    int64_t m, n, k, lda, ldb, ldc;
+    const float *a, *b;
+    int64_t a_step, b_step, c_step; /* floats between bins */
+    float beta;
+    float *c;
+} bins_job;
+
+static void gemm_bins(void *arg, int64_t begin, int64_t end, int tid)
+{
+    (void)tid;
+    const bins_job *g = arg;
+    const float beta[2] = {g->beta, 0.0f};
+    for (int64_t b = begin; b < end; b++)
+        cblas_cgemm(CblasRowMajor, g->ta, g->tb, (int)g->m, (int)g->n, (int)g->k, one_c,
+                    g->a + b * g->a_step, (int)g->lda, g->b + b * g->b_step, (int)g->ldb, beta,
+                    g->c + b * g->c_step, (int)g->ldc);
+}
+
+/* ---- the three ops ------------------------------------------------------ */
+
+typedef struct dft_run {
+    dft_dims d;
+    dft_mats m;
+    float *ws, *xs, *ys, *scratch; /* K x C spectra, nb x C, nb x K, per thread */
+    int threads;
+} dft_run;
+
+static void run_open(const cpu_ctx *ctx, const siam_op_args *a, dft_run *r)
+{
+    r->d = dims_of_args(ctx, a);
+    r->threads = threads_of(ctx);
+    const dft_dims *d = &r->d;
+    r->ws = cpu_f32(&a->workspace);
+    r->xs = r->ws + 2 * d->bins * d->k * d->c;
+    r->ys = r->xs + 2 * d->bins * d->c * d->nb;
+    float *mats = r->ys + 2 * d->bins * d->k * d->nb;
+    mats_make(d, mats, &r->m);
+    r->scratch = mats + d->mats;
+}
+
+/* `count` planes of rows x cols from src into spec (ld = count). */
+static void planes_to_freq(dft_run *r, const float *src, int64_t count, int64_t rows,
+                           int64_t cols, float *spec)
+{
+    to_freq_job j = {&r->d, &r->m, r->scratch, src, rows, cols, count, spec, count};
+    cpu_parallel_for(r->threads, (count + r->d.group - 1) / r->d.group, to_freq, &j);
+}
+
+static void planes_from_freq(dft_run *r, const float *spec, int64_t count, float *dst,
+                             int64_t rows, int64_t cols, const float *bias, int64_t bias_every)
+{
+    from_freq_job j = {&r->d, &r->m, r->scratch, spec, count, count, dst, rows, cols, bias,
+                       bias_every};
+    cpu_parallel_for(r->threads, (count + r->d.group - 1) / r->d.group, from_freq, &j);
+}
+
+static void run_bins(dft_run *r, bins_job *g)
+{
+    cpu_parallel_for(r->threads, r->d.bins, gemm_bins, g);
+}
+
+siam_status blas_conv2d_dft_fwd(void *ctx, const siam_op_args *a, siam_error *err)
+{
+    (void)err;
+    dft_run r;
+    run_open(ctx, a, &r);
+    const dft_dims *d = &r.d;
+    const float *x = cpu_f32(&a->t[0]), *b = cpu_f32(&a->t[2]);
+    float *y = cpu_f32(&a->t[3]);
+    planes_to_freq(&r, cpu_f32(&a->t[1]), d->k * d->c, d->r, d->s, r.ws);
+    for (int64_t n0 = 0; n0 < d->n; n0 += d->nb) {
+        int64_t nb = d->n - n0 < d->nb ? d->n - n0 : d->nb;
+        planes_to_freq(&r, x + n0 * d->c * d->h * d->w, nb * d->c, d->h, d->w, r.xs);
+        /* Ys (nb x K) = Xs (nb x C) Ws^H (C x K) */
+        bins_job g = {CblasNoTrans, CblasConjTrans, nb, d->k, d->c, d->c, d->c, d->k, r.xs, r.ws,
+                      2 * nb * d->c, 2 * d->k * d->c, 2 * nb * d->k, 0.0f, r.ys};
+        run_bins(&r, &g);
+        planes_from_freq(&r, r.ys, nb * d->k, y + n0 * d->k * d->oh * d->ow, d->oh, d->ow, b,
+                         d->k);
+    }
+    return SIAM_OK;
+}
+
+siam_status blas_conv2d_dft_bwd_data(void *ctx, const siam_op_args *a, siam_error *err)
+{
+    (void)err;
+    dft_run r;
+    run_open(ctx, a, &r);
+    const dft_dims *d = &r.d;
+    const float *dy = cpu_f32(&a->t[0]);
+    float *dx = cpu_f32(&a->t[2]);
+    planes_to_freq(&r, cpu_f32(&a->t[1]), d->k * d->c, d->r, d->s, r.ws);
+    for (int64_t n0 = 0; n0 < d->n; n0 += d->nb) {
+        int64_t nb = d->n - n0 < d->nb ? d->n - n0 : d->nb;
+        planes_to_freq(&r, dy + n0 * d->k * d->oh * d->ow, nb * d->k, d->oh, d->ow, r.ys);
+        /* dXs (nb x C) = dYs (nb x K) Ws (K x C), in the Xs area */
+        bins_job g = {CblasNoTrans, CblasNoTrans, nb, d->c, d->k, d->k, d->c, d->c, r.ys, r.ws,
+                      2 * nb * d->k, 2 * d->k * d->c, 2 * nb * d->c, 0.0f, r.xs};
+        run_bins(&r, &g);
+        planes_from_freq(&r, r.xs, nb * d->c, dx + n0 * d->c * d->h * d->w, d->h, d->w, NULL, 1);
+    }
+    return SIAM_OK;
+}
+
+siam_status blas_conv2d_dft_bwd_filter(void *ctx, const siam_op_args *a, siam_error *err)
+{
+    (void)err;
+    dft_run r;
+    run_open(ctx, a, &r);
+    const dft_dims *d = &r.d;
+    const float *x = cpu_f32(&a->t[0]), *dy = cpu_f32(&a->t[1]);
+    for (int64_t n0 = 0; n0 < d->n; n0 += d->nb) {
+        int64_t nb = d->n - n0 < d->nb ? d->n - n0 : d->nb;
+        planes_to_freq(&r, x + n0 * d->c * d->h * d->w, nb * d->c, d->h, d->w, r.xs);
+        planes_to_freq(&r, dy + n0 * d->k * d->oh * d->ow, nb * d->k, d->oh, d->ow, r.ys);
+        /* dWs (K x C) (+)= dYs^H (K x nb) Xs (nb x C), in the Ws area */
+        bins_job g = {CblasConjTrans, CblasNoTrans, d->k, d->c, nb, d->k, d->c, d->c, r.ys, r.xs,
+                      2 * nb * d->k, 2 * nb * d->c, 2 * d->k * d->c, n0 == 0 ? 0.0f : 1.0f,
+                      r.ws};
+        run_bins(&r, &g);
+    }
+    planes_from_freq(&r, r.ws, d->k * d->c, cpu_f32(&a->t[2]), d->r, d->s, NULL, 1);
+    cpu_conv2d_bias_grad(dy, d->n, d->k, d->oh * d->ow, cpu_f32(&a->t[3]));
+    return SIAM_OK;
+}
