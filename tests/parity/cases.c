@@ -49,7 +49,10 @@ static const struct {
     {SIAM_OP_BCE_FWD, 1e-10, "float tree reduction and log1p/exp vs double"},
     {SIAM_OP_BCE_BWD, 1e-11, "exp within a few ulp; the CPU works in double"},
     {SIAM_OP_CONTRASTIVE_FWD, 1e-10, "float tree reductions vs double, sqrt"},
-    {SIAM_OP_CONTRASTIVE_BWD, 1e-10, "distance reduced in float vs double"},
+    /* A dissimilar pair's gradient scales by (m - d)/d: near the margin the
+     * float distance's 1 ulp grows by d/|m - d| (1.1e-10 seen on PoCL for
+     * one seed in 60, N=1 D=3). */
+    {SIAM_OP_CONTRASTIVE_BWD, 1e-8, "distance reduced in float vs double; (m - d) cancels near the margin"},
     {SIAM_OP_SGD_UPDATE, 1e-12, "fma contraction of mu*v - lr*g"},
     {SIAM_OP_ADAM_UPDATE, 1e-11, "fma contraction, sqrt and division"},
     {SIAM_OP_PAIR_SCORES, 1e-10, "D terms summed in float vs double"},
@@ -335,6 +338,15 @@ static void add_scores(pcase *out, int *n, int max, int64_t Q, int64_t S, int64_
         tensor(pc, 4, 2, Q, S, 0, 0);
         pc->params.p.scores.metric = metric;
     }
+}
+
+uint64_t pcase_seed(const pcase *pc, uint64_t base)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over op and label */
+    h = (h ^ (uint64_t)pc->op) * 1099511628211ull;
+    for (const char *c = pc->label; *c; c++)
+        h = (h ^ (uint64_t)(unsigned char)*c) * 1099511628211ull;
+    return base + h;
 }
 
 int pcase_list(pcase *out, int max)

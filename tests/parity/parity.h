@@ -36,6 +36,9 @@ typedef struct phost {
 } phost;
 
 /* ---- cases.c ---- */
+/* The seed of a case's inputs: `base` mixed with its op and label, so that
+ * adding or reordering cases leaves every other case's data as it was. */
+uint64_t pcase_seed(const pcase *pc, uint64_t base);
 int pcase_list(pcase *out, int max);
 /* Per-op NMSE threshold and the reason (summation order, fma...). */
 double pcase_max_nmse(siam_op op, const char **why);

@@ -105,7 +105,7 @@ static int mode_test(const opts *o, const pcase *cases, int nc, bk *b, int nb, s
                 continue;
             const char *name = siam_op_get_info(pc->op)->name;
             phost in, ref, got;
-            if (phost_make(pc, o->seed + (uint64_t)c, &in) != 0 || phost_clone(&in, &ref) ||
+            if (phost_make(pc, pcase_seed(pc, o->seed), &in) != 0 || phost_clone(&in, &ref) ||
                 phost_clone(&in, &got)) {
                 fprintf(stderr, "parity: out of memory\n");
                 return 1;
@@ -165,7 +165,7 @@ static int mode_grad(const opts *o, const pcase *cases, int nc, bk *b, int nb)
         for (int c = 0; c < nc; c++) {
             if (!op_selected(o, cases[c].op) || !pgrad_applies(&cases[c]))
                 continue;
-            fails += pgrad_case(b[j].be, &cases[c], o->seed + (uint64_t)c, o->verbose, &worst);
+            fails += pgrad_case(b[j].be, &cases[c], pcase_seed(&cases[c], o->seed), o->verbose, &worst);
             ran++;
         }
         printf("== %s: worst error/tolerance %.3f\n", b[j].name, worst);
@@ -183,7 +183,7 @@ static int mode_perf(const opts *o, const pcase *cases, int nc, bk *b, int nb)
             if (!op_selected(o, pc->op))
                 continue;
             phost h;
-            if (phost_make(pc, o->seed + (uint64_t)c, &h) != 0)
+            if (phost_make(pc, pcase_seed(pc, o->seed), &h) != 0)
                 return 1;
             siam_error err = {0};
             double us = 0.0;
