@@ -8,9 +8,12 @@
  * from our threads; measured on koch35 training (2 cores) this split is the
  * faster one. OpenBLAS's pool is turned down to one thread at context
  * creation (weak references, so that any other CBLAS still links).
- * Each column of C is computed by one call with the full K, so its
- * summation order does not depend on the split. Results differ from the
- * reference by summation order and FMA, within the parity tolerances. */
+ * Each column of C is computed by one call with the full K, but OpenBLAS
+ * picks its kernel (a small-matrix one below a size) by the shape of each
+ * call, so the last bits may change with the thread count (test_conv2d
+ * checks thread-count independence on the reference backend only).
+ * Results differ from the reference by summation order and FMA, within the
+ * parity tolerances. */
 #include "cpu_internal.h"
 
 #include <cblas.h>
