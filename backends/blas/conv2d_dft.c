@@ -57,7 +57,7 @@
 #define DFT_GROUP_MAX 1024
 
 typedef struct dft_dims {
-    int64_t n, c, h, w, k, r, s, oh, ow;
+    cpu_conv_shape sh;
     int64_t nh, nw, half, bins;
     int64_t mats;    /* floats of the four DFT matrices */
     int64_t group;   /* planes per transform group */
@@ -69,20 +69,12 @@ static int threads_of(const cpu_ctx *c) { return c->threads > 0 ? c->threads : 1
 
 static int64_t round16(int64_t f) { return (f + 15) / 16 * 16; }
 
-static dft_dims dims_of(const cpu_ctx *ctx, const siam_tensor *x, const siam_tensor *w)
+static dft_dims dims_of_args(const cpu_ctx *ctx, const siam_op_args *a)
 {
     dft_dims d;
-    d.n = x->shape[0];
-    d.c = x->shape[1];
-    d.h = x->shape[2];
-    d.w = x->shape[3];
-    d.k = w->shape[0];
-    d.r = w->shape[2];
-    d.s = w->shape[3];
-    d.oh = d.h - d.r + 1;
-    d.ow = d.w - d.s + 1;
-    d.nh = d.h;
-    d.nw = d.w;
+    d.sh = cpu_conv_shape_of(a);
+    d.nh = d.sh.h;
+    d.nw = d.sh.w;
     d.half = d.nw / 2 + 1;
     d.bins = d.nh * d.half;
     /* Ew (NW x 2 half), Ewi (2 half x NW), Eh and Ehi (NH x NH complex) */
@@ -91,30 +83,22 @@ static dft_dims dims_of(const cpu_ctx *ctx, const siam_tensor *x, const siam_ten
     d.group = d.group < 1 ? 1 : d.group > DFT_GROUP_MAX ? DFT_GROUP_MAX : d.group;
     /* per thread: a group's width products, their transpose, height products */
     d.scratch = 3 * round16(d.group * d.nh * 2 * d.half);
-    int64_t fixed = 2 * d.bins * d.k * d.c + d.mats + threads_of(ctx) * d.scratch;
-    int64_t per = 2 * d.bins * (d.c + d.k);
+    int64_t fixed = 2 * d.bins * d.sh.k * d.sh.c + d.mats + threads_of(ctx) * d.scratch;
+    int64_t per = 2 * d.bins * (d.sh.c + d.sh.k);
     d.nb = (DFT_WS_FLOATS - fixed) / per;
     if (ctx->dft_batch > 0 && d.nb > ctx->dft_batch)
         d.nb = ctx->dft_batch;
     if (d.nb < 1)
         d.nb = 1;
-    if (d.nb > d.n)
-        d.nb = d.n;
+    if (d.nb > d.sh.n)
+        d.nb = d.sh.n;
     return d;
-}
-
-static dft_dims dims_of_args(const cpu_ctx *ctx, const siam_op_args *a)
-{
-    if (a->op == SIAM_OP_CONV2D_BWD_DATA)
-        return dims_of(ctx, &a->t[2], &a->t[1]);
-    if (a->op == SIAM_OP_CONV2D_BWD_FILTER)
-        return dims_of(ctx, &a->t[0], &a->t[2]);
-    return dims_of(ctx, &a->t[0], &a->t[1]);
 }
 
 static int64_t workspace_floats(const cpu_ctx *ctx, const dft_dims *d)
 {
-    return 2 * d->bins * (d->k * d->c + (d->c + d->k) * d->nb) + d->mats +
+    const cpu_conv_shape *sh = &d->sh;
+    return 2 * d->bins * (sh->k * sh->c + (sh->c + sh->k) * d->nb) + d->mats +
            threads_of(ctx) * d->scratch;
 }
 
@@ -133,12 +117,13 @@ static double transform_flops(const dft_dims *d, int64_t rows, int64_t cols)
 
 static int dft_pays(const cpu_ctx *ctx, const dft_dims *d)
 {
-    double direct = 2.0 * (double)(d->k * d->c * d->r * d->s) * (double)(d->oh * d->ow);
-    double dft = 2.0 * 8.0 * (double)(d->k * d->c * d->bins) +
-                 (double)d->c * transform_flops(d, d->h, d->w) +
-                 (double)d->k * transform_flops(d, d->nh, d->ow) +
-                 (double)(d->k * d->c) * transform_flops(d, d->r, d->s) / (double)d->n;
-    int64_t fixed = 2 * d->bins * d->k * d->c + d->mats + threads_of(ctx) * d->scratch;
+    const cpu_conv_shape *sh = &d->sh;
+    double direct = 2.0 * (double)(sh->k * sh->c * sh->r * sh->s) * (double)(sh->oh * sh->ow);
+    double dft = 2.0 * 8.0 * (double)(sh->k * sh->c * d->bins) +
+                 (double)sh->c * transform_flops(d, sh->h, sh->w) +
+                 (double)sh->k * transform_flops(d, d->nh, sh->ow) +
+                 (double)(sh->k * sh->c) * transform_flops(d, sh->r, sh->s) / (double)sh->n;
+    int64_t fixed = 2 * d->bins * sh->k * sh->c + d->mats + threads_of(ctx) * d->scratch;
     return fixed <= DFT_WS_FLOATS / 4 * 3 && 2.0 * dft < direct;
 }
 
@@ -347,10 +332,11 @@ static void run_open(const cpu_ctx *ctx, const siam_op_args *a, dft_run *r)
     r->d = dims_of_args(ctx, a);
     r->threads = threads_of(ctx);
     const dft_dims *d = &r->d;
+    const cpu_conv_shape *sh = &d->sh;
     r->ws = cpu_f32(&a->workspace);
-    r->xs = r->ws + 2 * d->bins * d->k * d->c;
-    r->ys = r->xs + 2 * d->bins * d->c * d->nb;
-    float *mats = r->ys + 2 * d->bins * d->k * d->nb;
+    r->xs = r->ws + 2 * d->bins * sh->k * sh->c;
+    r->ys = r->xs + 2 * d->bins * sh->c * d->nb;
+    float *mats = r->ys + 2 * d->bins * sh->k * d->nb;
     mats_make(d, mats, &r->m);
     r->scratch = mats + d->mats;
 }
@@ -382,18 +368,20 @@ siam_status blas_conv2d_dft_fwd(void *ctx, const siam_op_args *a, siam_error *er
     dft_run r;
     run_open(ctx, a, &r);
     const dft_dims *d = &r.d;
+    const cpu_conv_shape *sh = &d->sh;
     const float *x = cpu_f32(&a->t[0]), *b = cpu_f32(&a->t[2]);
     float *y = cpu_f32(&a->t[3]);
-    planes_to_freq(&r, cpu_f32(&a->t[1]), d->k * d->c, d->r, d->s, r.ws);
-    for (int64_t n0 = 0; n0 < d->n; n0 += d->nb) {
-        int64_t nb = d->n - n0 < d->nb ? d->n - n0 : d->nb;
-        planes_to_freq(&r, x + n0 * d->c * d->h * d->w, nb * d->c, d->h, d->w, r.xs);
+    planes_to_freq(&r, cpu_f32(&a->t[1]), sh->k * sh->c, sh->r, sh->s, r.ws);
+    for (int64_t n0 = 0; n0 < sh->n; n0 += d->nb) {
+        int64_t nb = sh->n - n0 < d->nb ? sh->n - n0 : d->nb;
+        planes_to_freq(&r, x + n0 * sh->c * sh->h * sh->w, nb * sh->c, sh->h, sh->w, r.xs);
         /* Ys (nb x K) = Xs (nb x C) Ws^H (C x K) */
-        bins_job g = {CblasNoTrans, CblasConjTrans, nb, d->k, d->c, d->c, d->c, d->k, r.xs, r.ws,
-                      2 * nb * d->c, 2 * d->k * d->c, 2 * nb * d->k, 0.0f, r.ys};
+        bins_job g = {CblasNoTrans, CblasConjTrans, nb, sh->k, sh->c, sh->c, sh->c, sh->k,
+                      r.xs, r.ws,
+                      2 * nb * sh->c, 2 * sh->k * sh->c, 2 * nb * sh->k, 0.0f, r.ys};
         run_bins(&r, &g);
-        planes_from_freq(&r, r.ys, nb * d->k, y + n0 * d->k * d->oh * d->ow, d->oh, d->ow, b,
-                         d->k);
+        planes_from_freq(&r, r.ys, nb * sh->k, y + n0 * sh->k * sh->oh * sh->ow, sh->oh, sh->ow, b,
+                         sh->k);
     }
     return SIAM_OK;
 }
@@ -404,17 +392,19 @@ siam_status blas_conv2d_dft_bwd_data(void *ctx, const siam_op_args *a, siam_erro
     dft_run r;
     run_open(ctx, a, &r);
     const dft_dims *d = &r.d;
+    const cpu_conv_shape *sh = &d->sh;
     const float *dy = cpu_f32(&a->t[0]);
     float *dx = cpu_f32(&a->t[2]);
-    planes_to_freq(&r, cpu_f32(&a->t[1]), d->k * d->c, d->r, d->s, r.ws);
-    for (int64_t n0 = 0; n0 < d->n; n0 += d->nb) {
-        int64_t nb = d->n - n0 < d->nb ? d->n - n0 : d->nb;
-        planes_to_freq(&r, dy + n0 * d->k * d->oh * d->ow, nb * d->k, d->oh, d->ow, r.ys);
+    planes_to_freq(&r, cpu_f32(&a->t[1]), sh->k * sh->c, sh->r, sh->s, r.ws);
+    for (int64_t n0 = 0; n0 < sh->n; n0 += d->nb) {
+        int64_t nb = sh->n - n0 < d->nb ? sh->n - n0 : d->nb;
+        planes_to_freq(&r, dy + n0 * sh->k * sh->oh * sh->ow, nb * sh->k, sh->oh, sh->ow, r.ys);
         /* dXs (nb x C) = dYs (nb x K) Ws (K x C), in the Xs area */
-        bins_job g = {CblasNoTrans, CblasNoTrans, nb, d->c, d->k, d->k, d->c, d->c, r.ys, r.ws,
-                      2 * nb * d->k, 2 * d->k * d->c, 2 * nb * d->c, 0.0f, r.xs};
+        bins_job g = {CblasNoTrans, CblasNoTrans, nb, sh->c, sh->k, sh->k, sh->c, sh->c, r.ys, r.ws,
+                      2 * nb * sh->k, 2 * sh->k * sh->c, 2 * nb * sh->c, 0.0f, r.xs};
         run_bins(&r, &g);
-        planes_from_freq(&r, r.xs, nb * d->c, dx + n0 * d->c * d->h * d->w, d->h, d->w, NULL, 1);
+        planes_from_freq(&r, r.xs, nb * sh->c, dx + n0 * sh->c * sh->h * sh->w, sh->h, sh->w,
+                         NULL, 1);
     }
     return SIAM_OK;
 }
@@ -425,18 +415,20 @@ siam_status blas_conv2d_dft_bwd_filter(void *ctx, const siam_op_args *a, siam_er
     dft_run r;
     run_open(ctx, a, &r);
     const dft_dims *d = &r.d;
+    const cpu_conv_shape *sh = &d->sh;
     const float *x = cpu_f32(&a->t[0]), *dy = cpu_f32(&a->t[1]);
-    for (int64_t n0 = 0; n0 < d->n; n0 += d->nb) {
-        int64_t nb = d->n - n0 < d->nb ? d->n - n0 : d->nb;
-        planes_to_freq(&r, x + n0 * d->c * d->h * d->w, nb * d->c, d->h, d->w, r.xs);
-        planes_to_freq(&r, dy + n0 * d->k * d->oh * d->ow, nb * d->k, d->oh, d->ow, r.ys);
+    for (int64_t n0 = 0; n0 < sh->n; n0 += d->nb) {
+        int64_t nb = sh->n - n0 < d->nb ? sh->n - n0 : d->nb;
+        planes_to_freq(&r, x + n0 * sh->c * sh->h * sh->w, nb * sh->c, sh->h, sh->w, r.xs);
+        planes_to_freq(&r, dy + n0 * sh->k * sh->oh * sh->ow, nb * sh->k, sh->oh, sh->ow, r.ys);
         /* dWs (K x C) (+)= dYs^H (K x nb) Xs (nb x C), in the Ws area */
-        bins_job g = {CblasConjTrans, CblasNoTrans, d->k, d->c, nb, d->k, d->c, d->c, r.ys, r.xs,
-                      2 * nb * d->k, 2 * nb * d->c, 2 * d->k * d->c, n0 == 0 ? 0.0f : 1.0f,
+        bins_job g = {CblasConjTrans, CblasNoTrans, sh->k, sh->c, nb, sh->k, sh->c, sh->c,
+                      r.ys, r.xs,
+                      2 * nb * sh->k, 2 * nb * sh->c, 2 * sh->k * sh->c, n0 == 0 ? 0.0f : 1.0f,
                       r.ws};
         run_bins(&r, &g);
     }
-    planes_from_freq(&r, r.ws, d->k * d->c, cpu_f32(&a->t[2]), d->r, d->s, NULL, 1);
-    cpu_conv2d_bias_grad(dy, d->n, d->k, d->oh * d->ow, cpu_f32(&a->t[3]));
+    planes_from_freq(&r, r.ws, sh->k * sh->c, cpu_f32(&a->t[2]), sh->r, sh->s, NULL, 1);
+    cpu_conv2d_bias_grad(dy, sh->n, sh->k, sh->oh * sh->ow, cpu_f32(&a->t[3]));
     return SIAM_OK;
 }

@@ -74,6 +74,12 @@ static conv_dims dims_of_args(const siam_op_args *a)
     return dims_of(&a->t[0], &a->t[1]);
 }
 
+cpu_conv_shape cpu_conv_shape_of(const siam_op_args *a)
+{
+    conv_dims d = dims_of_args(a);
+    return (cpu_conv_shape){d.n, d.c, d.h, d.w, d.k, d.r, d.s, d.oh, d.ow};
+}
+
 /* Per-image mode: CONV_SLOTS unfolded images, each with its slot's partial
  * filter gradient, then the GEMM packing. */
 static int64_t per_image_slot_floats(const conv_dims *d)
@@ -85,9 +91,11 @@ size_t cpu_conv2d_workspace(const cpu_ctx *ctx, const siam_op_args *a)
 {
     conv_dims d = dims_of_args(a);
     int64_t floats = (d.crs + d.k) * d.nb * d.p;
-    if (d.per_image && a->op != SIAM_OP_CONV2D_BWD_DATA && CONV_SLOTS * per_image_slot_floats(&d) > floats)
-        floats = CONV_SLOTS * per_image_slot_floats(&d);
-    floats += (int64_t)(threads_of(ctx) > CONV_SLOTS ? threads_of(ctx) : CONV_SLOTS) * CPU_GEMM_PACK_FLOATS;
+    int64_t slots = CONV_SLOTS * per_image_slot_floats(&d);
+    if (d.per_image && a->op != SIAM_OP_CONV2D_BWD_DATA && slots > floats)
+        floats = slots;
+    int packs = threads_of(ctx) > CONV_SLOTS ? threads_of(ctx) : CONV_SLOTS;
+    floats += (int64_t)packs * CPU_GEMM_PACK_FLOATS;
     return (size_t)floats * sizeof(float);
 }
 
@@ -153,7 +161,8 @@ static void images_of_slots(void *arg, int64_t begin, int64_t end, int tid)
             if (!j->filter_grad) {
                 /* y[n] (K x P) = w (K x CRS) * col (CRS x P), then the bias */
                 float *yn = j->y + n * d->k * d->p;
-                cpu_gemm(1, 0, 0, d->k, d->p, d->crs, j->w, d->crs, col, d->p, 0.0f, yn, d->p, pack);
+                cpu_gemm(1, 0, 0, d->k, d->p, d->crs, j->w, d->crs, col, d->p, 0.0f, yn, d->p,
+                         pack);
                 if (j->b)
                     for (int64_t k = 0; k < d->k; k++)
                         for (int64_t p = 0; p < d->p; p++)

@@ -70,6 +70,12 @@ siam_status cpu_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err);
 siam_status cpu_conv2d_bwd_data(void *ctx, const siam_op_args *a, siam_error *err);
 siam_status cpu_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *err);
 size_t cpu_conv2d_workspace(const cpu_ctx *c, const siam_op_args *a);
+/* A conv op's shape, whichever direction its args describe: x (N,C,H,W),
+ * w (K,C,R,S), y (N,K,OH,OW). */
+typedef struct cpu_conv_shape {
+    int64_t n, c, h, w, k, r, s, oh, ow;
+} cpu_conv_shape;
+cpu_conv_shape cpu_conv_shape_of(const siam_op_args *a);
 /* db[k] = sum over images and positions of dy (N,K,P), summed in double. */
 void cpu_conv2d_bias_grad(const float *dy, int64_t n, int64_t k, int64_t p, float *db);
 siam_status cpu_relu_fwd(void *ctx, const siam_op_args *a, siam_error *err);
