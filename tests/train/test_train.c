@@ -13,6 +13,7 @@
 #include "train.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 typedef struct fx {
     const char *data;
@@ -58,7 +59,12 @@ static void short_run_beats_pixel_nearest_neighbour(void **state)
     o.lr = 1e-3f;
     o.batch = 32;
     o.epoch_pairs = 1 << 20;
-    o.max_steps = 700;
+    /* Under valgrind (scripts/memcheck.py sets SIAMESE_MEMCHECK_LOGS) 700
+     * steps take hours: 40 run the same code for memory errors, and the
+     * learning claim is left to the uninstrumented runs. */
+    int memcheck = getenv("SIAMESE_MEMCHECK_LOGS") != NULL;
+    int steps = memcheck ? 40 : 700;
+    o.max_steps = steps;
     o.val_trials = 200;
     siam_train_result res;
     siam_error err;
@@ -78,10 +84,13 @@ static void short_run_beats_pixel_nearest_neighbour(void **state)
     assert_int_equal(siam_trials_make(sub, SIAM_PROTOCOL_WITHIN, 20, 1, 200, o.seed, &ts, &err),
                      SIAM_OK);
     assert_int_equal(siam_trials_evaluate(&ts, siam_pixel_score, ds, o.seed, &px, &err), SIAM_OK);
-    print_message("700 steps of small35: validation %.1f%%; pixel-1nn %.1f%%\n",
-                  100 * res.best_val_accuracy, 100 * px.accuracy);
-    assert_true(res.steps == 700);
-    assert_true(res.best_val_accuracy > px.accuracy);
+    print_message("%d steps of small35: validation %.1f%%; pixel-1nn %.1f%%%s\n", steps,
+                  100 * res.best_val_accuracy, 100 * px.accuracy,
+                  memcheck ? " (memcheck run: not compared)" : "");
+    assert_true(res.steps == steps);
+    assert_true(res.best_val_accuracy >= 0.0 && res.best_val_accuracy <= 1.0);
+    if (!memcheck)
+        assert_true(res.best_val_accuracy > px.accuracy);
     siam_trial_set_free(&ts);
     siam_subset_destroy(sub);
     siam_dataset_destroy(ds);
