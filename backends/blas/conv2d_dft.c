@@ -61,6 +61,7 @@ typedef struct dft_dims {
     int64_t nh, nw, half, bins;
     int64_t mats;    /* floats of the four DFT matrices */
     int64_t group;   /* planes per transform group */
+    int64_t fixed;   /* floats of weight spectra, matrices and scratch */
     int64_t scratch; /* floats per thread, a 64-byte multiple */
     int64_t nb;      /* images per sub-batch */
 } dft_dims;
@@ -83,9 +84,9 @@ static dft_dims dims_of_args(const cpu_ctx *ctx, const siam_op_args *a)
     d.group = d.group < 1 ? 1 : d.group > DFT_GROUP_MAX ? DFT_GROUP_MAX : d.group;
     /* per thread: a group's width products, their transpose, height products */
     d.scratch = 3 * round16(d.group * d.nh * 2 * d.half);
-    int64_t fixed = 2 * d.bins * d.sh.k * d.sh.c + d.mats + threads_of(ctx) * d.scratch;
+    d.fixed = 2 * d.bins * d.sh.k * d.sh.c + d.mats + threads_of(ctx) * d.scratch;
     int64_t per = 2 * d.bins * (d.sh.c + d.sh.k);
-    d.nb = (DFT_WS_FLOATS - fixed) / per;
+    d.nb = (DFT_WS_FLOATS - d.fixed) / per;
     if (ctx->dft_batch > 0 && d.nb > ctx->dft_batch)
         d.nb = ctx->dft_batch;
     if (d.nb < 1)
@@ -95,11 +96,10 @@ static dft_dims dims_of_args(const cpu_ctx *ctx, const siam_op_args *a)
     return d;
 }
 
-static int64_t workspace_floats(const cpu_ctx *ctx, const dft_dims *d)
+static int64_t workspace_floats(const dft_dims *d)
 {
     const cpu_conv_shape *sh = &d->sh;
-    return 2 * d->bins * (sh->k * sh->c + (sh->c + sh->k) * d->nb) + d->mats +
-           threads_of(ctx) * d->scratch;
+    return d->fixed + 2 * d->bins * (sh->c + sh->k) * d->nb;
 }
 
 /* Cost model for auto mode, in sgemm flops per image: im2col's GEMM against
@@ -115,7 +115,7 @@ static double transform_flops(const dft_dims *d, int64_t rows, int64_t cols)
     return 2.0 * (double)(rows * cols * 2 * d->half) + 8.0 * (double)(d->nh * rows * d->half);
 }
 
-static int dft_pays(const cpu_ctx *ctx, const dft_dims *d)
+static int dft_pays(const dft_dims *d)
 {
     const cpu_conv_shape *sh = &d->sh;
     double direct = 2.0 * (double)(sh->k * sh->c * sh->r * sh->s) * (double)(sh->oh * sh->ow);
@@ -123,8 +123,7 @@ static int dft_pays(const cpu_ctx *ctx, const dft_dims *d)
                  (double)sh->c * transform_flops(d, sh->h, sh->w) +
                  (double)sh->k * transform_flops(d, d->nh, sh->ow) +
                  (double)(sh->k * sh->c) * transform_flops(d, sh->r, sh->s) / (double)sh->n;
-    int64_t fixed = 2 * d->bins * sh->k * sh->c + d->mats + threads_of(ctx) * d->scratch;
-    return fixed <= DFT_WS_FLOATS / 4 * 3 && 2.0 * dft < direct;
+    return d->fixed <= DFT_WS_FLOATS / 4 * 3 && 2.0 * dft < direct;
 }
 
 int blas_conv2d_uses_dft(const cpu_ctx *ctx, const siam_op_args *a)
@@ -132,13 +131,13 @@ int blas_conv2d_uses_dft(const cpu_ctx *ctx, const siam_op_args *a)
     if (ctx->conv_algo == CPU_CONV_IM2COL)
         return 0;
     dft_dims d = dims_of_args(ctx, a);
-    return ctx->conv_algo == CPU_CONV_DFT || dft_pays(ctx, &d);
+    return ctx->conv_algo == CPU_CONV_DFT || dft_pays(&d);
 }
 
 size_t blas_conv2d_dft_workspace(const cpu_ctx *ctx, const siam_op_args *a)
 {
     dft_dims d = dims_of_args(ctx, a);
-    return (size_t)workspace_floats(ctx, &d) * sizeof(float);
+    return (size_t)workspace_floats(&d) * sizeof(float);
 }
 
 /* ---- DFT matrices ------------------------------------------------------- */

@@ -87,6 +87,12 @@ static int64_t per_image_slot_floats(const conv_dims *d)
     return d->crs * d->p + d->k * d->crs;
 }
 
+/* A slot's partial filter gradient, after its unfolded image. */
+static float *slot_partial(float *ws, const conv_dims *d, int64_t slot)
+{
+    return ws + slot * per_image_slot_floats(d) + d->crs * d->p;
+}
+
 size_t cpu_conv2d_workspace(const cpu_ctx *ctx, const siam_op_args *a)
 {
     conv_dims d = dims_of_args(a);
@@ -154,7 +160,7 @@ static void images_of_slots(void *arg, int64_t begin, int64_t end, int tid)
     const conv_dims *d = j->d;
     float *pack = j->ws + CONV_SLOTS * per_image_slot_floats(d) + tid * CPU_GEMM_PACK_FLOATS;
     for (int64_t slot = begin; slot < end; slot++) {
-        float *col = j->ws + slot * per_image_slot_floats(d), *partial = col + d->crs * d->p;
+        float *col = j->ws + slot * per_image_slot_floats(d), *partial = slot_partial(j->ws, d, slot);
         for (int64_t n = slot; n < d->n; n += CONV_SLOTS) {
             unfold_job u = {d, j->x + n * d->c * d->h * d->w, col, d->p, 0};
             unfold_images(&u, 0, 1, tid);
@@ -176,10 +182,12 @@ static void images_of_slots(void *arg, int64_t begin, int64_t end, int tid)
     }
 }
 
-static void run_per_image(const cpu_ctx *ctx, image_job *j)
+/* Runs the job over its slots; returns how many there are. */
+static int64_t run_per_image(const cpu_ctx *ctx, image_job *j)
 {
     int64_t slots = j->d->n < CONV_SLOTS ? j->d->n : CONV_SLOTS;
     cpu_parallel_for(threads_of(ctx), slots, images_of_slots, j);
+    return slots;
 }
 
 siam_status cpu_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err)
@@ -246,10 +254,9 @@ siam_status cpu_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *
     float *dw = cpu_f32(&a->t[2]), *db = cpu_f32(&a->t[3]);
     if (d.per_image) {
         image_job j = {&d, x, NULL, NULL, dy, NULL, cpu_f32(&a->workspace), 1};
-        run_per_image(ctx, &j);
-        int64_t slots = d.n < CONV_SLOTS ? d.n : CONV_SLOTS, kcrs = d.k * d.crs;
+        int64_t slots = run_per_image(ctx, &j), kcrs = d.k * d.crs;
         for (int64_t slot = 0; slot < slots; slot++) {
-            const float *partial = j.ws + slot * per_image_slot_floats(&d) + d.crs * d.p;
+            const float *partial = slot_partial(j.ws, &d, slot);
             for (int64_t i = 0; i < kcrs; i++)
                 dw[i] = slot == 0 ? partial[i] : dw[i] + partial[i];
         }
