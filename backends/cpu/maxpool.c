@@ -45,6 +45,61 @@ static void pool_fwd_planes(void *arg, int64_t begin, int64_t end, int tid)
     }
 }
 
+/* One row of windows, any values: the rule as written, one window at a
+ * time. */
+static void pool_bwd_row_any(const float *r0, const float *r1, const float *dy, float *d0,
+                             float *d1, int64_t ow)
+{
+    for (int64_t o = 0; o < ow; o++) {
+        float best = r0[2 * o], v = r0[2 * o + 1];
+        int which = beats(v, best);
+        best = which ? v : best;
+        v = r1[2 * o];
+        which = beats(v, best) ? 2 : which;
+        best = beats(v, best) ? v : best;
+        which = beats(r1[2 * o + 1], best) ? 3 : which;
+        float g = dy[o];
+        d0[2 * o] = which == 0 ? g : 0.0f;
+        d0[2 * o + 1] = which == 1 ? g : 0.0f;
+        d1[2 * o] = which == 2 ? g : 0.0f;
+        d1[2 * o + 1] = which == 3 ? g : 0.0f;
+    }
+}
+
+/* The same for a row without NaN, where beats is `>` and the winner is the
+ * first element equal to the maximum, in selects GCC vectorizes (4x faster
+ * on pool1 of koch105 than pool_bwd_row_any, which it leaves scalar). The
+ * ABI has x, dy and dx never overlap and the two rows of dx are disjoint:
+ * `restrict` says so, without which GCC's dependence analysis gives up. */
+static void pool_bwd_row_numbers(const float *restrict r0, const float *restrict r1,
+                                 const float *restrict dy, float *restrict d0,
+                                 float *restrict d1, int64_t ow)
+{
+    for (int64_t o = 0; o < ow; o++) {
+        float a = r0[2 * o], b = r0[2 * o + 1], c = r1[2 * o], e = r1[2 * o + 1];
+        float best = b > a ? b : a;
+        best = c > best ? c : best;
+        best = e > best ? e : best;
+        /* `rest`: the gradient, until an element has taken it */
+        float rest = dy[o];
+        d0[2 * o] = a == best ? rest : 0.0f;
+        rest = a == best ? 0.0f : rest;
+        d0[2 * o + 1] = b == best ? rest : 0.0f;
+        rest = b == best ? 0.0f : rest;
+        d1[2 * o] = c == best ? rest : 0.0f;
+        rest = c == best ? 0.0f : rest;
+        d1[2 * o + 1] = rest;
+    }
+}
+
+static int has_nan(const float *restrict v, int64_t n)
+{
+    int nan = 0;
+    for (int64_t i = 0; i < n; i++)
+        nan |= v[i] != v[i];
+    return nan;
+}
+
 static void pool_bwd_planes(void *arg, int64_t begin, int64_t end, int tid)
 {
     (void)tid;
@@ -57,24 +112,12 @@ static void pool_bwd_planes(void *arg, int64_t begin, int64_t end, int tid)
         /* Every element of a window is written (the gradient or 0); only a
          * last odd row or column lies outside all windows. */
         for (int64_t i = 0; i < oh; i++) {
-            const float *r0 = xp + 2 * i * w, *r1 = r0 + w;
             float *d0 = dxp + 2 * i * w, *d1 = d0 + w;
-            const float *dy = dyp + i * ow;
-            for (int64_t o = 0; o < ow; o++) {
-                float best = r0[2 * o], v = r0[2 * o + 1];
-                int t = beats(v, best), which = t;
-                best = t ? v : best;
-                v = r1[2 * o];
-                t = beats(v, best);
-                which = t ? 2 : which;
-                best = t ? v : best;
-                which = beats(r1[2 * o + 1], best) ? 3 : which;
-                float g = dy[o];
-                d0[2 * o] = which == 0 ? g : 0.0f;
-                d0[2 * o + 1] = which == 1 ? g : 0.0f;
-                d1[2 * o] = which == 2 ? g : 0.0f;
-                d1[2 * o + 1] = which == 3 ? g : 0.0f;
-            }
+            const float *r0 = xp + 2 * i * w, *r1 = r0 + w;
+            if (has_nan(r0, 2 * w))
+                pool_bwd_row_any(r0, r1, dyp + i * ow, d0, d1, ow);
+            else
+                pool_bwd_row_numbers(r0, r1, dyp + i * ow, d0, d1, ow);
             if (w & 1) {
                 d0[w - 1] = 0.0f;
                 d1[w - 1] = 0.0f;

@@ -21,8 +21,13 @@ static void relu_bwd_chunk(void *arg, int64_t begin, int64_t end, int tid)
 {
     (void)tid;
     const relu_job *j = arg;
-    for (int64_t i = begin; i < end; i++)
-        j->out[i] = j->x[i] > 0.0f ? j->dy[i] : 0.0f;
+    /* dy is read whatever y holds: a load under the condition is control
+     * flow to GCC, and the loop stayed scalar (relu1's backward took 10% of
+     * a koch105 training step on blas). */
+    for (int64_t i = begin; i < end; i++) {
+        float g = j->dy[i];
+        j->out[i] = j->x[i] > 0.0f ? g : 0.0f;
+    }
 }
 
 siam_status cpu_relu_fwd(void *ctx, const siam_op_args *a, siam_error *err)
