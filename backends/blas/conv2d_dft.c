@@ -14,7 +14,9 @@
  * the zero padding for free: a 7x7 filter in a 48x48 plane costs 7 rows of
  * work, not 48. A 2D DFT is two products, along the width (real input,
  * NW/2+1 complex outputs: the other half is their conjugate) then along
- * the height (complex, per plane).
+ * the height (complex, per plane). Where NH factors, the height product of
+ * tall planes is split in two smaller ones, one step of an FFT
+ * (height_split).
  *
  * The maths (x is H x W, w is R x S; all spectra NH x NW with NH = H,
  * NW = W: every index the products touch stays inside the plane, so the
@@ -59,6 +61,7 @@
 typedef struct dft_dims {
     cpu_conv_shape sh;
     int64_t nh, nw, half, bins;
+    int64_t hp, hq;  /* nh = hp * hq, the factors of the height transform */
     int64_t mats;    /* floats of the four DFT matrices */
     int64_t group;   /* planes per transform group */
     int64_t fixed;   /* floats of weight spectra, matrices and scratch */
@@ -70,6 +73,22 @@ static int threads_of(const cpu_ctx *c) { return c->threads > 0 ? c->threads : 1
 
 static int64_t round16(int64_t f) { return (f + 15) / 16 * 16; }
 
+/* The height transform of a plane of NH rows is NH x NH complex products
+ * per column; with NH = p q (Cooley-Tukey, one split) it is q products
+ * p x p and one q x q, NH (p + q) instead of NH^2 per column: 3.4x fewer
+ * for NH = 48 = 8 x 6 (koch105's conv2), 2.1x for 21 = 7 x 3 (conv3). The
+ * split with the least p + q, q <= p; q = 1 when NH is prime. */
+static void height_factors(int64_t nh, int64_t *p, int64_t *q)
+{
+    *p = nh;
+    *q = 1;
+    for (int64_t f = 2; f * f <= nh; f++)
+        if (nh % f == 0 && f + nh / f < *p + *q) {
+            *q = f;
+            *p = nh / f;
+        }
+}
+
 static dft_dims dims_of_args(const cpu_ctx *ctx, const siam_op_args *a)
 {
     dft_dims d;
@@ -78,8 +97,11 @@ static dft_dims dims_of_args(const cpu_ctx *ctx, const siam_op_args *a)
     d.nw = d.sh.w;
     d.half = d.nw / 2 + 1;
     d.bins = d.nh * d.half;
-    /* Ew (NW x 2 half), Ewi (2 half x NW), Eh and Ehi (NH x NH complex) */
-    d.mats = round16(d.nw * 2 * d.half) * 2 + round16(2 * d.nh * d.nh) * 2;
+    height_factors(d.nh, &d.hp, &d.hq);
+    /* Ew (NW x 2 half), Ewi (2 half x NW), Eh and Ehi (NH x NH complex),
+     * Eq and Eqi (q of p x p complex), Fq and Fqi (q x q complex) */
+    d.mats = round16(d.nw * 2 * d.half) * 2 + round16(2 * d.nh * d.nh) * 2 +
+             round16(2 * d.hq * d.hp * d.hp) * 2 + round16(2 * d.hq * d.hq) * 2;
     d.group = DFT_GROUP_FLOATS / (d.nh * 2 * d.half);
     d.group = d.group < 1 ? 1 : d.group > DFT_GROUP_MAX ? DFT_GROUP_MAX : d.group;
     /* per thread: a group's width products, their transpose, height products */
@@ -147,6 +169,10 @@ typedef struct dft_mats {
     float *ewi; /* 2half x NW: half spectrum -> real row, weights and 1/(NH*NW) */
     float *eh;  /* NH x NH complex: e^{-2 pi i u i / NH} */
     float *ehi; /* NH x NH complex: e^{+2 pi i u i / NH} */
+    float *eq;  /* [n2][k1][n1] complex: e^{-2 pi i k1 (q n1 + n2) / NH} */
+    float *eqi; /* the same with + */
+    float *fq;  /* q x q complex: e^{-2 pi i k2 n2 / q} */
+    float *fqi; /* the same with + */
 } dft_mats;
 
 static void angle(int64_t a, int64_t n, double *c, double *s)
@@ -163,6 +189,10 @@ static void mats_make(const dft_dims *d, float *base, dft_mats *m)
     m->ewi = m->ew + round16(d->nw * 2 * d->half);
     m->eh = m->ewi + round16(d->nw * 2 * d->half);
     m->ehi = m->eh + round16(2 * d->nh * d->nh);
+    m->eq = m->ehi + round16(2 * d->nh * d->nh);
+    m->eqi = m->eq + round16(2 * d->hq * d->hp * d->hp);
+    m->fq = m->eqi + round16(2 * d->hq * d->hp * d->hp);
+    m->fqi = m->fq + round16(2 * d->hq * d->hq);
     double scale = 1.0 / (double)(d->nh * d->nw), c, s;
     for (int64_t j = 0; j < d->nw; j++)
         for (int64_t v = 0; v < d->half; v++) {
@@ -183,11 +213,47 @@ static void mats_make(const dft_dims *d, float *base, dft_mats *m)
             m->ehi[2 * (i * d->nh + u)] = (float)c;
             m->ehi[2 * (i * d->nh + u) + 1] = (float)s;
         }
+    int64_t p = d->hp, q = d->hq;
+    for (int64_t n2 = 0; n2 < q; n2++)
+        for (int64_t k1 = 0; k1 < p; k1++)
+            for (int64_t n1 = 0; n1 < p; n1++) {
+                angle(k1 * (q * n1 + n2), d->nh, &c, &s);
+                int64_t at = 2 * ((n2 * p + k1) * p + n1);
+                m->eq[at] = (float)c;
+                m->eq[at + 1] = (float)-s;
+                m->eqi[at] = (float)c;
+                m->eqi[at + 1] = (float)s;
+            }
+    for (int64_t k2 = 0; k2 < q; k2++)
+        for (int64_t n2 = 0; n2 < q; n2++) {
+            angle(k2 * n2, q, &c, &s);
+            m->fq[2 * (k2 * q + n2)] = (float)c;
+            m->fq[2 * (k2 * q + n2) + 1] = (float)-s;
+            m->fqi[2 * (k2 * q + n2)] = (float)c;
+            m->fqi[2 * (k2 * q + n2) + 1] = (float)s;
+        }
 }
 
 /* ---- transforms of groups of planes ------------------------------------ */
 
-static const float one_c[2] = {1.0f, 0.0f}, zero_c[2] = {0.0f, 0.0f};
+static const float one_c[2] = {1.0f, 0.0f};
+
+/* C (m x n complex, ld ldc) = op(A) op(B). C is zeroed here and OpenBLAS
+ * adds to it (beta 1): given beta 0 it makes a pass of its own over C
+ * (cgemm_beta), which took 10% of conv2's time by DFT and costs more than
+ * memset (microbenchmark, 48 x 400 and 26 x 128 products: 9% and 8%). */
+static void cgemm_set(enum CBLAS_TRANSPOSE ta, enum CBLAS_TRANSPOSE tb, int64_t m, int64_t n,
+                      int64_t k, const float *a, int64_t lda, const float *b, int64_t ldb,
+                      float *c, int64_t ldc)
+{
+    if (ldc == n)
+        memset(c, 0, (size_t)(2 * m * n) * sizeof(float));
+    else
+        for (int64_t i = 0; i < m; i++)
+            memset(c + 2 * i * ldc, 0, (size_t)(2 * n) * sizeof(float));
+    cblas_cgemm(CblasRowMajor, ta, tb, (int)m, (int)n, (int)k, one_c, a, (int)lda, b, (int)ldb,
+                one_c, c, (int)ldc);
+}
 
 /* Complex [a][b][c] -> [b][c][a] (to_freq) and its inverse (from_freq). */
 static void rotate_to(const float *in, float *out, int64_t a, int64_t b, int64_t c)
@@ -212,6 +278,49 @@ static void rotate_from(const float *in, float *out, int64_t a, int64_t b, int64
             }
 }
 
+/* out (out_rows x L complex, rounded up to whole blocks of p rows: out
+ * has room for NH) = E (NH x NH, the forward or inverse DFT) in, where in
+ * is in_rows x L (rows from in_rows to NH are zero), by the split NH = p q:
+ * with n = q n1 + n2 and k = k1 + p k2,
+ *   B[n2][k1] = sum_n1 E[k1][q n1 + n2] in[q n1 + n2]   (q products p x p)
+ *   out[k1 + p k2] = sum_n2 F[k2][n2] B[n2][k1]         (one product q x q)
+ * (E[k1 + p k2][q n1 + n2] = E[k1][q n1 + n2] F[k2][n2]: the rest of the
+ * exponent is a multiple of NH). The rows of in that a residue n2 uses are
+ * every q-th from n2, a matrix of ld q L; B is laid [n2][k1] so that the
+ * second product writes out's rows in order. */
+static void height_split(const dft_dims *d, const float *e, const float *f, const float *in,
+                         int64_t in_rows, int64_t L, float *b, float *out, int64_t out_rows)
+{
+    int64_t p = d->hp, q = d->hq;
+    for (int64_t n2 = 0; n2 < q; n2++) {
+        int64_t used = in_rows > n2 ? (in_rows - n2 + q - 1) / q : 0;
+        float *bn = b + 2 * n2 * p * L;
+        if (used == 0) {
+            memset(bn, 0, (size_t)(2 * p * L) * sizeof(float));
+            continue;
+        }
+        cgemm_set(CblasNoTrans, CblasNoTrans, p, L, used, e + 2 * n2 * p * p, p, in + 2 * n2 * L,
+                  q * L, bn, L);
+    }
+    cgemm_set(CblasNoTrans, CblasNoTrans, (out_rows + p - 1) / p, p * L, q, f, q, b, p * L, out,
+              p * L);
+}
+
+/* Whether the split pays for a height transform of in_rows rows (the rest
+ * zero) to out_rows rows, in complex multiply-adds per column: the plain
+ * product costs out_rows in_rows, the split about p in_rows for B and
+ * (whole blocks of p rows of out) q for out. Taken under half the plain
+ * count, as its products are smaller and run slower per flop (measured
+ * with bench_ops on koch105: 0.56 of the count was 1.3x slower, conv3's
+ * outputs); the filter planes (7 of 48 rows in conv2) stay plain. */
+static int split_pays(const dft_dims *d, int64_t in_rows, int64_t out_rows)
+{
+    int64_t p = d->hp, q = d->hq;
+    int64_t plain = in_rows * out_rows;
+    int64_t split = p * in_rows + (out_rows + p - 1) / p * p * q;
+    return q > 1 && 2 * split < plain;
+}
+
 /* Planes [0, count) of src (rows x cols each, zero-padded to NH x NW) into
  * columns 0.. of a bin-major spectrum with ld complex per bin. A group of
  * gn planes: T[g][i][v] (along the width, one sgemm), T'[i][v][g], then
@@ -225,6 +334,7 @@ typedef struct to_freq_job {
     int64_t rows, cols, count;
     float *spec;
     int64_t ld;
+    int split; /* the height transform by height_split */
 } to_freq_job;
 
 static void to_freq(void *arg, int64_t begin, int64_t end, int tid)
@@ -242,9 +352,11 @@ static void to_freq(void *arg, int64_t begin, int64_t end, int tid)
                     (int)h2, 0.0f, t, (int)h2);
         rotate_to(t, t2, gn, j->rows, d->half);
         /* along the height: (NH x rows) complex (rows x half*gn) */
-        cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d->nh, (int)(d->half * gn),
-                    (int)j->rows, one_c, j->m->eh, (int)d->nh, t2, (int)(d->half * gn), zero_c,
-                    s, (int)(d->half * gn));
+        if (j->split)
+            height_split(d, j->m->eq, j->m->fq, t2, j->rows, d->half * gn, t, s, d->nh);
+        else
+            cgemm_set(CblasNoTrans, CblasNoTrans, d->nh, d->half * gn, j->rows, j->m->eh, d->nh,
+                      t2, d->half * gn, s, d->half * gn);
         for (int64_t b = 0; b < d->bins; b++)
             memcpy(j->spec + 2 * (b * j->ld + p0), s + 2 * b * gn, (size_t)gn * 2 * sizeof(float));
     }
@@ -263,6 +375,7 @@ typedef struct from_freq_job {
     int64_t rows, cols;
     const float *bias;
     int64_t bias_every;
+    int split;
 } from_freq_job;
 
 static void from_freq(void *arg, int64_t begin, int64_t end, int tid)
@@ -277,9 +390,11 @@ static void from_freq(void *arg, int64_t begin, int64_t end, int tid)
         for (int64_t b = 0; b < d->bins; b++)
             memcpy(s + 2 * b * gn, j->spec + 2 * (b * j->ld + p0), (size_t)gn * 2 * sizeof(float));
         /* along the height, only the rows kept: (rows x NH) complex (NH x half*gn) */
-        cblas_cgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)j->rows, (int)(d->half * gn),
-                    (int)d->nh, one_c, j->m->ehi, (int)d->nh, s, (int)(d->half * gn), zero_c, t2,
-                    (int)(d->half * gn));
+        if (j->split)
+            height_split(d, j->m->eqi, j->m->fqi, s, d->nh, d->half * gn, t, t2, j->rows);
+        else
+            cgemm_set(CblasNoTrans, CblasNoTrans, j->rows, d->half * gn, d->nh, j->m->ehi, d->nh,
+                      s, d->half * gn, t2, d->half * gn);
         rotate_from(t2, t, gn, j->rows, d->half);
         /* along the width into the planes: (gn*rows x 2half) (2half x cols) */
         float *dst = j->dst + p0 * plane;
@@ -302,7 +417,7 @@ typedef struct bins_job {
     int64_t m, n, k, lda, ldb, ldc;
     const float *a, *b;
     int64_t a_step, b_step, c_step; /* floats between bins */
-    float beta;
+    int accumulate; /* C += the product, else C = it */
     float *c;
 } bins_job;
 
@@ -310,11 +425,15 @@ static void gemm_bins(void *arg, int64_t begin, int64_t end, int tid)
 {
     (void)tid;
     const bins_job *g = arg;
-    const float beta[2] = {g->beta, 0.0f};
-    for (int64_t b = begin; b < end; b++)
-        cblas_cgemm(CblasRowMajor, g->ta, g->tb, (int)g->m, (int)g->n, (int)g->k, one_c,
-                    g->a + b * g->a_step, (int)g->lda, g->b + b * g->b_step, (int)g->ldb, beta,
-                    g->c + b * g->c_step, (int)g->ldc);
+    for (int64_t b = begin; b < end; b++) {
+        const float *a = g->a + b * g->a_step, *bm = g->b + b * g->b_step;
+        float *c = g->c + b * g->c_step;
+        if (g->accumulate)
+            cblas_cgemm(CblasRowMajor, g->ta, g->tb, (int)g->m, (int)g->n, (int)g->k, one_c, a,
+                        (int)g->lda, bm, (int)g->ldb, one_c, c, (int)g->ldc);
+        else
+            cgemm_set(g->ta, g->tb, g->m, g->n, g->k, a, g->lda, bm, g->ldb, c, g->ldc);
+    }
 }
 
 /* ---- the three ops ------------------------------------------------------ */
@@ -344,7 +463,8 @@ static void run_open(const cpu_ctx *ctx, const siam_op_args *a, dft_run *r)
 static void planes_to_freq(dft_run *r, const float *src, int64_t count, int64_t rows,
                            int64_t cols, float *spec)
 {
-    to_freq_job j = {&r->d, &r->m, r->scratch, src, rows, cols, count, spec, count};
+    to_freq_job j = {&r->d, &r->m, r->scratch, src, rows, cols, count, spec, count,
+                     split_pays(&r->d, rows, r->d.nh)};
     cpu_parallel_for(r->threads, (count + r->d.group - 1) / r->d.group, to_freq, &j);
 }
 
@@ -352,7 +472,7 @@ static void planes_from_freq(dft_run *r, const float *spec, int64_t count, float
                              int64_t rows, int64_t cols, const float *bias, int64_t bias_every)
 {
     from_freq_job j = {&r->d, &r->m, r->scratch, spec, count, count, dst, rows, cols, bias,
-                       bias_every};
+                       bias_every, split_pays(&r->d, r->d.nh, rows)};
     cpu_parallel_for(r->threads, (count + r->d.group - 1) / r->d.group, from_freq, &j);
 }
 
@@ -377,7 +497,7 @@ siam_status blas_conv2d_dft_fwd(void *ctx, const siam_op_args *a, siam_error *er
         /* Ys (nb x K) = Xs (nb x C) Ws^H (C x K) */
         bins_job g = {CblasNoTrans, CblasConjTrans, nb, sh->k, sh->c, sh->c, sh->c, sh->k,
                       r.xs, r.ws,
-                      2 * nb * sh->c, 2 * sh->k * sh->c, 2 * nb * sh->k, 0.0f, r.ys};
+                      2 * nb * sh->c, 2 * sh->k * sh->c, 2 * nb * sh->k, 0, r.ys};
         run_bins(&r, &g);
         planes_from_freq(&r, r.ys, nb * sh->k, y + n0 * sh->k * sh->oh * sh->ow, sh->oh, sh->ow, b,
                          sh->k);
@@ -400,7 +520,7 @@ siam_status blas_conv2d_dft_bwd_data(void *ctx, const siam_op_args *a, siam_erro
         planes_to_freq(&r, dy + n0 * sh->k * sh->oh * sh->ow, nb * sh->k, sh->oh, sh->ow, r.ys);
         /* dXs (nb x C) = dYs (nb x K) Ws (K x C), in the Xs area */
         bins_job g = {CblasNoTrans, CblasNoTrans, nb, sh->c, sh->k, sh->k, sh->c, sh->c, r.ys, r.ws,
-                      2 * nb * sh->k, 2 * sh->k * sh->c, 2 * nb * sh->c, 0.0f, r.xs};
+                      2 * nb * sh->k, 2 * sh->k * sh->c, 2 * nb * sh->c, 0, r.xs};
         run_bins(&r, &g);
         planes_from_freq(&r, r.xs, nb * sh->c, dx + n0 * sh->c * sh->h * sh->w, sh->h, sh->w,
                          NULL, 1);
@@ -423,7 +543,7 @@ siam_status blas_conv2d_dft_bwd_filter(void *ctx, const siam_op_args *a, siam_er
         /* dWs (K x C) (+)= dYs^H (K x nb) Xs (nb x C), in the Ws area */
         bins_job g = {CblasConjTrans, CblasNoTrans, sh->k, sh->c, nb, sh->k, sh->c, sh->c,
                       r.ys, r.xs,
-                      2 * nb * sh->k, 2 * nb * sh->c, 2 * sh->k * sh->c, n0 == 0 ? 0.0f : 1.0f,
+                      2 * nb * sh->k, 2 * nb * sh->c, 2 * sh->k * sh->c, n0 > 0,
                       r.ws};
         run_bins(&r, &g);
     }

@@ -252,11 +252,80 @@ static void bad_shapes_are_refused(void **state)
     h_close(&h);
 }
 
+/* All three directions against direct sums in double, on shapes whose plane
+ * heights factor (24 = 6 x 4, 25 = 5 x 5): blas's DFT path splits the
+ * height transform of such planes in two (conv2d_dft.c, height_split) for
+ * the inputs, outputs and their gradients, and keeps the plain product for
+ * the few filter rows; the other shapes of this file are too small or
+ * prime for the split. Every backend runs it; ctest runs it on blas by
+ * DFT (test_conv2d_blas_dft). */
+static void direct_sums_on(int64_t n, int64_t c, int64_t hh, int64_t ww, int64_t k, int64_t r,
+                           int64_t s)
+{
+    int64_t oh = hh - r + 1, ow = ww - s + 1, nx = n * c * hh * ww, nw = k * c * r * s;
+    int64_t ny = n * k * oh * ow;
+    float *x = malloc((size_t)nx * 4), *w = malloc((size_t)nw * 4), *dy = malloc((size_t)ny * 4);
+    float *y = malloc((size_t)ny * 4), *dx = malloc((size_t)nx * 4), *dw = malloc((size_t)nw * 4);
+    double *ry = calloc((size_t)ny, 8), *rdx = calloc((size_t)nx, 8), *rdw = calloc((size_t)nw, 8);
+    assert_true(x && w && dy && y && dx && dw && ry && rdx && rdw);
+    h_uniform(x, nx, 11, -1, 1);
+    h_uniform(w, nw, 12, -1, 1);
+    h_uniform(dy, ny, 13, -1, 1);
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t o = 0; o < k; o++)
+            for (int64_t ch = 0; ch < c; ch++)
+                for (int64_t u = 0; u < oh; u++)
+                    for (int64_t v = 0; v < ow; v++) {
+                        int64_t yi = ((i * k + o) * oh + u) * ow + v;
+                        for (int64_t a = 0; a < r; a++)
+                            for (int64_t b = 0; b < s; b++) {
+                                int64_t xi = ((i * c + ch) * hh + u + a) * ww + v + b;
+                                int64_t wi = ((o * c + ch) * r + a) * s + b;
+                                ry[yi] += (double)x[xi] * w[wi];
+                                rdx[xi] += (double)dy[yi] * w[wi];
+                                rdw[wi] += (double)dy[yi] * x[xi];
+                            }
+                    }
+    harness h;
+    h_open(&h, NULL);
+    int64_t xs[4] = {n, c, hh, ww}, wsh[4] = {k, c, r, s}, ys[4] = {n, k, oh, ow};
+    siam_tensor tx = h_make(&h, SIAM_F32, 4, xs, x), tw = h_make(&h, SIAM_F32, 4, wsh, w);
+    siam_tensor tdy = h_make(&h, SIAM_F32, 4, ys, dy), ty = h_make(&h, SIAM_F32, 4, ys, NULL);
+    siam_tensor tdx = h_make(&h, SIAM_F32, 4, xs, NULL), tdw = h_make(&h, SIAM_F32, 4, wsh, NULL);
+    siam_op_args f = {.op = SIAM_OP_CONV2D_FWD, .t = {tx, tw, {0}, ty}};
+    siam_op_args bd = {.op = SIAM_OP_CONV2D_BWD_DATA, .t = {tdy, tw, tdx}};
+    siam_op_args bf = {.op = SIAM_OP_CONV2D_BWD_FILTER, .t = {tx, tdy, tdw}};
+    h_run(&h, &f);
+    h_run(&h, &bd);
+    h_run(&h, &bf);
+    h_read(&h, &ty, y);
+    h_read(&h, &tdx, dx);
+    h_read(&h, &tdw, dw);
+    h_close(&h);
+    /* float32 sums of C*R*S (y, dx) and N*OH*OW (dw) products of values in
+     * [-1, 1]: a few 1e-6 at most by either road */
+    for (int64_t i = 0; i < ny; i++)
+        assert_float_equal(y[i], ry[i], 2e-5);
+    for (int64_t i = 0; i < nx; i++)
+        assert_float_equal(dx[i], rdx[i], 2e-5);
+    for (int64_t i = 0; i < nw; i++)
+        assert_float_equal(dw[i], rdw[i], 2e-5);
+    free(x), free(w), free(dy), free(y), free(dx), free(dw), free(ry), free(rdx), free(rdw);
+}
+
+static void direct_sums_on_factorable_heights(void **state)
+{
+    (void)state;
+    direct_sums_on(2, 3, 24, 13, 4, 3, 4);
+    direct_sums_on(3, 2, 25, 11, 5, 3, 3);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(forward_by_hand),
         cmocka_unit_test(backward_vs_finite_differences),
+        cmocka_unit_test(direct_sums_on_factorable_heights),
         cmocka_unit_test(thread_count_does_not_change_results),
         cmocka_unit_test(smaller_batch_fits_the_larger_workspace),
         cmocka_unit_test(bad_shapes_are_refused),
