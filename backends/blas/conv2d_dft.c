@@ -124,28 +124,55 @@ static int64_t workspace_floats(const dft_dims *d)
     return d->fixed + 2 * d->bins * (sh->c + sh->k) * d->nb;
 }
 
-/* Cost model for auto mode, in sgemm flops per image: im2col's GEMM against
- * this path's per-bin cgemm (counted twice: small products run at about
- * half im2col's rate) and its transforms (rows*cols*half*4 +
- * nh*rows*half*8 per plane), with the weight transforms shared by the
- * batch. The DFT is taken when the model says it is 2x cheaper: measured
- * with bench_ops on koch105 (2 cores), a predicted 1.85x was 0.86x (conv3,
- * 8 images), 2.1x was 1.2x (conv3, 32 images), 3.9-4.8x was 2.2-3.9x
- * (conv2), and conv1 (0.26x) and conv4 (1.2-1.4x) are slower by DFT. */
-static double transform_flops(const dft_dims *d, int64_t rows, int64_t cols)
+/* Whether the split pays for a height transform of in_rows rows (the rest
+ * zero) to out_rows rows, in complex multiply-adds per column: the plain
+ * product costs out_rows in_rows, the split about p in_rows for B and
+ * (whole blocks of p rows of out) q for out. Taken under half the plain
+ * count, as its products are smaller and run slower per flop (measured
+ * with bench_ops on koch105: 0.56 of the count was 1.3x slower, conv3's
+ * outputs); the filter planes (7 of 48 rows in conv2) stay plain. */
+static int split_pays(const dft_dims *d, int64_t in_rows, int64_t out_rows)
 {
-    return 2.0 * (double)(rows * cols * 2 * d->half) + 8.0 * (double)(d->nh * rows * d->half);
+    int64_t p = d->hp, q = d->hq;
+    int64_t plain = in_rows * out_rows;
+    int64_t split = p * in_rows + (out_rows + p - 1) / p * p * q;
+    return q > 1 && 2 * split < plain;
+}
+
+/* Complex multiply-adds per column of a height transform, by the road
+ * it takes. */
+static int64_t height_cmacs(const dft_dims *d, int64_t in_rows, int64_t out_rows)
+{
+    if (!split_pays(d, in_rows, out_rows))
+        return in_rows * out_rows;
+    return d->hp * in_rows + (out_rows + d->hp - 1) / d->hp * d->hp * d->hq;
+}
+
+/* Cost model for auto mode, in flops per image: im2col's GEMM against this
+ * path's per-bin products, counted (1 + 16/nb) times as they run slower
+ * with fewer rows nb, and its transforms (width: real, 4 rows cols half;
+ * height: 8 half height_cmacs), the weights' shared by the batch. The DFT
+ * is taken when the model says it is 1.25x cheaper. Fitted to bench_ops on
+ * koch105 (2 cores; im2col time / DFT time, measured against predicted):
+ * conv2 1.1/1.33, 3.1/3.8, 6.4/7.1 at 2, 8, 64 images; conv3 0.63/0.49,
+ * 1.3/1.44, 3.1/3.3; conv4 0.35/0.28, 0.7/0.86, 2.2/2.2; conv1 0.39/0.6 at
+ * 64. So conv2 by DFT from 2 images, conv3 from 8, conv4 from 64 or so,
+ * conv1 never. */
+static double transform_flops(const dft_dims *d, int64_t rows, int64_t cols, int to_freq)
+{
+    int64_t height = to_freq ? height_cmacs(d, rows, d->nh) : height_cmacs(d, d->nh, rows);
+    return 4.0 * (double)(rows * cols * d->half) + 8.0 * (double)(d->half * height);
 }
 
 static int dft_pays(const dft_dims *d)
 {
     const cpu_conv_shape *sh = &d->sh;
     double direct = 2.0 * (double)(sh->k * sh->c * sh->r * sh->s) * (double)(sh->oh * sh->ow);
-    double dft = 2.0 * 8.0 * (double)(sh->k * sh->c * d->bins) +
-                 (double)sh->c * transform_flops(d, sh->h, sh->w) +
-                 (double)sh->k * transform_flops(d, d->nh, sh->ow) +
-                 (double)(sh->k * sh->c) * transform_flops(d, sh->r, sh->s) / (double)sh->n;
-    return d->fixed <= DFT_WS_FLOATS / 4 * 3 && 2.0 * dft < direct;
+    double dft = 8.0 * (double)(sh->k * sh->c * d->bins) * (1.0 + 16.0 / (double)d->nb) +
+                 (double)sh->c * transform_flops(d, sh->h, sh->w, 1) +
+                 (double)sh->k * transform_flops(d, sh->oh, sh->ow, 0) +
+                 (double)(sh->k * sh->c) * transform_flops(d, sh->r, sh->s, 1) / (double)sh->n;
+    return d->fixed <= DFT_WS_FLOATS / 4 * 3 && 5.0 * dft < 4.0 * direct;
 }
 
 int blas_conv2d_uses_dft(const cpu_ctx *ctx, const siam_op_args *a)
@@ -304,21 +331,6 @@ static void height_split(const dft_dims *d, const float *e, const float *f, cons
     }
     cgemm_set(CblasNoTrans, CblasNoTrans, (out_rows + p - 1) / p, p * L, q, f, q, b, p * L, out,
               p * L);
-}
-
-/* Whether the split pays for a height transform of in_rows rows (the rest
- * zero) to out_rows rows, in complex multiply-adds per column: the plain
- * product costs out_rows in_rows, the split about p in_rows for B and
- * (whole blocks of p rows of out) q for out. Taken under half the plain
- * count, as its products are smaller and run slower per flop (measured
- * with bench_ops on koch105: 0.56 of the count was 1.3x slower, conv3's
- * outputs); the filter planes (7 of 48 rows in conv2) stay plain. */
-static int split_pays(const dft_dims *d, int64_t in_rows, int64_t out_rows)
-{
-    int64_t p = d->hp, q = d->hq;
-    int64_t plain = in_rows * out_rows;
-    int64_t split = p * in_rows + (out_rows + p - 1) / p * p * q;
-    return q > 1 && 2 * split < plain;
 }
 
 /* Planes [0, count) of src (rows x cols each, zero-padded to NH x NW) into
