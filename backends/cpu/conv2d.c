@@ -22,20 +22,24 @@
 
 typedef struct conv_dims {
     int64_t n, c, h, w, k, r, s, oh, ow, crs, p, nb;
-    int per_image; /* forward and filter gradient one image per GEMM (below) */
+    int per_image; /* forward and filter gradient one image at a time (below) */
+    int64_t band;  /* per image: output rows per GEMM */
 } conv_dims;
 
 /* Large planes with a small unfolded image (conv1 of koch105: 9216 output
- * positions, 100 taps, 3.7 MB unfolded) run one image per GEMM, images
- * spread over the threads, each unfolding into its own buffer: the unfolded
- * image is packed by the GEMM while still in cache, instead of streaming a
- * whole sub-batch's col matrix through memory twice (conv1 forward measured
- * memory-bound at 52 GFLOP/s that way). The filter gradient sums images in
- * CONV_SLOTS fixed slots (image i in slot i % CONV_SLOTS), added in slot
- * order at the end, so results do not depend on the thread count. */
+ * positions, 100 taps, 3.7 MB unfolded) run one image at a time, images
+ * spread over the threads, each unfolding into its own buffer a band of
+ * output rows at a time (CONV_BAND_FLOATS of col: 13 rows of conv1) and
+ * running the GEMM on it: the band is packed by the GEMM while still in
+ * L2, instead of streaming a col matrix through memory twice (conv1
+ * forward measured memory-bound at 52 GFLOP/s with whole sub-batches, its
+ * filter gradient 75 GFLOP/s with whole images). The filter gradient sums
+ * images in CONV_SLOTS fixed slots (image i in slot i % CONV_SLOTS), added
+ * in slot order at the end, so results do not depend on the thread count. */
 #define CONV_PER_IMAGE_MIN_P 1024
 #define CONV_PER_IMAGE_MAX_COL ((int64_t)4 << 20)
 #define CONV_SLOTS 4
+#define CONV_BAND_FLOATS ((int64_t)128 << 10)
 
 static int threads_of(const cpu_ctx *c) { return c->threads > 0 ? c->threads : 1; }
 
@@ -61,6 +65,8 @@ static conv_dims dims_of(const siam_tensor *x, const siam_tensor *w)
     if (d.nb > d.n)
         d.nb = d.n;
     d.per_image = d.p >= CONV_PER_IMAGE_MIN_P && d.crs * d.p <= CONV_PER_IMAGE_MAX_COL;
+    d.band = CONV_BAND_FLOATS / (d.crs * d.ow > 0 ? d.crs * d.ow : 1);
+    d.band = d.band < 1 ? 1 : d.band > d.oh ? d.oh : d.band;
     return d;
 }
 
@@ -80,17 +86,17 @@ cpu_conv_shape cpu_conv_shape_of(const siam_op_args *a)
     return (cpu_conv_shape){d.n, d.c, d.h, d.w, d.k, d.r, d.s, d.oh, d.ow};
 }
 
-/* Per-image mode: CONV_SLOTS unfolded images, each with its slot's partial
+/* Per-image mode: CONV_SLOTS unfolded bands, each with its slot's partial
  * filter gradient, then the GEMM packing. */
 static int64_t per_image_slot_floats(const conv_dims *d)
 {
-    return d->crs * d->p + d->k * d->crs;
+    return d->crs * d->band * d->ow + d->k * d->crs;
 }
 
-/* A slot's partial filter gradient, after its unfolded image. */
+/* A slot's partial filter gradient, after its unfolded band. */
 static float *slot_partial(float *ws, const conv_dims *d, int64_t slot)
 {
-    return ws + slot * per_image_slot_floats(d) + d->crs * d->p;
+    return ws + slot * per_image_slot_floats(d) + d->crs * d->band * d->ow;
 }
 
 size_t cpu_conv2d_workspace(const cpu_ctx *ctx, const siam_op_args *a)
@@ -145,6 +151,22 @@ static void unfold(const cpu_ctx *ctx, const conv_dims *d, const float *x, float
     cpu_parallel_for(threads_of(ctx), nb, unfold_images, &j);
 }
 
+/* Output rows [oh0, oh0 + rows) of image xn unfolded into col
+ * (CRS x rows*OW). */
+static void unfold_band(const conv_dims *d, const float *xn, int64_t oh0, int64_t rows,
+                        float *col)
+{
+    int64_t cols = rows * d->ow;
+    for (int64_t c = 0; c < d->c; c++)
+        for (int64_t r = 0; r < d->r; r++)
+            for (int64_t s = 0; s < d->s; s++) {
+                float *row = col + ((c * d->r + r) * d->s + s) * cols;
+                for (int64_t i = 0; i < rows; i++)
+                    memcpy(row + i * d->ow, xn + (c * d->h + oh0 + i + r) * d->w + s,
+                           (size_t)d->ow * sizeof(float));
+            }
+}
+
 /* Per-image work: slot s takes images s, s + CONV_SLOTS, ... in order. */
 typedef struct image_job {
     const conv_dims *d;
@@ -161,24 +183,27 @@ static void images_of_slots(void *arg, int64_t begin, int64_t end, int tid)
     float *pack = j->ws + CONV_SLOTS * per_image_slot_floats(d) + tid * CPU_GEMM_PACK_FLOATS;
     for (int64_t slot = begin; slot < end; slot++) {
         float *col = j->ws + slot * per_image_slot_floats(d), *partial = slot_partial(j->ws, d, slot);
-        for (int64_t n = slot; n < d->n; n += CONV_SLOTS) {
-            unfold_job u = {d, j->x + n * d->c * d->h * d->w, col, d->p, 0};
-            unfold_images(&u, 0, 1, tid);
-            if (!j->filter_grad) {
-                /* y[n] (K x P) = w (K x CRS) * col (CRS x P), then the bias */
-                float *yn = j->y + n * d->k * d->p;
-                cpu_gemm(1, 0, 0, d->k, d->p, d->crs, j->w, d->crs, col, d->p, 0.0f, yn, d->p,
-                         pack);
-                if (j->b)
-                    for (int64_t k = 0; k < d->k; k++)
-                        for (int64_t p = 0; p < d->p; p++)
-                            yn[k * d->p + p] += j->b[k];
-            } else {
-                /* partial (K x CRS) (+)= dy[n] (K x P) * col^T (P x CRS) */
-                cpu_gemm(1, 0, 1, d->k, d->crs, d->p, j->dy + n * d->k * d->p, d->p, col, d->p,
-                         n == slot ? 0.0f : 1.0f, partial, d->crs, pack);
+        for (int64_t n = slot; n < d->n; n += CONV_SLOTS)
+            for (int64_t oh0 = 0; oh0 < d->oh; oh0 += d->band) {
+                int64_t rows = d->oh - oh0 < d->band ? d->oh - oh0 : d->band;
+                int64_t cols = rows * d->ow, at = n * d->k * d->p + oh0 * d->ow;
+                unfold_band(d, j->x + n * d->c * d->h * d->w, oh0, rows, col);
+                if (!j->filter_grad) {
+                    /* y[n] band (K x cols, ld P) = w (K x CRS) * col (CRS x cols), + bias */
+                    float *yb = j->y + at;
+                    cpu_gemm(1, 0, 0, d->k, cols, d->crs, j->w, d->crs, col, cols, 0.0f, yb, d->p,
+                             pack);
+                    if (j->b)
+                        for (int64_t k = 0; k < d->k; k++)
+                            for (int64_t p = 0; p < cols; p++)
+                                yb[k * d->p + p] += j->b[k];
+                } else {
+                    /* partial (K x CRS) (+)= dy[n] band (K x cols) * col^T (cols x CRS) */
+                    int first = n == slot && oh0 == 0;
+                    cpu_gemm(1, 0, 1, d->k, d->crs, cols, j->dy + at, d->p, col, cols,
+                             first ? 0.0f : 1.0f, partial, d->crs, pack);
+                }
             }
-        }
     }
 }
 
