@@ -560,6 +560,6 @@ siam_status blas_conv2d_dft_bwd_filter(void *ctx, const siam_op_args *a, siam_er
         run_bins(&r, &g);
     }
     planes_from_freq(&r, r.ws, sh->k * sh->c, cpu_f32(&a->t[2]), sh->r, sh->s, NULL, 1);
-    cpu_conv2d_bias_grad(dy, sh->n, sh->k, sh->oh * sh->ow, cpu_f32(&a->t[3]));
+    cpu_conv2d_bias_grad(ctx, dy, sh->n, sh->k, sh->oh * sh->ow, cpu_f32(&a->t[3]));
     return SIAM_OK;
 }

@@ -76,8 +76,10 @@ typedef struct cpu_conv_shape {
     int64_t n, c, h, w, k, r, s, oh, ow;
 } cpu_conv_shape;
 cpu_conv_shape cpu_conv_shape_of(const siam_op_args *a);
-/* db[k] = sum over images and positions of dy (N,K,P), summed in double. */
-void cpu_conv2d_bias_grad(const float *dy, int64_t n, int64_t k, int64_t p, float *db);
+/* db[k] = sum over images and positions of dy (N,K,P), summed in double,
+ * channels split over the threads (the same result on any count). */
+void cpu_conv2d_bias_grad(const cpu_ctx *ctx, const float *dy, int64_t n, int64_t k, int64_t p,
+                          float *db);
 siam_status cpu_relu_fwd(void *ctx, const siam_op_args *a, siam_error *err);
 siam_status cpu_relu_bwd(void *ctx, const siam_op_args *a, siam_error *err);
 siam_status cpu_maxpool_fwd(void *ctx, const siam_op_args *a, siam_error *err);

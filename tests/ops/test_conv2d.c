@@ -120,19 +120,21 @@ static void backward_vs_finite_differences(void **state)
     h_close(&h);
 }
 
-/* The forward and the filter gradient of one shape on 1, 2 and 4 threads. */
+/* The forward and the filter and bias gradients of one shape on 1, 2 and 4
+ * threads. */
 static void same_on_any_thread_count(int64_t n, int64_t c, int64_t hh, int64_t ww, int64_t k,
                                      int64_t r)
 {
     int64_t oh = hh - r + 1, ow = ww - r + 1, nx = n * c * hh * ww, nw = k * c * r * r;
     int64_t ny = n * k * oh * ow;
     float *x = malloc((size_t)nx * 4), *w = malloc((size_t)nw * 4), *dy = malloc((size_t)ny * 4);
-    float *y[3], *dw[3];
+    float *y[3], *dw[3], db[3][64];
+    assert_true(k <= 64);
     assert_non_null(x && w && dy);
     h_uniform(x, nx, 5, -1, 1);
     h_uniform(w, nw, 6, -1, 1);
     h_uniform(dy, ny, 7, -1, 1);
-    int64_t xs[4] = {n, c, hh, ww}, wsh[4] = {k, c, r, r}, ys[4] = {n, k, oh, ow};
+    int64_t xs[4] = {n, c, hh, ww}, wsh[4] = {k, c, r, r}, ys[4] = {n, k, oh, ow}, bs[1] = {k};
     const int threads[3] = {1, 2, 4};
     for (int t = 0; t < 3; t++) {
         harness h;
@@ -149,14 +151,17 @@ static void same_on_any_thread_count(int64_t n, int64_t c, int64_t hh, int64_t w
         g.t[0] = a.t[0];
         g.t[1] = h_make(&h, SIAM_F32, 4, ys, dy);
         g.t[2] = h_make(&h, SIAM_F32, 4, wsh, NULL);
+        g.t[3] = h_make(&h, SIAM_F32, 1, bs, NULL);
         h_run(&h, &g);
         dw[t] = malloc((size_t)nw * 4);
         h_read(&h, &g.t[2], dw[t]);
+        h_read(&h, &g.t[3], db[t]);
         h_close(&h);
     }
     for (int t = 1; t < 3; t++) {
         assert_memory_equal(y[0], y[t], (size_t)ny * 4);
         assert_memory_equal(dw[0], dw[t], (size_t)nw * 4);
+        assert_memory_equal(db[0], db[t], (size_t)k * 4);
     }
     for (int t = 0; t < 3; t++)
         free(y[t]), free(dw[t]);
@@ -175,6 +180,7 @@ static void thread_count_does_not_change_results(void **state)
     same_on_any_thread_count(3, 5, 19, 17, 20, 4);
     same_on_any_thread_count(6, 1, 40, 37, 8, 5);
     same_on_any_thread_count(6, 1, 50, 47, 4, 10); /* in two bands of rows */
+    same_on_any_thread_count(4, 2, 40, 40, 16, 3); /* db over the threads too */
 }
 
 /* A graph sizes one workspace at its largest batch and runs smaller ones in
