@@ -289,6 +289,15 @@ static void bad_shapes_are_refused(void **state)
  * the few filter rows; the other shapes of this file are too small or
  * prime for the split. Every backend runs it; ctest runs it on blas by
  * DFT (test_conv2d_blas_dft). */
+static void assert_close_to_largest(const float *got, const double *want, int64_t n)
+{
+    double largest = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        largest = fmax(largest, fabs(want[i]));
+    for (int64_t i = 0; i < n; i++)
+        assert_float_equal(got[i], want[i], 1e-5 * (1.0 + largest));
+}
+
 static void direct_sums_on(int64_t n, int64_t c, int64_t hh, int64_t ww, int64_t k, int64_t r,
                            int64_t s)
 {
@@ -333,13 +342,15 @@ static void direct_sums_on(int64_t n, int64_t c, int64_t hh, int64_t ww, int64_t
     h_read(&h, &tdw, dw);
     h_close(&h);
     /* float32 sums of C*R*S (y, dx) and N*OH*OW (dw, thousands) products of
-     * values in [-1, 1]: about 1e-6 of the sum's size by either road */
-    for (int64_t i = 0; i < ny; i++)
-        assert_float_equal(y[i], ry[i], 1e-5 * (1 + fabs(ry[i])));
-    for (int64_t i = 0; i < nx; i++)
-        assert_float_equal(dx[i], rdx[i], 1e-5 * (1 + fabs(rdx[i])));
-    for (int64_t i = 0; i < nw; i++)
-        assert_float_equal(dw[i], rdw[i], 1e-5 * (1 + fabs(rdw[i])));
+     * values in [-1, 1]. By the DFT an output's error scales with the norms
+     * of the planes, not with the output (a small one is a difference of
+     * large spectral terms), so the bound is 1e-5 of the largest output:
+     * 1.2e-5 was seen on a 0.05 output of the 50x47 planes with OpenBLAS's
+     * Haswell kernels, against 1e-5 * 1.05 per element. A broken transform
+     * or band is off by the outputs' own size. */
+    assert_close_to_largest(y, ry, ny);
+    assert_close_to_largest(dx, rdx, nx);
+    assert_close_to_largest(dw, rdw, nw);
     free(x), free(w), free(dy), free(y), free(dx), free(dw), free(ry), free(rdx), free(rdw);
 }
 
