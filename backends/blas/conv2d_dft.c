@@ -131,21 +131,22 @@ static int64_t workspace_floats(const dft_dims *d)
  * count, as its products are smaller and run slower per flop (measured
  * with bench_ops on koch105: 0.56 of the count was 1.3x slower, conv3's
  * outputs); the filter planes (7 of 48 rows in conv2) stay plain. */
+static int64_t split_cmacs(const dft_dims *d, int64_t in_rows, int64_t out_rows)
+{
+    return d->hp * in_rows + (out_rows + d->hp - 1) / d->hp * d->hp * d->hq;
+}
+
 static int split_pays(const dft_dims *d, int64_t in_rows, int64_t out_rows)
 {
-    int64_t p = d->hp, q = d->hq;
-    int64_t plain = in_rows * out_rows;
-    int64_t split = p * in_rows + (out_rows + p - 1) / p * p * q;
-    return q > 1 && 2 * split < plain;
+    return d->hq > 1 && 2 * split_cmacs(d, in_rows, out_rows) < in_rows * out_rows;
 }
 
 /* Complex multiply-adds per column of a height transform, by the road
  * it takes. */
 static int64_t height_cmacs(const dft_dims *d, int64_t in_rows, int64_t out_rows)
 {
-    if (!split_pays(d, in_rows, out_rows))
-        return in_rows * out_rows;
-    return d->hp * in_rows + (out_rows + d->hp - 1) / d->hp * d->hp * d->hq;
+    return split_pays(d, in_rows, out_rows) ? split_cmacs(d, in_rows, out_rows)
+                                            : in_rows * out_rows;
 }
 
 /* Cost model for auto mode, in flops per image: im2col's GEMM against this

@@ -111,6 +111,21 @@ size_t cpu_conv2d_workspace(const cpu_ctx *ctx, const siam_op_args *a)
     return (size_t)floats * sizeof(float);
 }
 
+/* Output rows [oh0, oh0 + rows) of image xn unfolded into rows*OW columns
+ * of col (CRS rows of stride ld). */
+static void unfold_band(const conv_dims *d, const float *xn, int64_t oh0, int64_t rows,
+                        float *col, int64_t ld)
+{
+    for (int64_t c = 0; c < d->c; c++)
+        for (int64_t r = 0; r < d->r; r++)
+            for (int64_t s = 0; s < d->s; s++) {
+                float *row = col + ((c * d->r + r) * d->s + s) * ld;
+                for (int64_t i = 0; i < rows; i++)
+                    memcpy(row + i * d->ow, xn + (c * d->h + oh0 + i + r) * d->w + s,
+                           (size_t)d->ow * sizeof(float));
+            }
+}
+
 typedef struct unfold_job {
     const conv_dims *d;
     const float *x;      /* first image of the sub-batch */
@@ -126,18 +141,19 @@ static void unfold_images(void *arg, int64_t begin, int64_t end, int tid)
     const conv_dims *d = j->d;
     for (int64_t n = begin; n < end; n++) {
         float *xn = (float *)j->x + n * d->c * d->h * d->w;
+        if (!j->fold) {
+            unfold_band(d, xn, 0, d->oh, j->col + n * d->p, j->cols);
+            continue;
+        }
         for (int64_t c = 0; c < d->c; c++)
             for (int64_t r = 0; r < d->r; r++)
                 for (int64_t s = 0; s < d->s; s++) {
-                    float *row = j->col + ((c * d->r + r) * d->s + s) * j->cols + n * d->p;
+                    const float *row = j->col + ((c * d->r + r) * d->s + s) * j->cols + n * d->p;
                     for (int64_t oh = 0; oh < d->oh; oh++) {
                         float *px = xn + (c * d->h + oh + r) * d->w + s;
-                        float *pc = row + oh * d->ow;
-                        if (!j->fold)
-                            memcpy(pc, px, (size_t)d->ow * sizeof(float));
-                        else
-                            for (int64_t ow = 0; ow < d->ow; ow++)
-                                px[ow] += pc[ow];
+                        const float *pc = row + oh * d->ow;
+                        for (int64_t ow = 0; ow < d->ow; ow++)
+                            px[ow] += pc[ow];
                     }
                 }
     }
@@ -149,22 +165,6 @@ static void unfold(const cpu_ctx *ctx, const conv_dims *d, const float *x, float
     unfold_job j = {d, x, col, nb * d->p, fold};
     /* Images own disjoint columns of col and disjoint planes of x. */
     cpu_parallel_for(threads_of(ctx), nb, unfold_images, &j);
-}
-
-/* Output rows [oh0, oh0 + rows) of image xn unfolded into col
- * (CRS x rows*OW). */
-static void unfold_band(const conv_dims *d, const float *xn, int64_t oh0, int64_t rows,
-                        float *col)
-{
-    int64_t cols = rows * d->ow;
-    for (int64_t c = 0; c < d->c; c++)
-        for (int64_t r = 0; r < d->r; r++)
-            for (int64_t s = 0; s < d->s; s++) {
-                float *row = col + ((c * d->r + r) * d->s + s) * cols;
-                for (int64_t i = 0; i < rows; i++)
-                    memcpy(row + i * d->ow, xn + (c * d->h + oh0 + i + r) * d->w + s,
-                           (size_t)d->ow * sizeof(float));
-            }
 }
 
 /* Per-image work: slot s takes images s, s + CONV_SLOTS, ... in order. */
@@ -187,7 +187,7 @@ static void images_of_slots(void *arg, int64_t begin, int64_t end, int tid)
             for (int64_t oh0 = 0; oh0 < d->oh; oh0 += d->band) {
                 int64_t rows = d->oh - oh0 < d->band ? d->oh - oh0 : d->band;
                 int64_t cols = rows * d->ow, at = n * d->k * d->p + oh0 * d->ow;
-                unfold_band(d, j->x + n * d->c * d->h * d->w, oh0, rows, col);
+                unfold_band(d, j->x + n * d->c * d->h * d->w, oh0, rows, col, cols);
                 if (!j->filter_grad) {
                     /* y[n] band (K x cols, ld P) = w (K x CRS) * col (CRS x cols), + bias */
                     float *yb = j->y + at;

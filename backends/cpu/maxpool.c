@@ -52,11 +52,12 @@ static void pool_bwd_row_any(const float *r0, const float *r1, const float *dy, 
 {
     for (int64_t o = 0; o < ow; o++) {
         float best = r0[2 * o], v = r0[2 * o + 1];
-        int which = beats(v, best);
-        best = which ? v : best;
+        int t = beats(v, best), which = t;
+        best = t ? v : best;
         v = r1[2 * o];
-        which = beats(v, best) ? 2 : which;
-        best = beats(v, best) ? v : best;
+        t = beats(v, best);
+        which = t ? 2 : which;
+        best = t ? v : best;
         which = beats(r1[2 * o + 1], best) ? 3 : which;
         float g = dy[o];
         d0[2 * o] = which == 0 ? g : 0.0f;
