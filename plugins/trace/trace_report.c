@@ -14,42 +14,22 @@
 
 #include <stdlib.h>
 
-/* The core's op names (core/op_info.c), repeated: this module does not link
- * the core. The static assertion catches an op added to the ABI. */
-static const char *const row_names[TRACE_ROWS] = {
-    [SIAM_OP_CONV2D_FWD] = "conv2d_fwd",
-    [SIAM_OP_CONV2D_BWD_DATA] = "conv2d_bwd_data",
-    [SIAM_OP_CONV2D_BWD_FILTER] = "conv2d_bwd_filter",
-    [SIAM_OP_RELU_FWD] = "relu_fwd",
-    [SIAM_OP_RELU_BWD] = "relu_bwd",
-    [SIAM_OP_MAXPOOL_FWD] = "maxpool_fwd",
-    [SIAM_OP_MAXPOOL_BWD] = "maxpool_bwd",
-    [SIAM_OP_LINEAR_FWD] = "linear_fwd",
-    [SIAM_OP_LINEAR_BWD_DATA] = "linear_bwd_data",
-    [SIAM_OP_LINEAR_BWD_PARAM] = "linear_bwd_param",
-    [SIAM_OP_SIGMOID_FWD] = "sigmoid_fwd",
-    [SIAM_OP_SIGMOID_BWD] = "sigmoid_bwd",
-    [SIAM_OP_ABSDIFF_FWD] = "absdiff_fwd",
-    [SIAM_OP_ABSDIFF_BWD] = "absdiff_bwd",
-    [SIAM_OP_BCE_FWD] = "bce_fwd",
-    [SIAM_OP_BCE_BWD] = "bce_bwd",
-    [SIAM_OP_CONTRASTIVE_FWD] = "contrastive_fwd",
-    [SIAM_OP_CONTRASTIVE_BWD] = "contrastive_bwd",
-    [SIAM_OP_SGD_UPDATE] = "sgd_update",
-    [SIAM_OP_ADAM_UPDATE] = "adam_update",
-    [SIAM_OP_PAIR_SCORES] = "pair_scores",
-    [TRACE_ROW_UPLOAD] = "upload",
-    [TRACE_ROW_DOWNLOAD] = "download",
-    [TRACE_ROW_COPY] = "copy",
-    [TRACE_ROW_FILL] = "fill",
+/* Op rows take their names from the ABI (siam_op_name()); the rows after
+ * them are the buffer calls. */
+static const char *const buffer_row_names[TRACE_ROWS - SIAM_OP_COUNT] = {
+    [TRACE_ROW_UPLOAD - SIAM_OP_COUNT] = "upload",
+    [TRACE_ROW_DOWNLOAD - SIAM_OP_COUNT] = "download",
+    [TRACE_ROW_COPY - SIAM_OP_COUNT] = "copy",
+    [TRACE_ROW_FILL - SIAM_OP_COUNT] = "fill",
 };
-_Static_assert(SIAM_OP_COUNT == 21, "a new op: add its name to row_names in trace_report.c");
 
 const char *trace_row_name(int row)
 {
-    if (row < 0 || row >= TRACE_ROWS || !row_names[row])
+    if (row >= 0 && row < SIAM_OP_COUNT)
+        return siam_op_name((siam_op)row);
+    if (row < 0 || row >= TRACE_ROWS || !buffer_row_names[row - SIAM_OP_COUNT])
         return "?";
-    return row_names[row];
+    return buffer_row_names[row - SIAM_OP_COUNT];
 }
 
 typedef struct row_ref {
