@@ -19,6 +19,7 @@ typedef struct fault_ctx {
     void *inner_ctx;
     fault_spec spec;
     uint64_t calls[FAULT_KINDS];
+    uint64_t skew_calls; /* calls of spec.skew_op so far */
 } fault_ctx;
 
 /* The one piece of process-wide state: creations are counted before there
@@ -88,6 +89,8 @@ static siam_status fault_create(const siam_backend_options *opts, void **out, si
     if (!c)
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "fault: out of memory");
     siam_status st = fault_spec_parse(getenv("SIAMESE_FAULT"), &c->spec, err);
+    if (st == SIAM_OK)
+        st = fault_skew_parse(getenv("SIAMESE_FAULT_SKEW"), &c->spec, err);
     if (st == SIAM_OK)
         st = wrap_inner_open(FAULT_NAME, opts, "SIAMESE_FAULT_INNER", &c->inner, &c->inner_ctx,
                              err);
@@ -210,6 +213,31 @@ static size_t fault_workspace_size(void *ctx, const siam_op_args *args)
     return c->inner.iface->workspace_size(c->inner_ctx, args);
 }
 
+/* After the op ran: when this is the chosen call of the skewed op (or a
+ * later one, with '+'), its result is read back, multiplied by 1 + skew
+ * and written again, so the caller sees a kernel that is slightly wrong. */
+static siam_status skew(fault_ctx *c, const siam_op_args *args, siam_error *err)
+{
+    uint64_t n = ++c->skew_calls;
+    if (n < c->spec.skew_at || (n > c->spec.skew_at && !c->spec.skew_sticky))
+        return SIAM_OK;
+    const siam_tensor *t = &args->t[siam_op_result(args->op)];
+    int64_t ne = siam_tensor_numel(t);
+    if (!t->buf || ne <= 0)
+        return SIAM_OK;
+    size_t bytes = (size_t)ne * 4, off = t->offset * 4;
+    float *v = malloc(bytes);
+    if (!v)
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "fault: out of memory");
+    siam_status st = c->inner.iface->buffer_download(c->inner_ctx, t->buf, off, v, bytes, err);
+    for (int64_t i = 0; st == SIAM_OK && i < ne; i++)
+        v[i] *= 1.0f + c->spec.skew;
+    if (st == SIAM_OK)
+        st = c->inner.iface->buffer_upload(c->inner_ctx, t->buf, off, v, bytes, err);
+    free(v);
+    return st;
+}
+
 /* One function serves every op: the op is in the args. The core names the
  * op in front of the message ("conv2d_fwd on fault: ..."). */
 static siam_status fault_op(void *ctx, const siam_op_args *args, siam_error *err)
@@ -219,7 +247,11 @@ static siam_status fault_op(void *ctx, const siam_op_args *args, siam_error *err
         return siam_error_set(err, SIAM_ERR_UNSUPPORTED, "fault: op not supported by %s",
                               c->inner.iface->name);
     siam_status st = hit(c, FAULT_OP, "op", SIAM_ERR_BACKEND, err);
-    return st != SIAM_OK ? st : c->inner.iface->ops[args->op](c->inner_ctx, args, err);
+    if (st == SIAM_OK)
+        st = c->inner.iface->ops[args->op](c->inner_ctx, args, err);
+    if (st == SIAM_OK && c->spec.skew_at && args->op == c->spec.skew_op)
+        st = skew(c, args, err);
+    return st;
 }
 
 static siam_status fault_synchronize(void *ctx, siam_error *err)

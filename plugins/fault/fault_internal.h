@@ -42,14 +42,30 @@ typedef enum fault_kind {
 typedef struct fault_spec {
     uint64_t at[FAULT_KINDS];
     int sticky[FAULT_KINDS];
+    /* "skew:OP:N[+]": the N-th call of one op (and with '+' every later
+     * one) succeeds, but its result comes back multiplied by 1 + skew, a
+     * wrong kernel that parity checks must catch. skew_at 0: none. */
+    siam_op skew_op;
+    uint64_t skew_at;
+    int skew_sticky;
+    float skew;     /* $SIAMESE_FAULT_SKEW, else FAULT_SKEW_DEFAULT */
     int count;      /* "count": print the calls made per kind at exit */
     char text[128]; /* the variable's value, quoted in messages */
 } fault_spec;
 
+/* The relative error of a skewed op's result unless $SIAMESE_FAULT_SKEW
+ * says otherwise: far above float32 rounding (1e-7), small enough to keep
+ * a training run finite. */
+#define FAULT_SKEW_DEFAULT (1.0f / 64.0f)
+
 /* Parses "KIND:N[+][,KIND:N[+]...]", where an item may also be "count"
+ * or "skew:OP:N[+]"
  * (NULL or "" means no faults). On a bad value the message names it and
  * says what is expected. */
 siam_status fault_spec_parse(const char *text, fault_spec *out, siam_error *err);
+/* Sets out->skew from $SIAMESE_FAULT_SKEW's text (NULL or "": the default),
+ * a number in [-0.5, 1e3] other than 0. */
+siam_status fault_skew_parse(const char *text, fault_spec *out, siam_error *err);
 /* "alloc", "op", ... */
 const char *fault_kind_name(fault_kind k);
 

@@ -19,7 +19,8 @@ const char *fault_kind_name(fault_kind k)
 }
 
 #define EXPECTED "expected KIND:N[+] with KIND init, alloc, op, copy, fill or sync and N >= 1, " \
-                 "or count; e.g. alloc:3 or op:10,copy:2"
+                 "skew:OP:N[+] with OP an op name (conv2d_fwd, ...), or count; " \
+                 "e.g. alloc:3 or op:10,copy:2"
 
 static siam_status bad(siam_error *err, const char *text, const char *why)
 {
@@ -27,7 +28,51 @@ static siam_status bad(siam_error *err, const char *text, const char *why)
                           text, why);
 }
 
-/* One "KIND:N[+]" of length len. */
+/* "N" or "N+" of length len: the call number, from 1. */
+static siam_status parse_count(const char *p, size_t len, const char *text, uint64_t *at,
+                               int *sticky, siam_error *err)
+{
+    char num[32];
+    *sticky = len > 0 && p[len - 1] == '+';
+    len -= (size_t)*sticky;
+    if (len == 0)
+        return bad(err, text, "N missing");
+    if (len >= sizeof num)
+        return bad(err, text, "N out of range");
+    memcpy(num, p, len);
+    num[len] = '\0';
+    for (size_t i = 0; i < len; i++)
+        if (num[i] < '0' || num[i] > '9')
+            return bad(err, text, "N is not a whole number");
+    errno = 0;
+    unsigned long long n = strtoull(num, NULL, 10);
+    if (errno || n == 0)
+        return bad(err, text, "N out of range");
+    *at = n;
+    return SIAM_OK;
+}
+
+/* "OP:N[+]" of length len, after "skew:". */
+static siam_status parse_skew(const char *p, size_t len, const char *text, fault_spec *out,
+                              siam_error *err)
+{
+    if (out->skew_at)
+        return bad(err, text, "skew given twice");
+    const char *colon = memchr(p, ':', len);
+    if (!colon)
+        return bad(err, text, "skew without OP:N");
+    size_t ol = (size_t)(colon - p);
+    int op = -1;
+    for (int i = 0; i < SIAM_OP_COUNT; i++)
+        if (strlen(siam_op_name((siam_op)i)) == ol && memcmp(p, siam_op_name((siam_op)i), ol) == 0)
+            op = i;
+    if (op < 0)
+        return bad(err, text, "unknown op to skew");
+    out->skew_op = (siam_op)op;
+    return parse_count(colon + 1, len - ol - 1, text, &out->skew_at, &out->skew_sticky, err);
+}
+
+/* One "KIND:N[+]" (or "count", "skew:OP:N[+]") of length len. */
 static siam_status parse_item(const char *item, size_t len, const char *text, fault_spec *out,
                               siam_error *err)
 {
@@ -39,6 +84,8 @@ static siam_status parse_item(const char *item, size_t len, const char *text, fa
     if (!colon)
         return bad(err, text, "no ':'");
     size_t kl = (size_t)(colon - item);
+    if (kl == 4 && memcmp(item, "skew", 4) == 0)
+        return parse_skew(colon + 1, len - kl - 1, text, out, err);
     int k = -1;
     for (int i = 0; i < FAULT_KINDS; i++)
         if (strlen(kind_names[i]) == kl && memcmp(item, kind_names[i], kl) == 0)
@@ -47,26 +94,7 @@ static siam_status parse_item(const char *item, size_t len, const char *text, fa
         return bad(err, text, "unknown kind");
     if (out->at[k])
         return bad(err, text, "a kind given twice");
-    char num[32];
-    size_t nl = len - kl - 1;
-    int sticky = nl > 0 && colon[nl] == '+';
-    nl -= (size_t)sticky;
-    if (nl == 0)
-        return bad(err, text, "N missing");
-    if (nl >= sizeof num)
-        return bad(err, text, "N out of range");
-    memcpy(num, colon + 1, nl);
-    num[nl] = '\0';
-    for (size_t i = 0; i < nl; i++)
-        if (num[i] < '0' || num[i] > '9')
-            return bad(err, text, "N is not a whole number");
-    errno = 0;
-    unsigned long long n = strtoull(num, NULL, 10);
-    if (errno || n == 0)
-        return bad(err, text, "N out of range");
-    out->at[k] = n;
-    out->sticky[k] = sticky;
-    return SIAM_OK;
+    return parse_count(colon + 1, len - kl - 1, text, &out->at[k], &out->sticky[k], err);
 }
 
 siam_status fault_spec_parse(const char *text, fault_spec *out, siam_error *err)
@@ -89,5 +117,22 @@ siam_status fault_spec_parse(const char *text, fault_spec *out, siam_error *err)
             break;
         p = comma + 1;
     }
+    return SIAM_OK;
+}
+
+siam_status fault_skew_parse(const char *text, fault_spec *out, siam_error *err)
+{
+    out->skew = FAULT_SKEW_DEFAULT;
+    if (!text || !*text)
+        return SIAM_OK;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(text, &end);
+    if (errno || *end || end == text || !(v >= -0.5 && v <= 1e3) || v == 0)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "fault: bad SIAMESE_FAULT_SKEW '%s': expected a relative error "
+                              "in [-0.5, 1000] other than 0, e.g. 0.01",
+                              text);
+    out->skew = (float)v;
     return SIAM_OK;
 }

@@ -6,7 +6,8 @@
 # 1. Without data, through the op-parity program: no SIAMESE_FAULT forwards
 #    unchanged; op:1 fails exactly one case and op:1+ every later one; init:1
 #    refuses the context; bad values of SIAMESE_FAULT are refused with a
-#    message saying what was wrong; a missing inner module is named.
+#    message saying what was wrong; a missing inner module is named;
+#    skew:OP:N+ makes that op's cases fail (and not at a skew below rounding).
 # 2. With the Omniglot data (else exit 77, skipped), the tiny preset in
 #    4-step epochs (each ends with validation and checkpoints):
 #    - SIAMESE_FAULT=count runs of 4 and 8 steps give the calls made per
@@ -26,7 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export SIAMESE_BACKEND_PATH=$moddir
-unset SIAMESE_FAULT SIAMESE_FAULT_INNER SIAMESE_BACKEND
+unset SIAMESE_FAULT SIAMESE_FAULT_INNER SIAMESE_FAULT_SKEW SIAMESE_BACKEND
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 sanitizer='AddressSanitizer|LeakSanitizer|runtime error|Segmentation fault|core dumped'
@@ -60,6 +61,24 @@ for bad in 'opx:2|unknown kind' 'op|no '"'"':'"'" 'op:0|N out of range' 'op:x|N 
     grep -qF "backend fault: skipped (fault: bad SIAMESE_FAULT '$spec': $why; expected KIND:N" "$tmp/pb" ||
         fail "SIAMESE_FAULT='$spec' not refused with '$why': $(grep fault "$tmp/pb" | head -c 300)"
 done
+# skew: the op succeeds but its result is off by the relative amount, which
+# the op-parity check must see in every case from the chosen call on.
+ptest skew:relu_fwd:1+ "$tmp/ps"
+! grep -q '^  OK ' "$tmp/ps" || fail "skew:relu_fwd:1+: a case passed although every result is skewed"
+grep -Eq '^parity test: [1-9][0-9]* cases ran, [1-9][0-9]* failed' "$tmp/ps" || fail "skew: no case failed"
+SIAMESE_FAULT_SKEW=1e-9 SIAMESE_FAULT=skew:relu_fwd:1+ "$parity" test -b fault -o relu_fwd >"$tmp/ps2" 2>&1
+grep -Eq '^parity test: [1-9][0-9]* cases ran, 0 failed' "$tmp/ps2" ||
+    fail "SIAMESE_FAULT_SKEW=1e-9 (below rounding): cases failed"
+for bad in 'skew:nosuch:1|unknown op to skew' 'skew:relu_fwd|skew without OP:N' \
+    'skew:relu_fwd:0|N out of range' 'skew:relu_fwd:1,skew:sigmoid_fwd:1|skew given twice'; do
+    spec=${bad%%|*} why=${bad#*|}
+    ptest "$spec" "$tmp/pb"
+    grep -qF "backend fault: skipped (fault: bad SIAMESE_FAULT '$spec': $why; expected KIND:N" "$tmp/pb" ||
+        fail "SIAMESE_FAULT='$spec' not refused with '$why': $(grep fault "$tmp/pb" | head -c 300)"
+done
+SIAMESE_FAULT_SKEW=0 SIAMESE_FAULT=skew:relu_fwd:1 "$parity" test -b fault -o relu_fwd >"$tmp/pk" 2>&1
+grep -qF "backend fault: skipped (fault: bad SIAMESE_FAULT_SKEW '0': expected a relative error" "$tmp/pk" ||
+    fail "SIAMESE_FAULT_SKEW=0 not refused: $(grep fault "$tmp/pk" | head -c 300)"
 SIAMESE_FAULT_INNER=nosuch "$parity" test -b fault -o relu_fwd >"$tmp/pn" 2>&1
 grep -q "^backend fault: skipped (fault: inner backend 'nosuch' not found .*the fault module's folder)" \
     "$tmp/pn" || fail "missing inner module not named: $(grep fault "$tmp/pn" | head -c 300)"
