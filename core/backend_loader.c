@@ -5,6 +5,7 @@
 #include "op_info.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
@@ -218,12 +219,33 @@ siam_status siam_backend_scan(siam_module_entry **entries, int *count, siam_erro
 
 /* ---- opening ---- */
 
+/* Threads for a context asked for with 0 ("the default"): SIAMESE_THREADS
+ * when set, so that a user or a test run can pin every backend a command
+ * opens; else 0, which the backend takes as all cores. */
+static siam_status default_threads(int *threads, siam_error *err)
+{
+    const char *env = getenv("SIAMESE_THREADS");
+    if (*threads != 0 || !env || !*env)
+        return SIAM_OK;
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(env, &end, 10);
+    if (errno || *end || end == env || v < 1 || v > 1024)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "SIAMESE_THREADS='%s' is not a whole number in [1, 1024]", env);
+    *threads = (int)v;
+    return SIAM_OK;
+}
+
 siam_status siam_backend_open_path(const char *path, const char *device, int threads,
                                    siam_backend **out, siam_error *err)
 {
     if (!path || !out)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_backend_open_path: NULL argument");
     *out = NULL;
+    siam_status st = default_threads(&threads, err);
+    if (st != SIAM_OK)
+        return st;
     char problem[512];
     const siam_backend_iface *ifc;
     void *dl = load_module(path, &ifc, problem, sizeof problem);
@@ -241,7 +263,7 @@ siam_status siam_backend_open_path(const char *path, const char *device, int thr
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     }
     siam_backend_options opts = {device, threads};
-    siam_status st = ifc->create(&opts, &be->ctx, err);
+    st = ifc->create(&opts, &be->ctx, err);
     if (st != SIAM_OK) {
         free(be);
         dlclose(dl);

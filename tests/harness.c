@@ -15,7 +15,7 @@ const char *h_backend_name(void)
 void h_open(harness *h, const char *name)
 {
     memset(h, 0, sizeof *h);
-    siam_status st = siam_backend_open(name ? name : h_backend_name(), 2, &h->be, &h->err);
+    siam_status st = siam_backend_open(name ? name : h_backend_name(), 0, &h->be, &h->err);
     if (st != SIAM_OK)
         fail_msg("cannot open backend: %s", h->err.msg);
 }

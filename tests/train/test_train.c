@@ -41,7 +41,7 @@ static void base_options(fx *f, siam_train_options *o, const char *name, char *o
 {
     siam_train_options_default(o);
     o->data_dir = f->data;
-    o->threads = 2;
+    o->threads = 0; /* SIAMESE_THREADS, else every core */
     snprintf(out, n, "%s/%s.safetensors", f->dir, name);
     o->out = out;
 }
