@@ -1,4 +1,4 @@
-/* The shared Omniglot data: counts, load time and memory, Koch's splits on
+/* The shared Omniglot data: counts, the pixel arena's size, Koch's splits on
  * the real folders, pairs from the train split. Skips with a message when
  * the data are absent. */
 #define _POSIX_C_SOURCE 200809L
@@ -11,29 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
 
 #include "data/pairs.h"
 #include "data/split.h"
 #include "data/trials.h"
 #include "data_test_util.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZED 1
-#else
-#define SANITIZED 0
-#endif
-
 static siam_dataset *bg, *ev;
-static double load_cpu_s, load_wall_s;
-
-static double wall(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 static int setup(void **state)
 {
@@ -44,8 +28,6 @@ static int setup(void **state)
     char path[4200];
     siam_error err;
     siam_load_report rep = {0, NULL, 0};
-    clock_t c0 = clock();
-    double w0 = wall();
     snprintf(path, sizeof path, "%s/images_background", dir);
     if (siam_dataset_load(path, NULL, &rep, &bg, &err) != SIAM_OK) {
         fprintf(stderr, "%s\n", err.msg);
@@ -56,8 +38,6 @@ static int setup(void **state)
         fprintf(stderr, "%s\n", err.msg);
         return -1;
     }
-    load_cpu_s = (double)(clock() - c0) / CLOCKS_PER_SEC;
-    load_wall_s = wall() - w0;
     if (rep.n_bad || rep.n_skipped) {
         fprintf(stderr, "unexpected report: %zu bad, %zu skipped\n", rep.n_bad, rep.n_skipped);
         return -1;
@@ -117,27 +97,15 @@ static void test_counts(void **state)
     assert_true(ink > px / 100 && ink < px / 4);
 }
 
-static void test_load_time_and_memory(void **state)
+/* The pixel arena is ours and its size is exact; load time and the
+ * process's RSS depend on the machine, so benchmarks/bench_load measures
+ * them instead of a limit here. */
+static void test_arena_size(void **state)
 {
     (void)state;
     NEED_DATA();
     size_t bytes = siam_dataset_arena_bytes(bg) + siam_dataset_arena_bytes(ev);
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    double rss_mb = (double)ru.ru_maxrss / 1024.0;
-    /* Sanitizers and valgrind (scripts/memcheck.py sets SIAMESE_MEMCHECK_LOGS)
-     * slow the load tenfold and inflate the RSS with their shadow memory; the
-     * arena's size, which is ours, is checked either way. */
-    int instrumented = SANITIZED || getenv("SIAMESE_MEMCHECK_LOGS") != NULL;
-    printf("loaded 32460 images: %.2f s CPU, %.2f s wall; arena %.1f MB; peak RSS %.1f MiB%s\n",
-           load_cpu_s, load_wall_s, (double)bytes / 1e6, rss_mb,
-           instrumented ? " (instrumented run: time and RSS limits not checked)" : "");
     assert_int_equal(bytes, (size_t)32460 * 105 * 105);
-    assert_true(bytes <= 400u * 1000u * 1000u);
-    if (!instrumented) {
-        assert_true(load_cpu_s < 5.0);
-        assert_true(rss_mb * 1024.0 * 1024.0 <= 400e6); /* whole process, both sets */
-    }
 }
 
 static void test_splits_on_data(void **state)
@@ -239,7 +207,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts),
-        cmocka_unit_test(test_load_time_and_memory),
+        cmocka_unit_test(test_arena_size),
         cmocka_unit_test(test_splits_on_data),
         cmocka_unit_test(test_split_load),
     };
