@@ -56,14 +56,19 @@ static void short_run_beats_pixel_nearest_neighbour(void **state)
     base_options(f, &o, "short", out, sizeof out);
     o.preset = "small35";
     o.optim = SIAM_OPTIM_ADAM;
-    o.lr = 1e-3f;
+    /* 700 steps at lr 1e-3 with distortions gave 12-19% against pixel-1nn's
+     * 17.5% by seed: a verdict left to the trajectory, which each CPU's
+     * kernels change. 2000 steps at 3e-3 without distortions gave 40.5-46.5%
+     * over seeds 1-3, so a 10-point margin holds for any trajectory. */
+    o.lr = 3e-3f;
+    o.distort = SIAM_DISTORT_NONE;
     o.batch = 32;
     o.epoch_pairs = 1 << 20;
     /* Under valgrind (scripts/memcheck.py sets SIAMESE_MEMCHECK_LOGS) 700
      * steps take hours: 40 run the same code for memory errors, and the
      * learning claim is left to the uninstrumented runs. */
     int memcheck = getenv("SIAMESE_MEMCHECK_LOGS") != NULL;
-    int steps = memcheck ? 40 : 700;
+    int steps = memcheck ? 40 : 2000;
     o.max_steps = steps;
     o.val_trials = 200;
     siam_train_result res;
@@ -90,7 +95,7 @@ static void short_run_beats_pixel_nearest_neighbour(void **state)
     assert_true(res.steps == steps);
     assert_true(res.best_val_accuracy >= 0.0 && res.best_val_accuracy <= 1.0);
     if (!memcheck)
-        assert_true(res.best_val_accuracy > px.accuracy);
+        assert_true(res.best_val_accuracy > px.accuracy + 0.10);
     siam_trial_set_free(&ts);
     siam_subset_destroy(sub);
     siam_dataset_destroy(ds);
