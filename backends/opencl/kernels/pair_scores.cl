@@ -24,8 +24,9 @@
 #define BLK (TILE * RB)
 
 /* The metric is a compile-time constant in each of the two kernels below,
- * so the inner loop carries no branch. */
-inline void scores_tile(__global const float *q, ulong q_off, __global const float *s,
+ * so the inner loop carries no branch. A plain function, not C99 `inline`
+ * alone, which gives no definition (a clang-based driver fails to link). */
+void scores_tile(__global const float *q, ulong q_off, __global const float *s,
                         ulong s_off, __global const float *alpha, ulong alpha_off,
                         uint has_alpha, __global const float *bias, ulong bias_off,
                         uint has_bias, __global float *out, ulong out_off, uint Q, uint S,
