@@ -96,6 +96,8 @@ typedef struct ocl_ctx {
     size_t red_lsize;        /* work-group size of reductions: a power of two */
     char options[256];       /* build options of every program */
     size_t conv_budget;      /* bytes of conv col+tmp scratch to aim for */
+    size_t wg_limit;         /* test hook: caps every kernel's work-group size; 0 none */
+    size_t kernel_wg[OCL_K_COUNT]; /* CL_KERNEL_WORK_GROUP_SIZE per kernel; 0 not yet asked */
     cl_program programs[OCL_MAX_PROGRAMS];
     cl_kernel kernels[OCL_K_COUNT];
     char cache_dir[1024];    /* "" when the cache is off */
@@ -159,7 +161,13 @@ typedef struct ocl_arg {
 #define OCL_ARG(x) ((ocl_arg){sizeof(x), &(x)})
 #define OCL_LOCAL(bytes) ((ocl_arg){(bytes), NULL})
 /* Sets the args and enqueues. global is rounded up to a multiple of local
- * (kernels bound-check); local NULL lets the driver choose. */
+ * (kernels bound-check); local NULL lets the driver choose. A local size
+ * above the kernel's CL_KERNEL_WORK_GROUP_SIZE on this device (registers
+ * can set it below the device's maximum) is cut, for 1-D launches, to the
+ * largest power of two that fits, keeping the number of work-groups and
+ * scaling the OCL_LOCAL arguments alike (such kernels read
+ * get_local_size()); a 2-D tile that does not fit is an error naming both
+ * sizes. */
 siam_status ocl_launch(ocl_ctx *c, ocl_kernel_id id, cl_uint dims, const size_t *global,
                        const size_t *local, const ocl_arg *args, int nargs, siam_error *err);
 

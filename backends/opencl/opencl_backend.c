@@ -2,6 +2,8 @@
  * and the optional extensions reached through get_proc_address. */
 #include "ocl_internal.h"
 
+#include <clblast_c.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +94,8 @@ static void ocl_destroy(void *ctx)
         return;
     if (c->queue)
         clFinish(c->queue);
+    /* CLBlast keeps compiled programs per queue and context: gone with them. */
+    CLBlastClearCache();
     ocl_programs_release(c);
     if (c->queue)
         clReleaseCommandQueue(c->queue);
@@ -218,7 +222,9 @@ static siam_status ext_build_all(void *ctx, siam_error *err) { return ocl_build_
  *   "pair_scores_tiled" (1 / 0 = by device type): the local-memory kernel
  *       even on a CPU device;
  *   "gemm_k_chunk" (0 = by device type, -1 = never, > 0 = that many): GEMMs
- *       split along k (gemm.c), on any device.
+ *       split along k (gemm.c), on any device;
+ *   "kernel_wg_limit" (0 = none): every kernel's work-group limit taken as
+ *       at most this, as a device with fewer registers would report it.
  * key NULL restores every default. Returns 1 if the key is known. */
 static int ext_tune(void *ctx, const char *key, long value)
 {
@@ -227,6 +233,11 @@ static int ext_tune(void *ctx, const char *key, long value)
         c->conv_budget = OCL_CONV_BUDGET_DEFAULT;
         c->force_tiled = 0;
         c->gemm_k_chunk = 0;
+        c->wg_limit = 0;
+        return 1;
+    }
+    if (strcmp(key, "kernel_wg_limit") == 0) {
+        c->wg_limit = value > 0 ? (size_t)value : 0;
         return 1;
     }
     if (strcmp(key, "conv_budget") == 0) {

@@ -203,6 +203,24 @@ void ocl_programs_release(ocl_ctx *c)
         }
 }
 
+/* The kernel's CL_KERNEL_WORK_GROUP_SIZE on this device (asked once),
+ * capped by the wg_limit test hook. */
+static siam_status kernel_wg(ocl_ctx *c, ocl_kernel_id id, cl_kernel k, size_t *out,
+                             siam_error *err)
+{
+    if (!c->kernel_wg[id]) {
+        size_t wg = 0;
+        cl_int rc = clGetKernelWorkGroupInfo(k, c->device, CL_KERNEL_WORK_GROUP_SIZE, sizeof wg,
+                                             &wg, NULL);
+        if (rc != CL_SUCCESS)
+            return ocl_fail(err, "clGetKernelWorkGroupInfo(CL_KERNEL_WORK_GROUP_SIZE)",
+                            kernel_table[id].function, rc);
+        c->kernel_wg[id] = wg ? wg : 1;
+    }
+    *out = c->wg_limit && c->wg_limit < c->kernel_wg[id] ? c->wg_limit : c->kernel_wg[id];
+    return SIAM_OK;
+}
+
 siam_status ocl_launch(ocl_ctx *c, ocl_kernel_id id, cl_uint dims, const size_t *global,
                        const size_t *local, const ocl_arg *args, int nargs, siam_error *err)
 {
@@ -210,8 +228,29 @@ siam_status ocl_launch(ocl_ctx *c, ocl_kernel_id id, cl_uint dims, const size_t 
     siam_status st = ocl_kernel(c, id, &k, err);
     if (st != SIAM_OK)
         return st;
+    size_t l[3] = {1, 1, 1}, want = 1, fit = 0, shrink = 1;
+    for (cl_uint d = 0; local && d < dims; d++)
+        l[d] = local[d], want *= local[d];
+    if (local) {
+        st = kernel_wg(c, id, k, &fit, err);
+        if (st != SIAM_OK)
+            return st;
+    }
+    if (local && want > fit) {
+        if (dims != 1)
+            return siam_error_set(err, SIAM_ERR_UNSUPPORTED,
+                                  "kernel %s needs work-groups of %zu items; %s allows it %zu "
+                                  "(CL_KERNEL_WORK_GROUP_SIZE)",
+                                  kernel_table[id].function, want, c->info.name, fit);
+        size_t p = 1;
+        while (p * 2 <= fit)
+            p *= 2;
+        shrink = l[0] / p;
+        l[0] = p;
+    }
     for (int i = 0; i < nargs; i++) {
-        cl_int rc = clSetKernelArg(k, (cl_uint)i, args[i].size, args[i].value);
+        size_t size = args[i].value ? args[i].size : args[i].size / shrink;
+        cl_int rc = clSetKernelArg(k, (cl_uint)i, size, args[i].value);
         if (rc != CL_SUCCESS) {
             char what[96];
             snprintf(what, sizeof what, "%s, arg %d", kernel_table[id].function, i);
@@ -222,9 +261,9 @@ siam_status ocl_launch(ocl_ctx *c, ocl_kernel_id id, cl_uint dims, const size_t 
     for (cl_uint d = 0; d < dims; d++) {
         if (global[d] == 0)
             return SIAM_OK; /* nothing to do */
-        g[d] = local ? (global[d] + local[d] - 1) / local[d] * local[d] : global[d];
+        g[d] = local ? (global[d] + local[d] - 1) / local[d] * l[d] : global[d];
     }
-    cl_int rc = clEnqueueNDRangeKernel(c->queue, k, dims, NULL, g, local, 0, NULL, NULL);
+    cl_int rc = clEnqueueNDRangeKernel(c->queue, k, dims, NULL, g, local ? l : NULL, 0, NULL, NULL);
     if (rc != CL_SUCCESS)
         return ocl_fail(err, "clEnqueueNDRangeKernel", kernel_table[id].function, rc);
     return SIAM_OK;

@@ -404,6 +404,18 @@ int pcase_list(pcase *out, int max)
     add_scores(out, &n, max, 33, 47, 129, 0, 0, SIAM_METRIC_L2);
     add_scores(out, &n, max, 7, 70, 500, 1, 0, SIAM_METRIC_L2);
     add_scores(out, &n, max, 65, 3, 33, 1, 1, SIAM_METRIC_WL1);  /* blocks cut on both sides */
+    /* Kernels allowed smaller work-groups than the backend asks for (as
+     * registers can make a device report): the reductions (bce, the
+     * contrastive distances and loss, the conv bias gradient) run in the
+     * largest power of two that fits. (A 2-D tile that does not fit is
+     * refused with both sizes named.) */
+    int small_wg = n;
+    add_bce(out, &n, max, 300, 30.0f);
+    add_pairs(out, &n, max, 9, 17, 3.5f);
+    add_conv(out, &n, max, 2, 3, 9, 9, 5, 3, 3, 1, 0);
+    out[n - 3] = out[n - 1]; /* the filter gradient alone: the others use 2-D tiles */
+    n -= 2;
+    retune(out, small_wg, n, "kernel_wg_limit", 16);
     return n;
 }
 
