@@ -28,7 +28,6 @@
 #include <time.h>
 
 #define PANEL_BYTES ((size_t)6 << 20) /* gemm.c: OCL_CPU_PANEL_BYTES */
-#define CONV_BUDGET ((size_t)256 << 20) /* ocl_internal.h: OCL_CONV_BUDGET_DEFAULT */
 
 typedef struct shape {
     char name[48];
@@ -94,7 +93,8 @@ typedef struct layer {
     size_t c, h, k, r;
 } layer;
 
-static int build_shapes(shape *s, const char *preset, size_t images, int cpu, int sweep_nb)
+static int build_shapes(shape *s, const char *preset, size_t images, int cpu, size_t budget,
+                        int sweep_nb)
 {
     static const layer K105[] = {{"conv1", 1, 105, 64, 10},
                                  {"conv2", 64, 48, 128, 7},
@@ -110,7 +110,7 @@ static int build_shapes(shape *s, const char *preset, size_t images, int cpu, in
     for (int i = 0; i < nl; i++) {
         size_t oh = L[i].h - L[i].r + 1, p = oh * oh, crs = L[i].c * L[i].r * L[i].r;
         size_t per_image = (crs + L[i].k) * p * sizeof(float);
-        size_t nb = CONV_BUDGET / per_image;
+        size_t nb = budget / per_image;
         nb = nb < 1 ? 1 : (nb > images ? images : nb);
         if (sweep_nb) {
             size_t sweep[] = {1, 4, 16, nb};
@@ -284,6 +284,16 @@ int main(int argc, char **argv)
         clReleaseContext(ctx);
         return 1;
     }
+    /* The sub-batches the backend would run on this device (conv2d.c). */
+    siam_device_info info;
+    memset(&info, 0, sizeof info);
+    cl_ulong gmem = 0, amax = 0;
+    clGetDeviceInfo(dev, CL_DEVICE_GLOBAL_MEM_SIZE, sizeof gmem, &gmem, NULL);
+    clGetDeviceInfo(dev, CL_DEVICE_MAX_MEM_ALLOC_SIZE, sizeof amax, &amax, NULL);
+    info.global_mem_bytes = gmem;
+    size_t budget = ocl_conv_budget_of(cpu, &info);
+    if (amax && amax / 2 < budget)
+        budget = (size_t)(amax / 2);
     size_t images = 2 * batch;
     shape shapes[32];
     bufs b = {0};
@@ -292,7 +302,7 @@ int main(int argc, char **argv)
                        "libclblast1, linked)\",\"preset\":\"%s\",\"batch\":%zu";
 
     /* 1. Sub-batch sizes, database parameters. */
-    int ns = build_shapes(shapes, preset, images, cpu, 1);
+    int ns = build_shapes(shapes, preset, images, cpu, budget, 1);
     for (int i = 0; i < ns; i++) {
         double g = time_gemm(ctx, q, &b, &shapes[i], seconds);
         printf(head, desc, preset, batch);
@@ -306,7 +316,7 @@ int main(int argc, char **argv)
     }
 
     /* 2. Override sets on the backend's shapes. */
-    ns = build_shapes(shapes, preset, images, cpu, 0);
+    ns = build_shapes(shapes, preset, images, cpu, budget, 0);
     double base_rate = 0;
     for (int c = -1; c < (int)N_CONFIGS; c++) {
         const char *cname = c < 0 ? "database" : CONFIGS[c].name;

@@ -5,7 +5,9 @@
  * Workspace, in this order:
  *   CLBlast's temp buffer (ocl_gemm_temp_bytes, base-aligned);
  *   col (CRS x nb*P) floats;  tmp (K x nb*P) floats;
- *   forward only: wT (CRS x K) floats.
+ *   forward only: wT (CRS x K) floats;
+ *   back filter only: the partial products of a GEMM split along k
+ *   (ocl_gemm_split_floats; none on CPU devices or large outputs).
  * Every GEMM is C = A^T B with A stored (k x m), B stored (k x n) (gemm.c):
  * Forward:      wT = w^T once; col = im2col(x[n0..]); tmp = wT^T * col;
  *               y = scatter(tmp) + b.
@@ -24,6 +26,7 @@ typedef struct conv_plan {
     int64_t n, c, h, w, k, r, s, oh, ow, crs, p;
     int64_t nb;        /* images per sub-batch */
     size_t temp_bytes; /* CLBlast temp region at the workspace start */
+    size_t part_floats; /* back filter: partials of the split GEMM, 0 unsplit */
 } conv_plan;
 
 static void dims_of(conv_plan *d, const siam_tensor *x, const siam_tensor *w)
@@ -70,6 +73,7 @@ static conv_plan plan_of(ocl_ctx *c, const siam_op_args *a)
     d.nb = nb < 1 ? 1 : (nb > d.n ? d.n : nb);
     ocl_gemm g = gemm_shape(a->op, &d, d.nb);
     d.temp_bytes = ocl_gemm_temp_bytes(c, &g);
+    d.part_floats = a->op == SIAM_OP_CONV2D_BWD_FILTER ? ocl_gemm_split_floats(c, &g) : 0;
     return d;
 }
 
@@ -77,7 +81,8 @@ size_t ocl_conv2d_workspace(ocl_ctx *c, const siam_op_args *a)
 {
     conv_plan d = plan_of(c, a);
     size_t wt = a->op == SIAM_OP_CONV2D_FWD ? (size_t)(d.k * d.crs) : 0;
-    return d.temp_bytes + ((size_t)((d.crs + d.k) * d.nb * d.p) + wt) * sizeof(float);
+    return d.temp_bytes + ((size_t)((d.crs + d.k) * d.nb * d.p) + wt + d.part_floats) *
+                              sizeof(float);
 }
 
 typedef struct conv_run {
@@ -86,7 +91,7 @@ typedef struct conv_run {
     const siam_op_args *a;
     cl_mem ws;
     cl_ulong col_off, tmp_off; /* in floats, from the workspace buffer's start */
-    cl_ulong wt_off;           /* forward: w^T */
+    cl_ulong wt_off;           /* forward: w^T; back filter: the split's partials */
 } conv_run;
 
 static conv_run run_of(ocl_ctx *c, const siam_op_args *a)
@@ -153,6 +158,7 @@ static siam_status gemm(const conv_run *r, int64_t nb, const siam_tensor *wt, fl
         g.a = r->ws, g.a_off = r->tmp_off;
         g.b = r->ws, g.b_off = r->col_off;
         g.c = w, g.c_off = wt->offset; /* here wt is dw */
+        g.part = r->ws, g.part_off = r->wt_off, g.part_floats = r->d.part_floats;
     }
     return ocl_gemm_run(r->c, &g, &r->a->workspace, r->d.temp_bytes, what, err);
 }

@@ -234,3 +234,13 @@ int ocl_score(void)
      * as PoCL is usable but not preferred by --backend auto. */
     return gpu ? 100 : 5;
 }
+
+size_t ocl_conv_budget_of(int cpu_device, const siam_device_info *info)
+{
+    if (cpu_device || info->global_mem_bytes == 0)
+        return OCL_CONV_BUDGET_CPU;
+    uint64_t share = info->global_mem_bytes / OCL_CONV_BUDGET_MEM_SHARE;
+    if (share < OCL_CONV_BUDGET_CPU)
+        return OCL_CONV_BUDGET_CPU;
+    return share > (uint64_t)SIZE_MAX ? SIZE_MAX : (size_t)share;
+}

@@ -100,9 +100,100 @@ static size_t k_chunk(const ocl_ctx *c, const ocl_gemm *g)
     return kc < g->k ? kc : g->k;
 }
 
+/* Splitting k on GPUs: a weight gradient's output is small (conv1: 64 x
+ * 100) and its inner dimension long (every position of every image), so one
+ * GEMM gives a GPU a handful of work-groups. Cut k into S slices, run them
+ * as one strided batched GEMM into S partial outputs side by side, and sum
+ * those in a fixed order (kernels/gemm_slices.cl). S aims at
+ * OCL_SPLIT_GROUPS_PER_CU work-groups per compute unit, counting CLBlast's
+ * output tiles as OCL_SPLIT_TILE square; each slice keeps at least
+ * OCL_SPLIT_MIN_K of k and the partials at most OCL_SPLIT_MAX_BYTES. */
+#define OCL_SPLIT_TILE 64
+#define OCL_SPLIT_GROUPS_PER_CU 8
+#define OCL_SPLIT_MIN_K 512
+#define OCL_SPLIT_MAX_BYTES ((size_t)256 << 20)
+
+typedef struct k_split {
+    size_t slices; /* partial outputs; 1 = no split */
+    size_t ks;     /* k per slice; the last may be shorter */
+} k_split;
+
+static k_split split_of(const ocl_ctx *c, const ocl_gemm *g)
+{
+    k_split sp = {1, g->k};
+    if (!g->ta || g->tb || g->ldc != g->n || g->k < 2 || g->m == 0 || g->n == 0 ||
+        c->gemm_k_split < 0)
+        return sp;
+    size_t want;
+    if (c->gemm_k_split > 0) {
+        want = (size_t)c->gemm_k_split;
+    } else {
+        if (c->cpu_device)
+            return sp; /* a CPU fills its few cores already; k_chunk keeps caches warm */
+        size_t tiles = ((g->m + OCL_SPLIT_TILE - 1) / OCL_SPLIT_TILE) *
+                       ((g->n + OCL_SPLIT_TILE - 1) / OCL_SPLIT_TILE);
+        size_t cu = c->info.compute_units > 0 ? (size_t)c->info.compute_units : 1;
+        size_t groups = OCL_SPLIT_GROUPS_PER_CU * cu;
+        if (2 * tiles >= groups)
+            return sp;
+        want = (groups + tiles - 1) / tiles;
+        if (want > g->k / OCL_SPLIT_MIN_K)
+            want = g->k / OCL_SPLIT_MIN_K;
+        size_t cap = OCL_SPLIT_MAX_BYTES / (g->m * g->n * sizeof(float));
+        if (want > cap)
+            want = cap;
+    }
+    if (want > g->k)
+        want = g->k;
+    if (want < 2)
+        return sp;
+    sp.ks = (g->k + want - 1) / want;
+    sp.slices = (g->k + sp.ks - 1) / sp.ks;
+    return sp;
+}
+
+size_t ocl_gemm_split_floats(const ocl_ctx *c, const ocl_gemm *g)
+{
+    k_split sp = split_of(c, g);
+    return sp.slices > 1 ? sp.slices * g->m * g->n : 0;
+}
+
+static siam_status run_split(ocl_ctx *c, const ocl_gemm *g, k_split sp, const siam_tensor *ws,
+                             size_t temp_bytes, const char *what, siam_error *err)
+{
+    size_t mn = g->m * g->n, full = g->k / sp.ks, rem = g->k - full * sp.ks;
+    CLBlastStatusCode rc = CLBlastSgemmStridedBatched(
+        CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, g->m, g->n, sp.ks, g->alpha,
+        g->a, g->a_off, g->lda, sp.ks * g->lda, g->b, g->b_off, g->ldb, sp.ks * g->ldb, 0.0f,
+        g->part, g->part_off, g->n, mn, full, &c->queue, NULL);
+    if (rc != CLBlastSuccess)
+        return ocl_clblast_fail(err, what, rc);
+    if (rem) { /* the short last slice */
+        ocl_gemm tail = *g;
+        tail.k = rem;
+        tail.a_off = g->a_off + full * sp.ks * g->lda;
+        tail.b_off = g->b_off + full * sp.ks * g->ldb;
+        tail.beta = 0.0f;
+        tail.c = g->part, tail.c_off = g->part_off + full * mn, tail.ldc = g->n;
+        siam_status st = run_one(c, &tail, ws, temp_bytes, what, err);
+        if (st != SIAM_OK)
+            return st;
+    }
+    cl_mem parts = g->part, cm = g->c;
+    cl_ulong po = g->part_off, co = g->c_off;
+    cl_uint S = (cl_uint)sp.slices, MN = (cl_uint)mn;
+    float beta = g->beta;
+    ocl_arg args[] = {OCL_ARG(parts), OCL_ARG(po), OCL_ARG(S),   OCL_ARG(MN),
+                      OCL_ARG(cm),    OCL_ARG(co), OCL_ARG(beta)};
+    return ocl_launch(c, OCL_K_GEMM_SLICES_SUM, 1, &mn, NULL, args, 7, err);
+}
+
 siam_status ocl_gemm_run(ocl_ctx *c, const ocl_gemm *g, const siam_tensor *ws, size_t temp_bytes,
                          const char *what, siam_error *err)
 {
+    k_split sp = split_of(c, g);
+    if (sp.slices > 1 && g->part && g->part_floats >= sp.slices * g->m * g->n)
+        return run_split(c, g, sp, ws, temp_bytes, what, err);
     size_t kc = k_chunk(c, g);
     if (kc >= g->k)
         return run_one(c, g, ws, temp_bytes, what, err);

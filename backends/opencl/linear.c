@@ -8,7 +8,8 @@
  * Workspace: CLBlast's temp region, then
  *   forward:   xT (I x N) and wT (I x O)   (y = xT^T wT);
  *   back data: dyT (O x N)                 (dx = dyT^T w);
- *   back param: nothing more               (dw = dy^T x: both already k-major). */
+ *   back param: the partials of a split GEMM, if any (dw = dy^T x: both
+ *               operands already k-major). */
 typedef struct lin_plan {
     size_t n, in, out;
     ocl_gemm g;
@@ -36,6 +37,7 @@ static lin_plan plan_of(ocl_ctx *c, const siam_op_args *a)
         p.n = (size_t)a->t[0].shape[0], p.in = (size_t)a->t[0].shape[1];
         p.out = (size_t)a->t[1].shape[1];
         g->m = p.out, g->n = p.in, g->k = p.n, g->lda = p.out, g->ldb = p.in, g->ldc = p.in;
+        p.extra_floats = ocl_gemm_split_floats(c, g);
     }
     p.temp_bytes = ocl_gemm_temp_bytes(c, g);
     return p;
@@ -71,6 +73,7 @@ static siam_status run_gemm(ocl_ctx *c, const siam_op_args *a, const char *what,
         g->a = ocl_mem(&a->t[1]), g->a_off = a->t[1].offset;
         g->b = ocl_mem(&a->t[0]), g->b_off = a->t[0].offset;
         g->c = ocl_mem(&a->t[2]), g->c_off = a->t[2].offset;
+        g->part = ws, g->part_off = t0, g->part_floats = p.extra_floats;
     }
     if (st != SIAM_OK)
         return st;

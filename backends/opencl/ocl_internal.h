@@ -19,8 +19,11 @@
 
 #define OCL_BACKEND_VERSION "0.1.0"
 #define OCL_MAX_PROGRAMS 16
-/* Default bound of a conv sub-batch's col + tmp scratch (conv2d.c). */
-#define OCL_CONV_BUDGET_DEFAULT ((size_t)256 << 20)
+/* Bound of a conv sub-batch's col + tmp scratch (conv2d.c) on CPU devices,
+ * where larger panels only miss the caches; other devices take a share of
+ * their memory (ocl_conv_budget_of). */
+#define OCL_CONV_BUDGET_CPU ((size_t)256 << 20)
+#define OCL_CONV_BUDGET_MEM_SHARE 8
 
 struct siam_buffer {
     cl_mem mem;
@@ -58,6 +61,7 @@ typedef enum ocl_kernel_id {
     OCL_K_PAIR_SCORES_PLAIN_WL1,
     OCL_K_PAIR_SCORES_PLAIN_L2,
     OCL_K_TRANSPOSE,
+    OCL_K_GEMM_SLICES_SUM,
     OCL_K_COUNT
 } ocl_kernel_id;
 
@@ -93,9 +97,11 @@ typedef struct ocl_ctx {
     int cpu_device;          /* CL_DEVICE_TYPE_CPU: plain pair_scores */
     int force_tiled;         /* test hook: tiled pair_scores on any device */
     long gemm_k_chunk;       /* test hook: 0 auto (CPU devices), -1 never, >0 fixed */
+    long gemm_k_split;       /* test hook: 0 auto (GPUs), -1 never, >0 that many slices */
     size_t red_lsize;        /* work-group size of reductions: a power of two */
     char options[256];       /* build options of every program */
     size_t conv_budget;      /* bytes of conv col+tmp scratch to aim for */
+    size_t conv_budget_default; /* the device's own (ocl_conv_budget_of) */
     size_t wg_limit;         /* test hook: caps every kernel's work-group size; 0 none */
     size_t kernel_wg[OCL_K_COUNT]; /* CL_KERNEL_WORK_GROUP_SIZE per kernel; 0 not yet asked */
     cl_program programs[OCL_MAX_PROGRAMS];
@@ -125,6 +131,12 @@ siam_status ocl_select(const ocl_candidate *list, int n, const char *sel, int *p
                        siam_error *err);
 siam_status ocl_describe(const ocl_candidate *cand, siam_device_info *info, siam_error *err);
 int ocl_score(void);
+
+/* The conv scratch budget that suits a device: OCL_CONV_BUDGET_CPU on CPU
+ * devices; else 1/OCL_CONV_BUDGET_MEM_SHARE of its global memory, so that a
+ * GPU runs each layer direction as one GEMM over the whole batch where
+ * that fits (conv2d.c still keeps within half the largest allocation). */
+size_t ocl_conv_budget_of(int cpu_device, const siam_device_info *info);
 
 /* ---- cache.c ---- */
 /* The cache folder from SIAMESE_OPENCL_CACHE ("0" = off), else
@@ -179,12 +191,21 @@ typedef struct ocl_gemm {
     cl_mem a, b, c;
     size_t a_off, b_off, c_off; /* in floats */
     size_t lda, ldb, ldc;
+    /* Room for the partial products of a split along k (ocl_gemm_split_floats);
+     * part_floats 0 (or too small) runs the GEMM unsplit. */
+    cl_mem part;
+    size_t part_off, part_floats; /* in floats */
 } ocl_gemm;
 /* dst (cols x rows) = src (rows x cols)^T, offsets in floats. */
 siam_status ocl_transpose(ocl_ctx *c, cl_mem src, cl_ulong src_off, cl_mem dst, cl_ulong dst_off,
                           size_t rows, size_t cols, siam_error *err);
 /* CLBlast's temp buffer for this GEMM, rounded up to the base alignment. */
 size_t ocl_gemm_temp_bytes(ocl_ctx *c, const ocl_gemm *g);
+/* Floats of partial products for this GEMM's split along k: slices x m x n
+ * when the output is too small to fill the device (few output tiles against
+ * its compute units) and the inner dimension is long, else 0. Callers
+ * reserve that much workspace and set g->part / part_off / part_floats. */
+size_t ocl_gemm_split_floats(const ocl_ctx *c, const ocl_gemm *g);
 /* Runs the GEMM with the workspace's first `temp_bytes` as CLBlast's temp
  * buffer (ws may be NULL when temp_bytes is 0). */
 siam_status ocl_gemm_run(ocl_ctx *c, const ocl_gemm *g, const siam_tensor *ws,

@@ -66,8 +66,9 @@ static siam_status setup(ocl_ctx *c, const ocl_candidate *cand, siam_error *err)
         c->max_wg = 1;
     /* pair_scores stages 2 * 2*TILE*(TILE+1) floats in local memory. */
     c->tile = c->max_wg >= 256 && c->info.local_mem_bytes >= 16384 ? 16 : 8;
-    c->conv_budget = OCL_CONV_BUDGET_DEFAULT;
     c->cpu_device = (cand->type & CL_DEVICE_TYPE_CPU) != 0;
+    c->conv_budget_default = ocl_conv_budget_of(c->cpu_device, &c->info);
+    c->conv_budget = c->conv_budget_default;
     c->red_lsize = 1;
     while (c->red_lsize * 2 <= c->max_wg && c->red_lsize < 256)
         c->red_lsize *= 2;
@@ -223,6 +224,8 @@ static siam_status ext_build_all(void *ctx, siam_error *err) { return ocl_build_
  *       even on a CPU device;
  *   "gemm_k_chunk" (0 = by device type, -1 = never, > 0 = that many): GEMMs
  *       split along k (gemm.c), on any device;
+ *   "gemm_k_split" (0 = by device and shape, -1 = never, > 0 = that many
+ *       slices): a GEMM's k cut into partial products summed after (gemm.c);
  *   "kernel_wg_limit" (0 = none): every kernel's work-group limit taken as
  *       at most this, as a device with fewer registers would report it.
  * key NULL restores every default. Returns 1 if the key is known. */
@@ -230,9 +233,10 @@ static int ext_tune(void *ctx, const char *key, long value)
 {
     ocl_ctx *c = ctx;
     if (!key) {
-        c->conv_budget = OCL_CONV_BUDGET_DEFAULT;
+        c->conv_budget = c->conv_budget_default;
         c->force_tiled = 0;
         c->gemm_k_chunk = 0;
+        c->gemm_k_split = 0;
         c->wg_limit = 0;
         return 1;
     }
@@ -241,11 +245,15 @@ static int ext_tune(void *ctx, const char *key, long value)
         return 1;
     }
     if (strcmp(key, "conv_budget") == 0) {
-        c->conv_budget = value > 0 ? (size_t)value : OCL_CONV_BUDGET_DEFAULT;
+        c->conv_budget = value > 0 ? (size_t)value : c->conv_budget_default;
         return 1;
     }
     if (strcmp(key, "gemm_k_chunk") == 0) {
         c->gemm_k_chunk = value;
+        return 1;
+    }
+    if (strcmp(key, "gemm_k_split") == 0) {
+        c->gemm_k_split = value;
         return 1;
     }
     if (strcmp(key, "pair_scores_tiled") == 0) {

@@ -40,6 +40,7 @@ static const struct {
     [OCL_K_PAIR_SCORES_PLAIN_WL1] = {"pair_scores", "pair_scores_plain_wl1"},
     [OCL_K_PAIR_SCORES_PLAIN_L2] = {"pair_scores", "pair_scores_plain_l2"},
     [OCL_K_TRANSPOSE] = {"transpose", "transpose"},
+    [OCL_K_GEMM_SLICES_SUM] = {"gemm_slices", "gemm_slices_sum"},
 };
 
 const char *ocl_kernel_name(ocl_kernel_id id)

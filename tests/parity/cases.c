@@ -137,15 +137,21 @@ static void add_conv(pcase *out, int *n, int max, int64_t N, int64_t C, int64_t 
 }
 
 /* Cases [first, end) under a backend tuning hook (a backend that does not
- * know the key runs them on its default path). */
+ * know the key runs them on its default path); a case already under
+ * another hook keeps it and takes this one as its second. */
 static void retune(pcase *out, int first, int end, const char *key, long value)
 {
     for (int i = first; i < end; i++) {
         pcase *pc = &out[i];
         size_t len = strlen(pc->label);
         snprintf(pc->label + len, sizeof pc->label - len, " %s=%ld", key, value);
-        pc->tune_key = key;
-        pc->tune_value = value;
+        if (pc->tune_key && strcmp(pc->tune_key, key) != 0) {
+            pc->tune_key2 = key;
+            pc->tune_value2 = value;
+        } else {
+            pc->tune_key = key;
+            pc->tune_value = value;
+        }
     }
 }
 
@@ -387,6 +393,7 @@ int pcase_list(pcase *out, int max)
     add_linear(out, &n, max, 5, 33, 17, 0, NULL, 0);
     add_linear(out, &n, max, 6, 300, 129, 1, NULL, 0);      /* Koch fc, scaled */
     add_linear(out, &n, max, 6, 300, 129, 1, "gemm_k_chunk", 40); /* GEMM split along k */
+    add_linear(out, &n, max, 6, 300, 129, 1, "gemm_k_split", 4); /* k in slices, summed */
     /* Unsplit, CLBlast takes its indirect GEMM with the workspace temp buffer. */
     add_linear(out, &n, max, 1001, 999, 1003, 1, "gemm_k_chunk", -1);
     add_pairs(out, &n, max, 1, 3, 1.5f);
@@ -404,6 +411,16 @@ int pcase_list(pcase *out, int max)
     add_scores(out, &n, max, 33, 47, 129, 0, 0, SIAM_METRIC_L2);
     add_scores(out, &n, max, 7, 70, 500, 1, 0, SIAM_METRIC_L2);
     add_scores(out, &n, max, 65, 3, 33, 1, 1, SIAM_METRIC_WL1);  /* blocks cut on both sides */
+    /* Weight gradients with k in slices summed after (as on a GPU): Koch's
+     * conv1 scaled, 7 slices with a short last one; and with 3 sub-batches
+     * accumulating into dw (beta 1 after the first). */
+    add_conv(out, &n, max, 2, 1, 27, 27, 8, 10, 10, 1, 0);
+    out[n - 3] = out[n - 1];
+    n -= 2;
+    add_conv(out, &n, max, 5, 2, 9, 9, 7, 5, 5, 0, 12000);
+    out[n - 3] = out[n - 1];
+    n -= 2;
+    retune(out, n - 2, n, "gemm_k_split", 7);
     /* Kernels allowed smaller work-groups than the backend asks for (as
      * registers can make a device report): the reductions (bce, the
      * contrastive distances and loss, the conv bias gradient) run in the

@@ -101,6 +101,8 @@ static siam_status rig_make(siam_backend *be, const pcase *pc, const phost *h, p
         tune(siam_backend_get_ctx(be), NULL, 0);
         if (pc->tune_key)
             tune(siam_backend_get_ctx(be), pc->tune_key, pc->tune_value);
+        if (pc->tune_key2)
+            tune(siam_backend_get_ctx(be), pc->tune_key2, pc->tune_value2);
     }
     int alias_out = -1, alias_in = -1;
     pcase_alias(pc, &alias_out, &alias_in);

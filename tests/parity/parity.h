@@ -26,6 +26,8 @@ typedef struct pcase {
     int big;                                 /* too slow for grad mode's many runs */
     const char *tune_key;                    /* OpenCL test hook (siam_opencl_tune) */
     long tune_value;
+    const char *tune_key2;                   /* a second hook, applied after the first */
+    long tune_value2;
     int in_place;                            /* output runs in its input's buffer (see pcase_alias) */
 } pcase;
 

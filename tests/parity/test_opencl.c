@@ -390,6 +390,73 @@ static void test_build_failure_has_log(void **state)
     free(l);
 }
 
+/* ---- the GEMM split along k, on made-up devices ---- */
+
+/* Koch's conv1 weight gradient (dw 64 x 100, k = images x 96 x 96) as the
+ * backend arranges it, ta = 1, tb = 0. */
+static ocl_gemm conv1_dw(size_t images)
+{
+    ocl_gemm g;
+    memset(&g, 0, sizeof g);
+    g.ta = 1;
+    g.m = 64, g.n = 100, g.k = images * 96 * 96;
+    g.lda = g.m, g.ldb = g.n, g.ldc = g.n;
+    return g;
+}
+
+/* An H200-like GPU (132 compute units) splits conv1's small output into
+ * hundreds of slices (the range measured fastest there: 264-528 for 44
+ * images); a CPU device, a large output or a short k is left whole, and
+ * the test hook forces or forbids a split on any device. */
+static void test_gemm_split_choice(void **state)
+{
+    (void)state;
+    ocl_ctx *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    c->info.compute_units = 132;
+    ocl_gemm g = conv1_dw(44);
+    size_t parts = ocl_gemm_split_floats(c, &g) / (g.m * g.n);
+    assert_true(parts >= 264 && parts <= 528);
+    g = conv1_dw(256);
+    assert_true(ocl_gemm_split_floats(c, &g) / (g.m * g.n) >= 264);
+    g.k = 600; /* slices of at least 512: one slice, no split */
+    assert_int_equal(ocl_gemm_split_floats(c, &g), 0);
+    ocl_gemm fc = conv1_dw(256); /* fc1's weight gradient: 4096 x 9216, already thousands of tiles */
+    fc.m = 4096, fc.n = 9216, fc.k = 256, fc.lda = fc.m, fc.ldb = fc.n, fc.ldc = fc.n;
+    assert_int_equal(ocl_gemm_split_floats(c, &fc), 0);
+    ocl_gemm nt = conv1_dw(44); /* only the k-major arrangement is cut */
+    nt.ta = 0;
+    assert_int_equal(ocl_gemm_split_floats(c, &nt), 0);
+    c->cpu_device = 1;
+    g = conv1_dw(44);
+    assert_int_equal(ocl_gemm_split_floats(c, &g), 0);
+    c->gemm_k_split = 7;
+    assert_int_equal(ocl_gemm_split_floats(c, &g), 7 * g.m * g.n);
+    c->cpu_device = 0;
+    c->gemm_k_split = -1;
+    assert_int_equal(ocl_gemm_split_floats(c, &g), 0);
+    free(c);
+}
+
+/* Conv sub-batches: a CPU device keeps a cache-sized budget; a GPU takes
+ * an eighth of its memory, so an H200 (141 GB) runs Koch's conv2 (23 MB of
+ * scratch per image) for a whole batch of 256 images in one GEMM. */
+static void test_conv_budget_by_device(void **state)
+{
+    (void)state;
+    siam_device_info info;
+    memset(&info, 0, sizeof info);
+    info.global_mem_bytes = (uint64_t)141 << 30;
+    assert_int_equal(ocl_conv_budget_of(1, &info), OCL_CONV_BUDGET_CPU);
+    size_t gpu = ocl_conv_budget_of(0, &info);
+    assert_true(gpu >= (size_t)17 << 30);
+    assert_true(gpu / ((3136 + 128) * 42 * 42 * sizeof(float)) >= 256);
+    info.global_mem_bytes = (uint64_t)1 << 30; /* a small GPU keeps at least the CPU budget */
+    assert_int_equal(ocl_conv_budget_of(0, &info), OCL_CONV_BUDGET_CPU);
+    info.global_mem_bytes = 0; /* unknown */
+    assert_int_equal(ocl_conv_budget_of(0, &info), OCL_CONV_BUDGET_CPU);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +470,8 @@ int main(void)
         cmocka_unit_test(test_program_cache),
         cmocka_unit_test(test_module_selector_and_oom),
         cmocka_unit_test(test_build_failure_has_log),
+        cmocka_unit_test(test_gemm_split_choice),
+        cmocka_unit_test(test_conv_budget_by_device),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
