@@ -4,7 +4,9 @@
  * runs) with cached embeddings against naive evaluation of its 400 pairs
  * one by one through both twins, and the process's peak resident memory
  * after training (measured before anything else is built, so it is the
- * training run's own peak). Inputs are synthetic (speed does not depend on
+ * training run's own peak), and, where the backend counts them
+ * (SIAM_EXT_COUNTERS), device commands, library calls and bytes moved per
+ * training step. Inputs are synthetic (speed does not depend on
  * the pixels).
  *
  *   bench_train [--backend B] [--preset P] [--batch N] [--threads T] [--steps S]
@@ -100,11 +102,21 @@ int main(int argc, char **argv)
            "\"platform\":\"%s\",\"libraries\":\"%s\"}\n",
            backend, dev, info.driver, info.platform, info.extra);
     int nthreads = threads;
+    const siam_backend_iface *iface = siam_backend_get_iface(be);
+    void *cfn = iface->get_proc_address
+                    ? iface->get_proc_address(siam_backend_get_ctx(be), SIAM_EXT_COUNTERS)
+                    : NULL;
+    siam_counters_fn counters = NULL;
+    memcpy(&counters, &cfn, sizeof counters);
+    siam_counters c0 = {0}, c1 = {0};
     /* Training: one warm-up step (first-call costs), then timed steps. */
     double t0 = 0;
     for (int s = 0; s <= steps; s++) {
-        if (s == 1)
+        if (s == 1) {
             t0 = siam_now();
+            if (counters)
+                counters(siam_backend_get_ctx(be), &c0);
+        }
         if (siam_graph_forward(g, img, lab, batch, &loss, NULL, &err) != SIAM_OK ||
             siam_graph_backward(g, &err) != SIAM_OK ||
             siam_optim_step(o, siam_graph_grad_buffer(g), &err) != SIAM_OK ||
@@ -112,6 +124,17 @@ int main(int argc, char **argv)
             return fail(&err);
     }
     emit(backend, dev, preset, batch, nthreads, "pairs_per_s", (double)steps * batch / (siam_now() - t0));
+    if (counters) {
+        counters(siam_backend_get_ctx(be), &c1);
+        emit(backend, dev, preset, batch, nthreads, "launches_per_step",
+             (double)(c1.launches - c0.launches) / steps);
+        emit(backend, dev, preset, batch, nthreads, "library_calls_per_step",
+             (double)(c1.library_calls - c0.library_calls) / steps);
+        emit(backend, dev, preset, batch, nthreads, "upload_bytes_per_step",
+             (double)(c1.upload_bytes - c0.upload_bytes) / steps);
+        emit(backend, dev, preset, batch, nthreads, "download_bytes_per_step",
+             (double)(c1.download_bytes - c0.download_bytes) / steps);
+    }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     emit(backend, dev, preset, batch, nthreads, "peak_rss_mb", (double)ru.ru_maxrss / 1024.0);

@@ -58,6 +58,8 @@ siam_status ocl_buffer_upload(void *ctx, siam_buffer *dst, size_t off, const voi
     siam_status st = range_ok(dst, off, bytes, "upload", err);
     if (st != SIAM_OK || bytes == 0)
         return st;
+    c->counters.launches++;
+    c->counters.upload_bytes += bytes;
     cl_int rc = clEnqueueWriteBuffer(c->queue, dst->mem, CL_TRUE, off, bytes, src, 0, NULL, NULL);
     return rc == CL_SUCCESS ? SIAM_OK : ocl_fail(err, "clEnqueueWriteBuffer", "upload", rc);
 }
@@ -69,6 +71,8 @@ siam_status ocl_buffer_download(void *ctx, siam_buffer *src, size_t off, void *d
     siam_status st = range_ok(src, off, bytes, "download", err);
     if (st != SIAM_OK || bytes == 0)
         return st;
+    c->counters.launches++;
+    c->counters.download_bytes += bytes;
     cl_int rc = clEnqueueReadBuffer(c->queue, src->mem, CL_TRUE, off, bytes, dst, 0, NULL, NULL);
     return rc == CL_SUCCESS ? SIAM_OK : ocl_fail(err, "clEnqueueReadBuffer", "download", rc);
 }
@@ -85,6 +89,7 @@ siam_status ocl_buffer_copy(void *ctx, siam_buffer *dst, size_t doff, siam_buffe
     if (dst == src && doff < soff + bytes && soff < doff + bytes)
         return siam_error_set(err, SIAM_ERR_UNSUPPORTED,
                               "opencl: copy between overlapping ranges of one buffer");
+    c->counters.launches++;
     cl_int rc = clEnqueueCopyBuffer(c->queue, src->mem, dst->mem, soff, doff, bytes, 0, NULL, NULL);
     return rc == CL_SUCCESS ? SIAM_OK : ocl_fail(err, "clEnqueueCopyBuffer", "copy", rc);
 }
@@ -101,6 +106,7 @@ siam_status ocl_buffer_fill(void *ctx, siam_buffer *b, size_t off, size_t count,
     if (off % 4)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "opencl: fill offset not 4-aligned");
     cl_float pattern = value;
+    c->counters.launches++;
     cl_int rc = clEnqueueFillBuffer(c->queue, b->mem, &pattern, sizeof pattern, off, count * 4, 0,
                                     NULL, NULL);
     return rc == CL_SUCCESS ? SIAM_OK : ocl_fail(err, "clEnqueueFillBuffer", "fill", rc);

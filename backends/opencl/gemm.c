@@ -44,6 +44,8 @@ static siam_status run_one(ocl_ctx *c, const ocl_gemm *g, const siam_tensor *ws,
             temp = crc == CL_SUCCESS ? sub : NULL;
         }
     }
+    c->counters.launches++;
+    c->counters.library_calls++;
     /* Without a usable temp region (an unaligned workspace view, or a size
      * the tuning database did not predict) CLBlast allocates its own. */
     if (temp)
@@ -162,6 +164,8 @@ static siam_status run_split(ocl_ctx *c, const ocl_gemm *g, k_split sp, const si
                              size_t temp_bytes, const char *what, siam_error *err)
 {
     size_t mn = g->m * g->n, full = g->k / sp.ks, rem = g->k - full * sp.ks;
+    c->counters.launches++;
+    c->counters.library_calls++;
     CLBlastStatusCode rc = CLBlastSgemmStridedBatched(
         CLBlastLayoutRowMajor, CLBlastTransposeYes, CLBlastTransposeNo, g->m, g->n, sp.ks, g->alpha,
         g->a, g->a_off, g->lda, sp.ks * g->lda, g->b, g->b_off, g->ldb, sp.ks * g->ldb, 0.0f,

@@ -108,6 +108,7 @@ typedef struct ocl_ctx {
     cl_kernel kernels[OCL_K_COUNT];
     char cache_dir[1024];    /* "" when the cache is off */
     ocl_cache_stats stats;
+    siam_counters counters;  /* SIAM_EXT_COUNTERS */
 } ocl_ctx;
 
 /* ---- errors.c ---- */

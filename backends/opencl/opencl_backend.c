@@ -213,6 +213,12 @@ static void ext_cache_stats(void *ctx, int out[4])
     out[3] = c->stats.rejected;
 }
 
+static void ext_counters(void *ctx, siam_counters *out)
+{
+    const ocl_ctx *c = ctx;
+    *out = c->counters;
+}
+
 /* "siam_opencl_build_all": builds every program now (compile latency). */
 static siam_status ext_build_all(void *ctx, siam_error *err) { return ocl_build_all(ctx, err); }
 
@@ -272,6 +278,9 @@ static void *ocl_get_proc_address(void *ctx, const char *name)
     /* Function to object pointer through memcpy, as dlsym users do. */
     if (strcmp(name, "siam_opencl_cache_stats") == 0) {
         void (*f)(void *, int *) = ext_cache_stats;
+        memcpy(&fn, &f, sizeof fn);
+    } else if (strcmp(name, SIAM_EXT_COUNTERS) == 0) {
+        siam_counters_fn f = ext_counters;
         memcpy(&fn, &f, sizeof fn);
     } else if (strcmp(name, "siam_opencl_tune") == 0) {
         int (*f)(void *, const char *, long) = ext_tune;

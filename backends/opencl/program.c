@@ -264,6 +264,7 @@ siam_status ocl_launch(ocl_ctx *c, ocl_kernel_id id, cl_uint dims, const size_t 
             return SIAM_OK; /* nothing to do */
         g[d] = local ? (global[d] + local[d] - 1) / local[d] * l[d] : global[d];
     }
+    c->counters.launches++;
     cl_int rc = clEnqueueNDRangeKernel(c->queue, k, dims, NULL, g, local ? l : NULL, 0, NULL, NULL);
     if (rc != CL_SUCCESS)
         return ocl_fail(err, "clEnqueueNDRangeKernel", kernel_table[id].function, rc);

@@ -265,6 +265,18 @@ struct siam_backend_iface {
     void *(*get_proc_address)(void *ctx, const char *name);
 };
 
+/* Optional extension SIAM_EXT_COUNTERS: what a context has done since it
+ * was created, for benchmarks (launches and bytes per training step).
+ * get_proc_address(ctx, SIAM_EXT_COUNTERS) returns a siam_counters_fn. */
+#define SIAM_EXT_COUNTERS "siam_backend_counters"
+typedef struct siam_counters {
+    uint64_t launches;       /* device commands: kernels, library calls, fills and copies */
+    uint64_t library_calls;  /* of those, calls into a vendor library (e.g. CLBlast) */
+    uint64_t upload_bytes;   /* host to device */
+    uint64_t download_bytes; /* device to host */
+} siam_counters;
+typedef void (*siam_counters_fn)(void *ctx, siam_counters *out);
+
 typedef const siam_backend_iface *(*siam_backend_entry_fn)(void);
 
 #if defined(_WIN32)

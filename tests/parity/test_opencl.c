@@ -358,6 +358,45 @@ static void test_module_selector_and_oom(void **state)
     unsetenv("SIAMESE_OPENCL_CACHE");
 }
 
+/* SIAM_EXT_COUNTERS: one upload, one op and one download are counted as
+ * the commands and bytes they are (bench_train prints them per step). */
+static void test_counters(void **state)
+{
+    (void)state;
+    NEED_DEVICE();
+    setenv("SIAMESE_OPENCL_CACHE", "0", 1);
+    siam_backend *be = NULL;
+    siam_error err = {0};
+    assert_int_equal(siam_backend_open("opencl", 0, &be, &err), SIAM_OK);
+    const siam_backend_iface *iface = siam_backend_get_iface(be);
+    void *fn = iface->get_proc_address(siam_backend_get_ctx(be), SIAM_EXT_COUNTERS);
+    assert_non_null(fn);
+    siam_counters_fn counters;
+    memcpy(&counters, &fn, sizeof counters);
+    siam_counters a, b;
+    counters(siam_backend_get_ctx(be), &a);
+    siam_buffer *buf = NULL;
+    assert_int_equal(siam_backend_alloc(be, 2 * 100 * sizeof(float), &buf, &err), SIAM_OK);
+    float host[100];
+    for (int i = 0; i < 100; i++)
+        host[i] = (float)i - 50.0f;
+    siam_op_args r = {.op = SIAM_OP_RELU_FWD};
+    r.t[0] = siam_tensor_2d(buf, 0, 10, 10);
+    r.t[1] = siam_tensor_2d(buf, 100, 10, 10);
+    assert_int_equal(siam_tensor_upload(be, &r.t[0], host, &err), SIAM_OK);
+    assert_int_equal(siam_backend_run(be, &r, &err), SIAM_OK);
+    assert_int_equal(siam_tensor_download(be, &r.t[1], host, &err), SIAM_OK);
+    counters(siam_backend_get_ctx(be), &b);
+    assert_int_equal(b.upload_bytes - a.upload_bytes, 400);
+    assert_int_equal(b.download_bytes - a.download_bytes, 400);
+    assert_int_equal(b.launches - a.launches, 3);
+    assert_int_equal(b.library_calls - a.library_calls, 0);
+    assert_true(host[0] == 0.0f && host[99] == 49.0f);
+    siam_backend_free(be, buf);
+    siam_backend_close(be);
+    unsetenv("SIAMESE_OPENCL_CACHE");
+}
+
 /* A kernel that does not compile: SIAM_ERR_BACKEND, the file named, the
  * build log (with the offending identifier) in the message. */
 static void test_build_failure_has_log(void **state)
@@ -471,6 +510,7 @@ int main(void)
         cmocka_unit_test(test_module_selector_and_oom),
         cmocka_unit_test(test_build_failure_has_log),
         cmocka_unit_test(test_gemm_split_choice),
+        cmocka_unit_test(test_counters),
         cmocka_unit_test(test_conv_budget_by_device),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
