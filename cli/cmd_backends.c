@@ -1,6 +1,7 @@
 /* siamese backends: every module found on the search path, with its path,
+ * version, score, devices and notes; --register-icd writes an ICD folder
+ * for vendor OpenCL libraries the loader does not know (opencl module). */
 #define _GNU_SOURCE
- * version, score and devices. */
 #include "commands.h"
 
 #include "backend_loader.h"
@@ -10,16 +11,39 @@
 #include <stdlib.h>
 #include <string.h>
 
+typedef siam_status (*register_icd_fn)(const char *dir, char *report, size_t size,
+                                       siam_error *err);
+
+/* The module's interface, from a second dlopen (no context is created). */
+static const siam_backend_iface *iface_of(const siam_module_entry *e, void **dl)
+{
+    *dl = dlopen(e->path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (!*dl)
+        return NULL;
+    siam_backend_entry_fn entry;
+    void *sym = dlsym(*dl, SIAM_BACKEND_ENTRY_SYMBOL);
+    memcpy(&entry, &sym, sizeof entry);
+    return sym ? entry() : NULL;
+}
+
+static void print_notes(const siam_backend_iface *ifc)
+{
+    void *fn = ifc->get_proc_address ? ifc->get_proc_address(NULL, SIAM_EXT_NOTES) : NULL;
+    if (!fn)
+        return;
+    siam_notes_fn notes;
+    memcpy(&notes, &fn, sizeof notes);
+    char buf[4096];
+    notes(buf, sizeof buf);
+    char *save = NULL;
+    for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+        printf("    note: %s\n", line);
+}
+
 static void print_devices(const siam_module_entry *e)
 {
-    /* Open the module once more to list its devices without a context. */
-    void *dl = dlopen(e->path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (!dl)
-        return;
-    siam_backend_entry_fn entry;
-    void *sym = dlsym(dl, SIAM_BACKEND_ENTRY_SYMBOL);
-    memcpy(&entry, &sym, sizeof entry);
-    const siam_backend_iface *ifc = sym ? entry() : NULL;
+    void *dl = NULL;
+    const siam_backend_iface *ifc = iface_of(e, &dl);
     int n = 0;
     siam_error err = {0};
     if (ifc && ifc->device_count(&n, &err) == SIAM_OK) {
@@ -40,18 +64,68 @@ static void print_devices(const siam_module_entry *e)
     }
     if (ifc && n == 0)
         printf("    no devices (%s)\n", err.msg[0] ? err.msg : "none found");
-    dlclose(dl);
+    if (ifc)
+        print_notes(ifc);
+    if (dl)
+        dlclose(dl);
+}
+
+static int register_icd(const siam_module_entry *e, int n, const char *dir)
+{
+    for (int i = 0; i < n; i++) {
+        if (strcmp(e[i].name, "opencl") != 0 || !e[i].usable)
+            continue;
+        void *dl = NULL;
+        const siam_backend_iface *ifc = iface_of(&e[i], &dl);
+        void *fn = ifc && ifc->get_proc_address
+                       ? ifc->get_proc_address(NULL, "siam_opencl_register_icd")
+                       : NULL;
+        if (!fn) {
+            if (dl)
+                dlclose(dl);
+            continue;
+        }
+        register_icd_fn reg;
+        memcpy(&reg, &fn, sizeof reg);
+        char report[4096];
+        siam_error err = {0};
+        siam_status st = reg(dir, report, sizeof report, &err);
+        if (st == SIAM_OK)
+            fputs(report, stdout);
+        else
+            fprintf(stderr, "siamese backends: %s\n", err.msg);
+        dlclose(dl);
+        return st == SIAM_OK ? 0 : 1;
+    }
+    fprintf(stderr, "siamese backends: --register-icd needs the opencl module, and none usable "
+                    "was found\n");
+    return 1;
 }
 
 int siam_cmd_backends(int argc, char **argv)
 {
+    const char *icd_dir = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: siamese backends\n\n"
+            printf("usage: siamese backends [--register-icd DIR]\n\n"
                    "Lists the backend modules (libsiamese-backend-<name>.so) found in\n"
                    "SIAMESE_BACKEND_PATH, in ../lib/siamese beside this program and in the\n"
-                   "build tree, with their version, score and devices.\n");
+                   "build tree, with their version, score, devices and notes (e.g. a GPU\n"
+                   "driver's OpenCL library that no ICD file registers).\n\n"
+                   "--register-icd DIR  writes into DIR (created if missing) an ICD file for\n"
+                   "    each vendor OpenCL library found that the ICD loader does not know\n"
+                   "    (NVIDIA, AMD, Intel; more through SIAMESE_OPENCL_VENDOR_LIBS), plus the\n"
+                   "    loader's current entries; then export OCL_ICD_VENDORS=DIR. Nothing is\n"
+                   "    written outside DIR.\n");
             return 0;
+        }
+        if (strcmp(argv[i], "--register-icd") == 0) {
+            if (i + 1 >= argc || !argv[i + 1][0]) {
+                fprintf(stderr, "siamese backends: --register-icd needs a folder\n");
+                return 2;
+            }
+            icd_dir = argv[++i];
+            continue;
         }
         fprintf(stderr, "siamese backends: unknown option '%s'\n", argv[i]);
         return 2;
@@ -62,6 +136,11 @@ int siam_cmd_backends(int argc, char **argv)
     if (siam_backend_scan(&e, &n, &err) != SIAM_OK) {
         fprintf(stderr, "siamese backends: %s\n", err.msg);
         return 1;
+    }
+    if (icd_dir) {
+        int rc = register_icd(e, n, icd_dir);
+        free(e);
+        return rc;
     }
     if (n == 0)
         printf("no backend modules found (set SIAMESE_BACKEND_PATH)\n");

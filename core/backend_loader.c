@@ -349,6 +349,19 @@ const char *siam_backend_name(const siam_backend *be) { return be ? be->iface->n
 const siam_backend_iface *siam_backend_get_iface(const siam_backend *be) { return be ? be->iface : NULL; }
 void *siam_backend_get_ctx(const siam_backend *be) { return be ? be->ctx : NULL; }
 
+void siam_backend_notes(const siam_backend *be, char *out, size_t size)
+{
+    if (size)
+        out[0] = '\0';
+    void *fn = be && be->iface->get_proc_address
+                   ? be->iface->get_proc_address(NULL, SIAM_EXT_NOTES)
+                   : NULL;
+    siam_notes_fn notes = NULL;
+    memcpy(&notes, &fn, sizeof notes);
+    if (notes && size)
+        notes(out, size);
+}
+
 siam_status siam_backend_device(siam_backend *be, siam_device_info *info, siam_error *err)
 {
     if (!be || !info)

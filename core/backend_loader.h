@@ -43,6 +43,8 @@ void siam_backend_close(siam_backend *be);
 const char *siam_backend_name(const siam_backend *be);
 const siam_backend_iface *siam_backend_get_iface(const siam_backend *be);
 void *siam_backend_get_ctx(const siam_backend *be);
+/* The module's SIAM_EXT_NOTES ("" if it has none): lines ending in '\n'. */
+void siam_backend_notes(const siam_backend *be, char *out, size_t size);
 siam_status siam_backend_device(siam_backend *be, siam_device_info *info, siam_error *err);
 
 siam_status siam_backend_alloc(siam_backend *be, size_t bytes, siam_buffer **buf,

@@ -402,6 +402,15 @@ static void print_header(run *r)
     if (siam_backend_device(r->be, &info, &e) == SIAM_OK)
         fprintf(p, "backend %s, device %s (%s)\n", siam_backend_name(r->be), info.name,
                 info.driver);
+    char notes[2048];
+    siam_backend_notes(r->be, notes, sizeof notes);
+    /* e.g. why the device is a CPU while a GPU driver is present */
+    for (const char *line = notes, *end; *line; line = *end ? end + 1 : end) {
+        end = strchr(line, '\n');
+        if (!end)
+            end = line + strlen(line);
+        fprintf(p, "note: %.*s\n", (int)(end - line), line);
+    }
     siam_net_print(&r->m->desc, p);
     fprintf(p, "data: train %zu images in %zu classes of %zu alphabets (drawers 1-%d); "
                "validation %zu images, %d trials of %d-way\n",

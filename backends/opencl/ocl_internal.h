@@ -139,6 +139,17 @@ int ocl_score(void);
  * that fits (conv2d.c still keeps within half the largest allocation). */
 size_t ocl_conv_budget_of(int cpu_device, const siam_device_info *info);
 
+/* ---- icd.c: vendor libraries the ICD loader does not know ---- */
+/* SIAM_EXT_NOTES: when no platform offers a GPU, which device is the
+ * default, and each vendor OpenCL library found that no ICD file registers
+ * (or that does not load), with the fix. */
+void ocl_icd_notes(char *out, size_t size);
+/* "siam_opencl_register_icd": writes into `dir` (created if missing) an ICD
+ * file for each unregistered vendor library that loads, plus copies of the
+ * loader's current entries, for OCL_ICD_VENDORS=dir; what it did goes to
+ * `report`. None that loads: SIAM_ERR_NOT_FOUND, nothing written. */
+siam_status ocl_icd_register(const char *dir, char *report, size_t size, siam_error *err);
+
 /* ---- cache.c ---- */
 /* The cache folder from SIAMESE_OPENCL_CACHE ("0" = off), else
  * $XDG_CACHE_HOME/siamese or ~/.cache/siamese; "" when off. */

@@ -269,6 +269,8 @@ static int ext_tune(void *ctx, const char *key, long value)
     return 0;
 }
 
+/* Notes and ICD registration need no context (ctx may be NULL); the
+ * others take the context they are called with. */
 static void *ocl_get_proc_address(void *ctx, const char *name)
 {
     (void)ctx;
@@ -278,6 +280,12 @@ static void *ocl_get_proc_address(void *ctx, const char *name)
     /* Function to object pointer through memcpy, as dlsym users do. */
     if (strcmp(name, "siam_opencl_cache_stats") == 0) {
         void (*f)(void *, int *) = ext_cache_stats;
+        memcpy(&fn, &f, sizeof fn);
+    } else if (strcmp(name, SIAM_EXT_NOTES) == 0) {
+        siam_notes_fn f = ocl_icd_notes;
+        memcpy(&fn, &f, sizeof fn);
+    } else if (strcmp(name, "siam_opencl_register_icd") == 0) {
+        siam_status (*f)(const char *, char *, size_t, siam_error *) = ocl_icd_register;
         memcpy(&fn, &f, sizeof fn);
     } else if (strcmp(name, SIAM_EXT_COUNTERS) == 0) {
         siam_counters_fn f = ext_counters;

@@ -277,6 +277,14 @@ typedef struct siam_counters {
 } siam_counters;
 typedef void (*siam_counters_fn)(void *ctx, siam_counters *out);
 
+/* Optional extension SIAM_EXT_NOTES, asked without a context
+ * (get_proc_address(NULL, SIAM_EXT_NOTES)): advice about the module's
+ * environment, one line per note ending in '\n', "" if none; e.g. a GPU
+ * driver present but invisible to the module, or why the default device is
+ * the one it is. Programs print it beside the module's devices. */
+#define SIAM_EXT_NOTES "siam_backend_notes"
+typedef void (*siam_notes_fn)(char *out, size_t size);
+
 typedef const siam_backend_iface *(*siam_backend_entry_fn)(void);
 
 #if defined(_WIN32)
