@@ -1,25 +1,39 @@
 /* siamese: training parity between two backends.
  *
  * Both backends start from the same host-initialised weights and see the
- * same batches (built once on the host), then train step by step. After
- * every step the losses are compared; at the first step whose losses part
- * by more than the tolerance, every node's outputs are compared in
- * execution order to name the first op where the two backends differ.
- * At the end both models classify the same one-shot trials and the share
- * of trials with the same prediction is reported.
+ * same batches (built once on the host). Two ways of comparing them:
  *
- * Tolerance: float32 sums in another order (and FMA contraction on some
- * devices) differ by ~1e-7 relative per op; SGD then amplifies differences
- * step by step, so the allowed relative loss difference grows linearly:
- * tol * (1 + step / 10).
+ * Teacher-forced: at every step backend B is given A's weights and
+ * optimiser state, then both run the step on the same batch; the loss,
+ * every parameter's gradient and every updated parameter are compared
+ * with tight bounds. Rounding never accumulates, so a wrong kernel parts
+ * at once and honest rounding never does. At step 1, and at a parting,
+ * the step is replayed op by op with B's inputs copied from A, and each
+ * op's outputs are held to its own parity bound (op_parity.h): that names
+ * the op at fault.
+ *
+ * Free-running: both train on their own for the same steps. SGD with
+ * momentum amplifies float32 rounding about exponentially, so the run
+ * reports the divergence (relative loss and weight differences per step,
+ * and their growth per step) rather than a verdict on it; the verdict
+ * compares the two final models on the same one-shot trials: McNemar's
+ * exact test on the trials only one of them gets right, and a 95%
+ * interval for the accuracy difference. They DIFFER when p < alpha.
  */
 #ifndef SIAMESE_CORE_PARITY_H
 #define SIAMESE_CORE_PARITY_H
 
+#include "siamese/backend.h"
 #include "siamese/status.h"
 
 #include <stdint.h>
 #include <stdio.h>
+
+typedef enum siam_parity_mode {
+    SIAM_PARITY_TEACHER = 1,
+    SIAM_PARITY_FREE = 2,
+    SIAM_PARITY_BOTH = 3
+} siam_parity_mode;
 
 typedef struct siam_parity_options {
     const char *backend_a, *backend_b;
@@ -27,19 +41,34 @@ typedef struct siam_parity_options {
     const char *preset;
     int steps, batch, threads;
     uint64_t seed;
-    double tol;            /* relative loss tolerance at step 0 */
+    int mode;              /* siam_parity_mode */
+    double loss_tol;       /* teacher-forced: relative loss difference of a step */
+    double grad_nmse;      /* teacher-forced: NMSE of each parameter's gradient */
+    double weight_nmse;    /* teacher-forced: NMSE of each parameter after the update */
+    double alpha;          /* free-running: McNemar p below this is DIFFER */
     int trials;            /* one-shot trials compared at the end (Lake's runs: 400) */
     FILE *out;             /* per-step lines, or NULL */
 } siam_parity_options;
 
 typedef struct siam_parity_result {
+    /* teacher-forced */
+    int tf_steps;
+    int tf_first_bad_step;       /* 0 if none */
+    char tf_what[200];           /* what left its bound at that step */
+    char first_bad_node[200];    /* the op that, from the same inputs, left its own bound */
+    double tf_max_loss_rel, tf_max_grad_nmse, tf_max_weight_nmse;
+    char tf_max_grad_param[32];  /* where the largest gradient NMSE was */
+    double op_nmse[SIAM_OP_COUNT]; /* step 1, op by op from the same inputs; -1 if not run */
+    /* free-running */
     int steps_run;
-    int first_bad_step;          /* 0 if none */
-    char first_bad_node[160];    /* "forward conv2 (conv2d_fwd) output 'y', NMSE ..." */
     double max_rel_loss_diff;
     int max_diff_step;
+    double final_weight_rel;     /* ||wa - wb|| / ||wa|| after the last step */
+    double growth_per_step;      /* fitted factor of the weight difference per step */
+    int trials, correct_a, correct_b, only_a, only_b;
     double prediction_agreement; /* share of trials with the same prediction */
-    int trials;
+    double p_value, diff, diff_lo, diff_hi;
+    int differ;                  /* p_value < alpha */
 } siam_parity_result;
 
 void siam_parity_options_default(siam_parity_options *o);

@@ -6,6 +6,8 @@
  * convolution stack, a wide fully connected layer, 4096-ish embeddings). */
 #include "parity.h"
 
+#include "op_parity.h"
+
 #include "rng.h"
 
 #include <math.h>
@@ -13,63 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* NMSE = sum (ref - got)^2 / sum ref^2 over an op's outputs (ggml's metric).
- * ONE table. Each bound sits 2-4 orders of magnitude above the largest NMSE
- * seen on PoCL (GEMM ops ~4e-13, elementwise maths ~1e-14, see the report
- * `parity test` prints), which leaves room for a GPU's other summation
- * orders, and far below the ~1e-2..1 of a wrong result.
- *  - exact ops move or compare values and compute nothing new: any
- *    difference is a bug;
- *  - elementwise maths can differ by a few ulp: OpenCL contracts a*b+c into
- *    fma by default (FP_CONTRACT is on in OpenCL C), and exp/log/sqrt are
- *    only required to be within 3-4 ulp; the CPU evaluates some in double;
- *  - GEMM ops sum up to K products in another order (CLBlast tiles K; the
- *    CPU blocks K by 256), so each output carries ~sqrt(K) ulp of noise;
- *  - reductions sum in float along a tree on the device, in double in
- *    increasing order on the CPU. */
-static const struct {
-    siam_op op;
-    double max_nmse;
-    const char *why;
-} thresholds[] = {
-    {SIAM_OP_CONV2D_FWD, 1e-9, "GEMM: K = C*R*S products summed in another order"},
-    {SIAM_OP_CONV2D_BWD_DATA, 1e-9, "GEMM over K then col2im sums of R*S terms"},
-    {SIAM_OP_CONV2D_BWD_FILTER, 1e-9, "GEMM over N*P products, other order; db tree vs double"},
-    {SIAM_OP_RELU_FWD, 0.0, "exact: a comparison"},
-    {SIAM_OP_RELU_BWD, 0.0, "exact: a selection"},
-    {SIAM_OP_MAXPOOL_FWD, 0.0, "exact: a selection"},
-    {SIAM_OP_MAXPOOL_BWD, 0.0, "exact: a gather"},
-    {SIAM_OP_LINEAR_FWD, 1e-9, "GEMM: I products summed in another order"},
-    {SIAM_OP_LINEAR_BWD_DATA, 1e-9, "GEMM: O products summed in another order"},
-    {SIAM_OP_LINEAR_BWD_PARAM, 1e-9, "GEMM over N; db float vs double"},
-    {SIAM_OP_SIGMOID_FWD, 1e-11, "exp within a few ulp; the CPU works in double"},
-    {SIAM_OP_SIGMOID_BWD, 1e-12, "two products, fma contraction"},
-    {SIAM_OP_ABSDIFF_FWD, 0.0, "exact: one subtraction, correctly rounded"},
-    {SIAM_OP_ABSDIFF_BWD, 0.0, "exact: a sign selection"},
-    {SIAM_OP_BCE_FWD, 1e-10, "float tree reduction and log1p/exp vs double"},
-    {SIAM_OP_BCE_BWD, 1e-11, "exp within a few ulp; the CPU works in double"},
-    {SIAM_OP_CONTRASTIVE_FWD, 1e-10, "float tree reductions vs double, sqrt"},
-    /* A dissimilar pair's gradient scales by (m - d)/d: near the margin the
-     * float distance's 1 ulp grows by d/|m - d| (1.1e-10 seen on PoCL for
-     * one seed in 60, N=1 D=3). */
-    {SIAM_OP_CONTRASTIVE_BWD, 1e-8, "distance reduced in float vs double; (m - d) cancels near the margin"},
-    {SIAM_OP_SGD_UPDATE, 1e-12, "fma contraction of mu*v - lr*g"},
-    {SIAM_OP_ADAM_UPDATE, 1e-11, "fma contraction, sqrt and division"},
-    {SIAM_OP_PAIR_SCORES, 1e-10, "D terms summed in float vs double"},
-};
-
-double pcase_max_nmse(siam_op op, const char **why)
-{
-    for (size_t i = 0; i < sizeof thresholds / sizeof thresholds[0]; i++)
-        if (thresholds[i].op == op) {
-            if (why)
-                *why = thresholds[i].why;
-            return thresholds[i].max_nmse;
-        }
-    if (why)
-        *why = "no entry";
-    return 0.0;
-}
+/* The bounds live with the ops (core/op_parity.c), shared with training
+ * parity. */
+double pcase_max_nmse(siam_op op, const char **why) { return siam_op_parity_nmse(op, why); }
 
 int pcase_alias(const pcase *pc, int *out_i, int *in_i)
 {
