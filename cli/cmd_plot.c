@@ -4,6 +4,9 @@
 #define _POSIX_C_SOURCE 200809L
 #include "commands.h"
 
+#include "atomic_file.h"
+#include "input_file.h"
+
 #include <png.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -81,13 +84,17 @@ static void text(canvas *c, int x, int y, const char *s, const uint8_t rgb[3])
     }
 }
 
-static int write_png(const char *path, canvas *c)
+static siam_status write_png(const char *path, canvas *c, siam_error *err)
 {
-    char tmp[4200];
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return 0;
+    siam_atomic_file out;
+    siam_status st = siam_atomic_begin(&out, path, err);
+    if (st != SIAM_OK)
+        return st;
+    FILE *f = siam_atomic_stream(&out, err);
+    if (!f) {
+        siam_atomic_abort(&out);
+        return SIAM_ERR_IO;
+    }
     png_structp p = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = p ? png_create_info_struct(p) : NULL;
     int ok = p && info;
@@ -103,12 +110,11 @@ static int write_png(const char *path, canvas *c)
         ok = 0;
     }
     png_destroy_write_struct(p ? &p : NULL, info ? &info : NULL);
-    ok = fclose(f) == 0 && ok;
-    if (ok && rename(tmp, path) != 0)
-        ok = 0;
-    if (!ok)
-        unlink(tmp);
-    return ok;
+    if (!ok) {
+        siam_atomic_abort(&out);
+        return siam_error_set(err, SIAM_ERR_IO, "writing %s: libpng failed", path);
+    }
+    return siam_atomic_commit(&out, err);
 }
 
 typedef struct series {
@@ -119,9 +125,16 @@ typedef struct series {
 static void push(series *s, double t, double v)
 {
     if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 256;
-        s->t = realloc(s->t, (size_t)s->cap * sizeof *s->t);
-        s->v = realloc(s->v, (size_t)s->cap * sizeof *s->v);
+        int cap = s->cap ? 2 * s->cap : 256;
+        double *nt = realloc(s->t, (size_t)cap * sizeof *nt);
+        if (nt)
+            s->t = nt;
+        double *nv = nt ? realloc(s->v, (size_t)cap * sizeof *nv) : NULL;
+        if (nv)
+            s->v = nv;
+        if (!nt || !nv)
+            return; /* out of memory: the curve loses a point, not the program */
+        s->cap = cap;
     }
     s->t[s->n] = t;
     s->v[s->n++] = v;
@@ -164,17 +177,29 @@ int siam_cmd_plot(int argc, char **argv)
         fprintf(stderr, "siamese plot: need LOGFILE and --out FILE.png\n");
         return 2;
     }
-    FILE *f = fopen(log, "r");
-    if (!f) {
-        fprintf(stderr, "siamese plot: cannot open %s\n", log);
+    siam_error err = {0};
+    if (siam_same_file(log, out)) {
+        fprintf(stderr, "siamese plot: --out %s is the log itself: refusing to overwrite it\n", out);
+        return 2;
+    }
+    FILE *f = NULL;
+    if (siam_output_check(out, &err) != SIAM_OK ||
+        siam_fopen_input(log, "log", &f, &err) != SIAM_OK) {
+        fprintf(stderr, "siamese plot: %s\n", err.msg);
         return 1;
     }
     series loss = {0}, acc = {0};
     char buf[1024];
     double sum = 0, t, v;
-    int k = 0;
+    int k = 0, skipped = 0;
     while (fgets(buf, sizeof buf, f)) {
         if (strstr(buf, "\"type\":\"step\"") && field(buf, "loss", &v) && field(buf, "time", &t)) {
+            /* A record the axes cannot hold (NaN, infinite, negative) is
+             * skipped, not drawn. */
+            if (!(v >= 0 && v < 1e6 && t >= 0 && t < 1e9)) {
+                skipped++;
+                continue;
+            }
             sum += v;
             if (++k == 20) {
                 push(&loss, t / 60, sum / 20);
@@ -182,10 +207,17 @@ int siam_cmd_plot(int argc, char **argv)
             }
         } else if (strstr(buf, "\"type\":\"epoch\"") && field(buf, "val_accuracy", &v) &&
                    field(buf, "time", &t)) {
+            if (!(v >= 0 && v <= 1 && t >= 0 && t < 1e9)) {
+                skipped++;
+                continue;
+            }
             push(&acc, t / 60, v);
         }
     }
     fclose(f);
+    if (skipped)
+        fprintf(stderr, "siamese plot: warning: skipped %d records of %s whose values are not "
+                        "finite or out of range\n", skipped, log);
     if (loss.n + acc.n < 2) {
         fprintf(stderr, "siamese plot: %s holds too few training records to plot\n", log);
         free(loss.t), free(loss.v), free(acc.t), free(acc.v);
@@ -235,11 +267,11 @@ int siam_cmd_plot(int argc, char **argv)
         line(c, x - 3, y - 3, x + 3, y + 3, red, 2);
         line(c, x - 3, y + 3, x + 3, y - 3, red, 2);
     }
-    int ok = write_png(out, c);
+    siam_status st = write_png(out, c, &err);
     free(c);
     free(loss.t), free(loss.v), free(acc.t), free(acc.v);
-    if (!ok) {
-        fprintf(stderr, "siamese plot: cannot write %s\n", out);
+    if (st != SIAM_OK) {
+        fprintf(stderr, "siamese plot: %s\n", err.msg);
         return 1;
     }
     printf("wrote %s (%d loss points, %d validation points)\n", out, loss.n, acc.n);

@@ -2,7 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "safetensors.h"
 
-#include "temp_file.h"
+#include "atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -235,22 +235,6 @@ static void sb_str(sbuf *b, const char *s)
     free(tmp);
 }
 
-static siam_status write_all(int fd, const void *p, size_t n, const char *path, siam_error *err)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return siam_error_set(err, SIAM_ERR_IO, "writing %s: %s", path,
-                                  w < 0 ? strerror(errno) : "short write");
-        c += w;
-        n -= (size_t)w;
-    }
-    return SIAM_OK;
-}
-
 siam_status siam_st_write(const char *path, const siam_st_entry *e, int n,
                           const char *const *meta, int n_meta, siam_error *err)
 {
@@ -297,39 +281,28 @@ siam_status siam_st_write(const char *path, const siam_st_entry *e, int n,
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     }
 
-    char tmp[1100];
-    if (!siam_temp_path(path, tmp, sizeof tmp)) {
+    siam_atomic_file out;
+    siam_status st = siam_atomic_begin(&out, path, err);
+    if (st != SIAM_OK) {
         free(h.p);
-        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "path too long: %s", path);
-    }
-    /* Before ours exists: at most one stale temporary file per path, from
-     * the last writer killed mid-write, ever stays behind. */
-    siam_temp_sweep(path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        free(h.p);
-        return siam_error_set(err, SIAM_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+        return st;
     }
     uint8_t len8[8];
     for (int i = 0; i < 8; i++)
         len8[i] = (uint8_t)((uint64_t)h.len >> (8 * i));
-    siam_status st = write_all(fd, len8, 8, tmp, err);
+    st = siam_atomic_write(&out, len8, 8, err);
     if (st == SIAM_OK)
-        st = write_all(fd, h.p, h.len, tmp, err);
+        st = siam_atomic_write(&out, h.p, h.len, err);
     free(h.p);
     for (int i = 0; st == SIAM_OK && i < n; i++) {
         uint64_t numel = 1;
         for (int d = 0; d < e[i].ndim; d++)
             numel *= (uint64_t)e[i].shape[d];
-        st = write_all(fd, e[i].data, (size_t)numel * 4, tmp, err);
+        st = siam_atomic_write(&out, e[i].data, (size_t)numel * 4, err);
     }
-    if (st == SIAM_OK && fsync(fd) != 0)
-        st = siam_error_set(err, SIAM_ERR_IO, "fsync %s: %s", tmp, strerror(errno));
-    if (close(fd) != 0 && st == SIAM_OK)
-        st = siam_error_set(err, SIAM_ERR_IO, "closing %s: %s", tmp, strerror(errno));
-    if (st == SIAM_OK && rename(tmp, path) != 0)
-        st = siam_error_set(err, SIAM_ERR_IO, "renaming %s to %s: %s", tmp, path, strerror(errno));
-    if (st != SIAM_OK)
-        unlink(tmp);
-    return st;
+    if (st != SIAM_OK) {
+        siam_atomic_abort(&out);
+        return st;
+    }
+    return siam_atomic_commit(&out, err);
 }

@@ -183,9 +183,10 @@ static int file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-/* A writer killed mid-write (SIGKILL) leaves "<path>.tmp.<pid>": the next
- * write of the path removes it when that process is gone, and keeps the
- * temporary files of live writers and of other paths. */
+/* A writer killed mid-write (SIGKILL) leaves "<path>.tmp.<pid>.XXXXXX"
+ * (or, from older versions, "<path>.tmp.<pid>"): the next write of the path
+ * removes it when that process is gone, and keeps the temporary files of
+ * live writers and of other paths. */
 static void killed_writers_temp_files_are_removed(void **state)
 {
     fx *f = *state;
@@ -194,15 +195,18 @@ static void killed_writers_temp_files_are_removed(void **state)
     if (child == 0)
         _exit(0);
     assert_int_equal(waitpid(child, NULL, 0), child); /* reaped: its pid is free */
-    char dead[700], live[700], other[700];
-    snprintf(dead, sizeof dead, "%s.tmp.%ld", f->path, (long)child);
+    char dead[700], dead_old[700], live[700], other[700];
+    snprintf(dead, sizeof dead, "%s.tmp.%ld.a1B2c3", f->path, (long)child);
+    snprintf(dead_old, sizeof dead_old, "%s.tmp.%ld", f->path, (long)child);
     snprintf(live, sizeof live, "%s.tmp.%ld", f->path, (long)getppid());
     snprintf(other, sizeof other, "%s/other.safetensors.tmp.%ld", f->dir, (long)child);
     write_bytes(dead, (const uint8_t *)"half", 4);
+    write_bytes(dead_old, (const uint8_t *)"half", 4);
     write_bytes(live, (const uint8_t *)"busy", 4);
     write_bytes(other, (const uint8_t *)"half", 4);
     assert_int_equal(siam_checkpoint_save(f->path, f->m, NULL, NULL, 0, &f->h.err), SIAM_OK);
     assert_false(file_exists(dead));
+    assert_false(file_exists(dead_old));
     assert_true(file_exists(live));
     assert_true(file_exists(other));
     assert_true(file_exists(f->path));

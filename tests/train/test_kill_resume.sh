@@ -12,7 +12,7 @@
 #   - the latest checkpoint (and the best model) load: `siamese info` exits 0;
 #   - its step never goes backwards;
 #   - at most one temporary file per checkpoint path is left (a killed
-#     writer's; the next write removes it: core/temp_file.c);
+#     writer's; the next write removes it: core/atomic_file.c);
 # and the next round resumes from it (--resume), training on until killed.
 # At the end a resumed run finishes on its own: it exits 0, is further on
 # than where the kills stopped, and leaves no temporary file at all.
@@ -88,7 +88,7 @@ for ((round = 1; round <= kills; round++)); do
     if [ $((round % 2)) = 1 ]; then
         # This run's own temporary file (its pid): one a killed run left
         # stays until the next write of its path removes it.
-        wait_for 20 "$tmp/run/*.tmp.$pid" || fail "round $round: no checkpoint write began within 20 s"
+        wait_for 20 "$tmp/run/*.tmp.$pid.*" || fail "round $round: no checkpoint write began within 20 s"
     else
         # 0.3 to 2.3 s: start-up takes about a second, then a step and its
         # validation and checkpoint take some tens of milliseconds.
@@ -98,7 +98,7 @@ for ((round = 1; round <= kills; round++)); do
     alive || { fail "round $round: the run ended by itself: $(tail -n 2 "$tmp/err")"; pid=; break; }
     kill -9 "$pid"
     wait "$pid" 2>/dev/null
-    compgen -G "$tmp/run/*.tmp.$pid" >/dev/null && in_write=$((in_write + 1))
+    compgen -G "$tmp/run/*.tmp.$pid.*" >/dev/null && in_write=$((in_write + 1))
     pid=
     rounds=$round
     ! grep -Eq "$sanitizer" "$tmp/err" || fail "round $round: sanitizer report: $(grep -E "$sanitizer" "$tmp/err" | head -2)"
