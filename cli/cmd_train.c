@@ -6,6 +6,7 @@
 #include "train.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,14 @@ static const char usage[] =
     "                     [--no-head-bias] [--val-trials N] [--patience N]\n"
     "                     --out MODEL [--resume CHECKPOINT] [--log FILE]\n"
     "\n"
+    "With --resume, the run continues the checkpoint's trajectory: every option\n"
+    "that shapes it comes from the checkpoint, and one given that disagrees is\n"
+    "refused. Options that may change on resume: --minutes, --steps, --epochs,\n"
+    "--threads, --backend, --log, --data, --out.\n"
+    "Ctrl-C (SIGINT) or SIGTERM: the current step ends, the latest checkpoint is\n"
+    "written, and the run exits 130 (143) saying how to resume; a second signal\n"
+    "exits at once, after any checkpoint write under way.\n"
+    "\n"
     "Trains on Koch's split (30 background alphabets, drawers 1-12) with balanced\n"
     "same/different pairs and stops early when one-shot accuracy on validation\n"
     "trials has not improved for --patience epochs. Writes the best model to MODEL\n"
@@ -30,6 +39,50 @@ static const char usage[] =
     "lr x0.99 per epoch, momentum from 0.5 rising 0.4 per epoch, batch 128,\n"
     "endless stream of 30000-pair epochs, distortions on the fly, half the\n"
     "negatives from the same alphabet, uniform init, 200 epochs, patience 20.\n";
+
+/* The one process-wide variable: what the signal handler may touch. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESETHAND; /* the second signal takes the default action */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* The SIAM_GIVEN_* bit of a trajectory option, 0 for the others. */
+static unsigned given_bit(const char *flag)
+{
+    static const struct {
+        const char *flag;
+        unsigned bit;
+    } bits[] = {
+        {"--preset", SIAM_GIVEN_PRESET},       {"--loss", SIAM_GIVEN_LOSS},
+        {"--margin", SIAM_GIVEN_MARGIN},       {"--optimizer", SIAM_GIVEN_OPTIM},
+        {"--init", SIAM_GIVEN_INIT},           {"--lr", SIAM_GIVEN_LR},
+        {"--momentum", SIAM_GIVEN_MOMENTUM},   {"--l2", SIAM_GIVEN_L2},
+        {"--config", SIAM_GIVEN_CONFIG},       {"--lr-decay", SIAM_GIVEN_LR_DECAY},
+        {"--momentum-start", SIAM_GIVEN_MOMENTUM_START},
+        {"--momentum-slope", SIAM_GIVEN_MOMENTUM_SLOPE},
+        {"--pairs", SIAM_GIVEN_PAIRS},         {"--stream", SIAM_GIVEN_PAIRS},
+        {"--epoch-pairs", SIAM_GIVEN_EPOCH_PAIRS},
+        {"--distort", SIAM_GIVEN_DISTORT},     {"--negatives", SIAM_GIVEN_NEGATIVES},
+        {"--all-drawers", SIAM_GIVEN_ALL_DRAWERS},
+        {"--batch", SIAM_GIVEN_BATCH},         {"--seed", SIAM_GIVEN_SEED},
+        {"--val-trials", SIAM_GIVEN_VAL_TRIALS},
+        {"--patience", SIAM_GIVEN_PATIENCE},   {"--no-head-bias", SIAM_GIVEN_HEAD_BIAS},
+    };
+    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
+        if (!strcmp(flag, bits[i].flag))
+            return bits[i].bit;
+    return 0;
+}
 
 static int parse_num(const char *flag, const char *s, double lo, double hi, double *out)
 {
@@ -55,6 +108,7 @@ int siam_cmd_train(int argc, char **argv)
             fputs(usage, stdout);
             return 0;
         }
+        o.given |= given_bit(a);
         int flag_only = !strcmp(a, "--stream") || !strcmp(a, "--all-drawers") ||
                         !strcmp(a, "--no-head-bias");
         if (flag_only) {
@@ -130,6 +184,8 @@ int siam_cmd_train(int argc, char **argv)
     }
     o.data_dir = siam_data_dir(data);
     o.progress = stderr;
+    o.stop = &stop_signal;
+    catch_stop_signals();
     siam_train_result res;
     siam_error err = {0};
     siam_status st = siam_train(&o, &res, &err);
@@ -137,6 +193,16 @@ int siam_cmd_train(int argc, char **argv)
         /* End a live progress line first, so the error stands on its own line. */
         fprintf(stderr, "%ssiamese train: %s\n", isatty(fileno(stderr)) ? "\n" : "", err.msg);
         return 1;
+    }
+    if (res.interrupted) {
+        char *latest = siam_train_latest_path(o.out);
+        fprintf(stderr,
+                "%ssiamese train: interrupted by %s at step %lld; the latest checkpoint is %s: "
+                "resume with siamese train --resume %s --out %s\n",
+                isatty(fileno(stderr)) ? "\n" : "", res.interrupted == SIGINT ? "SIGINT" : "SIGTERM",
+                (long long)res.steps, latest ? latest : "?", latest ? latest : "?", o.out);
+        free(latest);
+        return 128 + res.interrupted;
     }
     printf("trained %lld steps over %d epochs in %.1f s (%.1f pairs/s); best validation one-shot "
            "accuracy %.2f%% at epoch %d%s; model %s\n",

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "train.h"
 
+#include "atomic_file.h"
 #include "checkpoint.h"
 #include "clock.h"
 #include "data/split.h"
@@ -9,8 +10,11 @@
 #include "hparams.h"
 #include "rng.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -44,14 +48,18 @@ void siam_train_options_default(siam_train_options *o)
     o->patience = 20;
 }
 
-void siam_train_latest_path(const char *out, char *buf, size_t size)
+char *siam_train_latest_path(const char *out)
 {
     const char *ext = ".safetensors";
     size_t n = strlen(out), e = strlen(ext);
+    char *buf = malloc(n + sizeof ".latest");
+    if (!buf)
+        return NULL;
     if (n > e && strcmp(out + n - e, ext) == 0)
-        snprintf(buf, size, "%.*s.latest%s", (int)(n - e), out, ext);
+        sprintf(buf, "%.*s.latest%s", (int)(n - e), out, ext);
     else
-        snprintf(buf, size, "%s.latest", out);
+        sprintf(buf, "%s.latest", out);
+    return buf;
 }
 
 /* Everything a run holds; freed by run_free. */
@@ -74,7 +82,7 @@ typedef struct run {
     float *images, *labels;
     siam_pair *pairs;
     FILE *log;
-    char latest[1100];
+    char *latest;
     /* state */
     int epoch;
     int64_t epoch_pos, step;
@@ -100,6 +108,7 @@ static void run_free(run *r)
     free(r->images);
     free(r->labels);
     free(r->pairs);
+    free(r->latest);
     if (r->log)
         fclose(r->log);
 }
@@ -203,7 +212,45 @@ static int meta_num(const siam_st_file *f, const char *key, double *v)
     return end != s && *end == '\0';
 }
 
-/* Reads the trajectory-defining options and the state of a latest checkpoint. */
+/* A trajectory option the user gave that the checkpoint disagrees with:
+ * refused by name (equal values pass, so a command line repeated with
+ * --resume works). Compared as the float or integer the option is. */
+static siam_status agree(const siam_train_options *o, unsigned bit, const char *flag, double user,
+                         double ck, int as_float, const char *path, siam_error *err)
+{
+    int same = as_float ? (float)user == (float)ck : (int64_t)user == (int64_t)ck;
+    if (!(o->given & bit) || same)
+        return SIAM_OK;
+    return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                          "%s %g conflicts with the checkpoint %s, which has %g: drop %s to "
+                          "resume it, or start a new run (siamese train --help lists what may "
+                          "change on resume)",
+                          flag, user, path, ck, flag);
+}
+
+static siam_status agree_name(const siam_train_options *o, unsigned bit, const char *flag,
+                              const char *user, const char *ck, const char *path, siam_error *err)
+{
+    if (!(o->given & bit) || strcmp(user, ck) == 0)
+        return SIAM_OK;
+    return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                          "%s %s conflicts with the checkpoint %s, which has %s: drop %s to "
+                          "resume it, or start a new run",
+                          flag, user, path, ck, flag);
+}
+
+static const char *distort_name(int d)
+{
+    return d == SIAM_DISTORT_NONE ? "off" : d == SIAM_DISTORT_FIXED ? "8x" : "on";
+}
+
+static const char *negatives_name(int n)
+{
+    return n == SIAM_NEGMIX_ANY ? "any" : n == SIAM_NEGMIX_SAME ? "same" : "half";
+}
+
+/* Reads the trajectory-defining options and the state of a latest
+ * checkpoint; an option the user gave that disagrees is refused. */
 static siam_status resume_options(const siam_st_file *f, siam_train_options *o, run *r,
                                   siam_error *err)
 {
@@ -222,6 +269,41 @@ static siam_status resume_options(const siam_st_file *f, siam_train_options *o, 
     const char *loss = siam_st_meta(f, "loss"), *kind = siam_st_meta(f, "optim_kind");
     if (!loss || !kind || !siam_st_meta(f, "hparams"))
         return siam_error_set(err, SIAM_ERR_FORMAT, "%s: not a training checkpoint", f->path);
+    const char *p = f->path;
+    siam_status st = agree_name(o, SIAM_GIVEN_LOSS, "--loss",
+                                o->loss == SIAM_LOSS_BCE ? "bce" : "contrastive", loss, p, err);
+    if (st == SIAM_OK)
+        st = agree_name(o, SIAM_GIVEN_OPTIM, "--optimizer",
+                        o->optim == SIAM_OPTIM_ADAM ? "adam" : "sgd", kind, p, err);
+    if (st == SIAM_OK)
+        st = agree_name(o, SIAM_GIVEN_DISTORT, "--distort", distort_name(o->distort),
+                        distort_name((int)v[9]), p, err);
+    if (st == SIAM_OK)
+        st = agree_name(o, SIAM_GIVEN_NEGATIVES, "--negatives", negatives_name(o->negatives),
+                        negatives_name((int)v[10]), p, err);
+    const struct {
+        unsigned bit;
+        const char *flag;
+        double user;
+        int key, as_float;
+    } nums[] = {
+        {SIAM_GIVEN_MARGIN, "--margin", o->margin, 0, 1},
+        {SIAM_GIVEN_SEED, "--seed", (double)o->seed, 1, 0},
+        {SIAM_GIVEN_LR_DECAY, "--lr-decay", o->lr_decay, 4, 1},
+        {SIAM_GIVEN_MOMENTUM_START, "--momentum-start", o->momentum_start, 5, 1},
+        {SIAM_GIVEN_MOMENTUM_SLOPE, "--momentum-slope", o->momentum_slope, 6, 1},
+        {SIAM_GIVEN_PAIRS, "--pairs", o->pairs, 7, 0},
+        {SIAM_GIVEN_EPOCH_PAIRS, "--epoch-pairs", o->epoch_pairs, 8, 0},
+        {SIAM_GIVEN_ALL_DRAWERS, "--all-drawers", o->all_drawers, 11, 0},
+        {SIAM_GIVEN_BATCH, "--batch", o->batch, 12, 0},
+        {SIAM_GIVEN_VAL_TRIALS, "--val-trials", o->val_trials, 13, 0},
+        {SIAM_GIVEN_PATIENCE, "--patience", o->patience, 15, 0},
+    };
+    for (size_t i = 0; st == SIAM_OK && i < sizeof nums / sizeof nums[0]; i++)
+        st = agree(o, nums[i].bit, nums[i].flag, nums[i].user, v[nums[i].key], nums[i].as_float,
+                   p, err);
+    if (st != SIAM_OK)
+        return st;
     o->loss = strcmp(loss, "bce") == 0 ? SIAM_LOSS_BCE : SIAM_LOSS_CONTRASTIVE;
     o->optim = strcmp(kind, "adam") == 0 ? SIAM_OPTIM_ADAM : SIAM_OPTIM_SGD;
     o->margin = (float)v[0];
@@ -250,6 +332,61 @@ static siam_status resume_options(const siam_st_file *f, siam_train_options *o, 
     siam_rng d = siam_rng_make(o->seed, SIAM_RNG_STREAM_DISTORT);
     d.counter = (uint64_t)v[23];
     siam_batch_builder_set_rng(r->builder, d);
+    return SIAM_OK;
+}
+
+/* The network and the per-layer optimiser values come from the checkpoint
+ * too: a --preset, --no-head-bias, --lr, --momentum, --l2 or --config
+ * given with --resume must describe the same. */
+static siam_status resume_model_agrees(const run *r, const siam_net_desc *ck, siam_error *err)
+{
+    const siam_train_options *o = &r->o;
+    const char *p = o->resume;
+    if (o->given & SIAM_GIVEN_PRESET) {
+        siam_net_desc user;
+        siam_error e2 = {0};
+        siam_status st = siam_net_preset(o->preset, &user, &e2);
+        if (st == SIAM_ERR_NOT_FOUND && strchr(o->preset, ':'))
+            st = siam_net_parse(o->preset, 1, ck->in_h, ck->in_w, &user, &e2);
+        char a[1024] = "", b[1024] = "";
+        if (st == SIAM_OK)
+            siam_net_format(&user, a, sizeof a, &e2);
+        siam_net_format(ck, b, sizeof b, &e2);
+        if (st != SIAM_OK || strcmp(a, b) != 0 || user.in_h != ck->in_h || user.in_w != ck->in_w)
+            return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                                  "--preset %s conflicts with the checkpoint %s, whose network is "
+                                  "%s (%dx%d): drop --preset to resume it",
+                                  o->preset, p, b, ck->in_h, ck->in_w);
+    }
+    if ((o->given & SIAM_GIVEN_HEAD_BIAS) && ck->head_bias != o->head_bias)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "--no-head-bias conflicts with the checkpoint %s, whose head has a "
+                              "bias: drop it to resume",
+                              p);
+    siam_optim_config user = r->base;
+    if (o->given & SIAM_GIVEN_CONFIG) {
+        siam_status st = siam_hparams_load(o->config, r->m, &user, err);
+        if (st != SIAM_OK)
+            return st;
+    }
+    for (int g = 0; g < r->m->n_groups; g++) {
+        const siam_group_hparams *c = &r->base.group[g], *u = &user.group[g];
+        char flag[1100] = "";
+        if ((o->given & SIAM_GIVEN_LR) && o->lr != c->lr)
+            snprintf(flag, sizeof flag, "--lr %g", o->lr);
+        else if ((o->given & SIAM_GIVEN_MOMENTUM) && o->momentum != c->momentum)
+            snprintf(flag, sizeof flag, "--momentum %g", o->momentum);
+        else if ((o->given & SIAM_GIVEN_L2) && o->l2 != c->l2)
+            snprintf(flag, sizeof flag, "--l2 %g", o->l2);
+        else if ((o->given & SIAM_GIVEN_CONFIG) &&
+                 (u->lr != c->lr || u->momentum != c->momentum || u->l2 != c->l2))
+            snprintf(flag, sizeof flag, "--config %.1000s", o->config);
+        if (flag[0])
+            return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                                  "%s conflicts with the checkpoint %s, whose layer %s has lr %g, "
+                                  "momentum %g, L2 %g: drop it to resume",
+                                  flag, p, r->m->groups[g].name, c->lr, c->momentum, c->l2);
+    }
     return SIAM_OK;
 }
 
@@ -378,18 +515,42 @@ static siam_status validate(run *r, double *acc, siam_error *err)
     return st;
 }
 
-static siam_status save_latest(run *r, siam_error *err)
+/* A checkpoint write with SIGINT and SIGTERM held back when the caller
+ * handles them (o->stop): a second Ctrl-C then ends the process after the
+ * write, not in the middle of it. */
+static siam_status save(run *r, const char *path, int latest, siam_error *err)
 {
+    sigset_t hold, old;
+    sigemptyset(&hold);
+    sigaddset(&hold, SIGINT);
+    sigaddset(&hold, SIGTERM);
+    if (r->o.stop)
+        pthread_sigmask(SIG_BLOCK, &hold, &old);
     meta m;
-    meta_fill(r, &m, 1);
-    return siam_checkpoint_save(r->latest, r->m, r->opt, m.kv, m.n, err);
+    meta_fill(r, &m, latest);
+    siam_status st = siam_checkpoint_save(path, r->m, latest ? r->opt : NULL, m.kv, m.n, err);
+    if (r->o.stop)
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return st;
 }
 
-static siam_status save_best(run *r, siam_error *err)
+static siam_status save_latest(run *r, siam_error *err) { return save(r, r->latest, 1, err); }
+
+static siam_status save_best(run *r, siam_error *err) { return save(r, r->o.out, 0, err); }
+
+/* Log records are appended line by line (a crash keeps every line before
+ * it), so the log is the one output not written through a temporary file;
+ * a write error ends the run, after the latest checkpoint is saved. */
+static siam_status log_check(run *r, siam_error *err)
 {
-    meta m;
-    meta_fill(r, &m, 0);
-    return siam_checkpoint_save(r->o.out, r->m, NULL, m.kv, m.n, err);
+    if (!r->log || (fflush(r->log) == 0 && !ferror(r->log)))
+        return SIAM_OK;
+    int e = errno;
+    siam_status st = save_latest(r, err);
+    if (st != SIAM_OK)
+        return st;
+    return siam_error_set(err, SIAM_ERR_IO, "writing log %s: %s (the latest checkpoint %s is saved)",
+                          r->o.log, e ? strerror(e) : "write error", r->latest);
 }
 
 static void print_header(run *r)
@@ -462,7 +623,9 @@ static siam_status setup(run *r, siam_error *err)
         siam_optim_config_uniform(&r->base, o->optim, o->lr, o->momentum, o->l2);
         if (have_ck)
             st = siam_hparams_parse(siam_st_meta(&ck, "hparams"), o->resume, r->m, &r->base, err);
-        else if (o->config)
+        if (st == SIAM_OK && have_ck)
+            st = resume_model_agrees(r, &desc, err);
+        else if (st == SIAM_OK && o->config)
             st = siam_hparams_load(o->config, r->m, &r->base, err);
     }
     if (st == SIAM_OK)
@@ -485,12 +648,8 @@ static siam_status setup(run *r, siam_error *err)
         if (!r->images || !r->labels || !r->pairs)
             st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     }
-    if (st == SIAM_OK && o->log) {
-        r->log = fopen(o->log, have_ck ? "a" : "w");
-        if (!r->log)
-            st = siam_error_set(err, SIAM_ERR_IO, "cannot open log %s", o->log);
-    }
-    siam_train_latest_path(o->out, r->latest, sizeof r->latest);
+    if (st == SIAM_OK && o->log)
+        st = siam_open_log(o->log, have_ck, &r->log, err);
     if (!have_ck)
         r->best_val = -1;
     return st;
@@ -516,6 +675,40 @@ static void progress_line(run *r, float loss, double pps, int last)
     fflush(p);
 }
 
+/* Every output is checked before any work (a missing folder, a read-only
+ * mount, a device or an empty path would otherwise fail only at the first
+ * checkpoint, minutes later), and no output may be one of the run's inputs
+ * or another output. */
+static siam_status check_outputs(const run *r, siam_error *err)
+{
+    const siam_train_options *o = &r->o;
+    siam_status st = siam_output_check(o->out, err);
+    if (st == SIAM_OK)
+        st = siam_output_check(r->latest, err);
+    if (st == SIAM_OK && o->log)
+        st = siam_output_check(o->log, err);
+    if (st != SIAM_OK)
+        return st;
+    const struct {
+        const char *a, *b, *what;
+    } pairs[] = {
+        {o->log, o->out, "--log is the model file (--out)"},
+        {o->log, r->latest, "--log is the latest checkpoint"},
+        {o->log, o->resume, "--log is the checkpoint being resumed"},
+        {o->log, o->config, "--log is the --config file"},
+        {o->out, o->resume, "--out would replace the checkpoint being resumed"},
+        {o->out, o->config, "--out is the --config file"},
+        {r->latest, o->config, "the latest checkpoint would replace the --config file"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if (pairs[i].a && pairs[i].b && siam_same_file(pairs[i].a, pairs[i].b))
+            return siam_error_set(err, SIAM_ERR_INVALID_ARG, "%s (%s): refusing to overwrite it",
+                                  pairs[i].what, pairs[i].a);
+    return SIAM_OK;
+}
+
+static int stop_asked(const run *r) { return r->o.stop && *r->o.stop; }
+
 siam_status siam_train(const siam_train_options *opts, siam_train_result *res, siam_error *err)
 {
     if (!opts || !res)
@@ -529,7 +722,11 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     r->o = *opts;
     r->t0 = siam_now();
-    st = setup(r, err);
+    r->latest = siam_train_latest_path(opts->out);
+    st = r->latest ? check_outputs(r, err)
+                   : siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    if (st == SIAM_OK)
+        st = setup(r, err);
     if (st == SIAM_OK)
         print_header(r);
     const siam_train_options *o = &r->o;
@@ -544,6 +741,10 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
         schedule(r);
         int64_t esize = epoch_size(r);
         while (st == SIAM_OK && r->epoch_pos < esize) {
+            if (stop_asked(r)) {
+                stop = 1;
+                break;
+            }
             int n = (int)(esize - r->epoch_pos < o->batch ? esize - r->epoch_pos : o->batch);
             st = next_pairs(r, n, err);
             if (st == SIAM_OK)
@@ -585,6 +786,18 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
         }
         if (st != SIAM_OK)
             break;
+        if (stop_asked(r)) {
+            /* Interrupted: the latest checkpoint now (the best model so far
+             * is already saved), no validation: the user is waiting. */
+            res->interrupted = (int)*o->stop;
+            st = save_latest(r, err);
+            if (st == SIAM_OK && r->log)
+                fprintf(r->log, "{\"type\":\"interrupted\",\"signal\":%d,\"step\":%" PRId64 "}\n",
+                        res->interrupted, r->step);
+            if (st == SIAM_OK)
+                st = log_check(r, err);
+            break;
+        }
         if (stop && r->epoch_pos < esize) {
             /* Stopped mid-epoch: keep the exact state for --resume, and the
              * model if it is the best so far (validation changes no state
@@ -598,6 +811,8 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
             }
             if (st == SIAM_OK)
                 st = save_latest(r, err);
+            if (st == SIAM_OK)
+                st = log_check(r, err);
             if (st == SIAM_OK && o->progress)
                 fprintf(o->progress, "\nstopped in epoch %d: validation one-shot accuracy %.2f%% "
                                      "(best %.2f%%)\n",
@@ -626,8 +841,10 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
                     "{\"type\":\"epoch\",\"epoch\":%d,\"step\":%" PRId64 ",\"loss\":%.6g,"
                     "\"val_accuracy\":%.6f,\"best_val_accuracy\":%.6f,\"lr\":%.6g,\"time\":%.3f}\n",
                     r->epoch, r->step, loss, acc, r->best_val, r->opt->cfg.group[0].lr, elapsed);
-        if (r->log)
-            fflush(r->log);
+        if (st == SIAM_OK)
+            st = log_check(r, err);
+        if (st != SIAM_OK)
+            break;
         if (o->progress) {
             progress_line(r, loss, pps, 1);
             fprintf(o->progress, "epoch %d: validation one-shot accuracy %.2f%% (best %.2f%% at epoch %d)\n",
@@ -645,6 +862,12 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
     res->seconds = r->elapsed_before + siam_now() - r->t0;
     res->pairs_per_second = pps;
     res->last_loss = loss;
+    if (r->log) {
+        int bad = fclose(r->log) != 0;
+        r->log = NULL;
+        if (bad && st == SIAM_OK)
+            st = siam_error_set(err, SIAM_ERR_IO, "writing log %s: %s", o->log, strerror(errno));
+    }
     run_free(r);
     free(r);
     return st;

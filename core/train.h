@@ -16,6 +16,7 @@
 #include "graph.h"
 #include "optim.h"
 
+#include <signal.h>
 #include <stdio.h>
 
 typedef enum siam_negative_mix {
@@ -53,7 +54,41 @@ typedef struct siam_train_options {
     const char *resume;        /* a latest checkpoint, or NULL */
     const char *log;           /* JSON lines, or NULL */
     FILE *progress;            /* human-readable progress, or NULL */
+    /* Set (to a signal number) by the caller's SIGINT/SIGTERM handler, or
+     * NULL: the run then stops after the current step, writes the latest
+     * checkpoint and returns with res->interrupted set. Checkpoint writes
+     * hold SIGINT and SIGTERM back, so a second signal ends the process
+     * only between writes, never leaving half a file. */
+    const volatile sig_atomic_t *stop;
+    /* The trajectory options the user gave (SIAM_GIVEN_*): with --resume
+     * each must match the checkpoint, else the run is refused naming it. */
+    unsigned given;
 } siam_train_options;
+
+enum {
+    SIAM_GIVEN_PRESET = 1u << 0,
+    SIAM_GIVEN_LOSS = 1u << 1,
+    SIAM_GIVEN_MARGIN = 1u << 2,
+    SIAM_GIVEN_OPTIM = 1u << 3,
+    SIAM_GIVEN_INIT = 1u << 4,
+    SIAM_GIVEN_LR = 1u << 5,
+    SIAM_GIVEN_MOMENTUM = 1u << 6,
+    SIAM_GIVEN_L2 = 1u << 7,
+    SIAM_GIVEN_CONFIG = 1u << 8,
+    SIAM_GIVEN_LR_DECAY = 1u << 9,
+    SIAM_GIVEN_MOMENTUM_START = 1u << 10,
+    SIAM_GIVEN_MOMENTUM_SLOPE = 1u << 11,
+    SIAM_GIVEN_PAIRS = 1u << 12,
+    SIAM_GIVEN_EPOCH_PAIRS = 1u << 13,
+    SIAM_GIVEN_DISTORT = 1u << 14,
+    SIAM_GIVEN_NEGATIVES = 1u << 15,
+    SIAM_GIVEN_ALL_DRAWERS = 1u << 16,
+    SIAM_GIVEN_BATCH = 1u << 17,
+    SIAM_GIVEN_SEED = 1u << 18,
+    SIAM_GIVEN_VAL_TRIALS = 1u << 19,
+    SIAM_GIVEN_PATIENCE = 1u << 20,
+    SIAM_GIVEN_HEAD_BIAS = 1u << 21
+};
 
 typedef struct siam_train_result {
     int64_t steps;
@@ -64,6 +99,7 @@ typedef struct siam_train_result {
     double pairs_per_second;
     float last_loss;
     int stopped_early;
+    int interrupted;           /* the signal that stopped the run, or 0 */
 } siam_train_result;
 
 /* The defaults (see README): koch35, SGD lr 0.1 momentum 0.9 L2 1e-4,
@@ -71,8 +107,8 @@ typedef struct siam_train_result {
  * distortions, half the negatives from the same alphabet. */
 void siam_train_options_default(siam_train_options *o);
 /* The latest-checkpoint path for a model path ("m.safetensors" ->
- * "m.latest.safetensors"). */
-void siam_train_latest_path(const char *out, char *buf, size_t size);
+ * "m.latest.safetensors"), malloc'd; NULL when out of memory. */
+char *siam_train_latest_path(const char *out);
 siam_status siam_train(const siam_train_options *o, siam_train_result *res, siam_error *err);
 
 #endif

@@ -153,7 +153,10 @@ static void resume_continues_exactly(void **state)
     if (siam_train(&b, &res, &err) != SIAM_OK)
         fail_msg("%s", err.msg);
     assert_int_equal(res.steps, CUT);
-    siam_train_latest_path(outb, latest, sizeof latest);
+    char *lp = siam_train_latest_path(outb);
+    assert_non_null(lp);
+    snprintf(latest, sizeof latest, "%s", lp);
+    free(lp);
     b.resume = latest;
     b.max_steps = STEPS;
     b.batch = 99; /* ignored: a resumed run keeps the checkpoint's settings */
