@@ -14,9 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifndef SIAM_BUILD_MODULE_DIR
-#define SIAM_BUILD_MODULE_DIR ""
-#endif
 
 #define MODULE_PREFIX "libsiamese-backend-"
 #define MODULE_SUFFIX ".so"
@@ -193,6 +190,27 @@ static void exe_module_dir(char *out, size_t size)
     free(real);
 }
 
+/* "siamese" beside libsiamese itself (dladdr): lib/siamese in the build
+ * tree and installed alike, so that a program or a Python process that
+ * loads the library finds its modules without a compiled-in path. */
+static const char lib_anchor = 0; /* an address inside libsiamese, for dladdr */
+
+static void lib_module_dir(char *out, size_t size)
+{
+    out[0] = '\0';
+    Dl_info info;
+    if (!dladdr(&lib_anchor, &info) || !info.dli_fname)
+        return;
+    char *real = realpath(info.dli_fname, NULL);
+    char *slash = real ? strrchr(real, '/') : NULL;
+    if (slash) {
+        *slash = '\0';
+        if ((size_t)snprintf(out, size, "%s/siamese", real) >= size)
+            out[0] = '\0';
+    }
+    free(real);
+}
+
 siam_status siam_backend_scan(siam_module_entry **entries, int *count, siam_error *err)
 {
     if (!entries || !count)
@@ -211,7 +229,8 @@ siam_status siam_backend_scan(siam_module_entry **entries, int *count, siam_erro
     char dir[PATH_MAX];
     exe_module_dir(dir, sizeof dir);
     scan_dir_or_file(&l, dir);
-    scan_dir_or_file(&l, SIAM_BUILD_MODULE_DIR);
+    lib_module_dir(dir, sizeof dir);
+    scan_dir_or_file(&l, dir);
     *entries = l.v;
     *count = l.n;
     return SIAM_OK;
