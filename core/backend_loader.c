@@ -23,6 +23,7 @@ struct siam_backend {
     const siam_backend_iface *iface;
     void *ctx;
     char path[1024];
+    char fallback[512]; /* auto: why a higher-scored module was passed over */
 };
 
 /* ---- discovery ---- */
@@ -30,6 +31,8 @@ struct siam_backend {
 typedef struct scan_list {
     siam_module_entry *v;
     int n, cap;
+    const char *only; /* a module name: no other module is even loaded; NULL all */
+    int names_only;   /* list file names, load nothing */
 } scan_list;
 
 static int module_name_of(const char *path, char *name, size_t size)
@@ -105,7 +108,7 @@ static void *load_module(const char *path, const siam_backend_iface **iface,
 static void scan_add(scan_list *l, const char *path)
 {
     char name[64];
-    if (!module_name_of(path, name, sizeof name))
+    if (!module_name_of(path, name, sizeof name) || (l->only && strcmp(name, l->only) != 0))
         return;
     for (int i = 0; i < l->n; i++)
         if (strcmp(l->v[i].name, name) == 0)
@@ -122,6 +125,8 @@ static void scan_add(scan_list *l, const char *path)
     memset(e, 0, sizeof *e);
     snprintf(e->path, sizeof e->path, "%s", path);
     snprintf(e->name, sizeof e->name, "%s", name);
+    if (l->names_only)
+        return;
     const siam_backend_iface *ifc;
     void *dl = load_module(path, &ifc, e->problem, sizeof e->problem);
     if (dl) {
@@ -211,11 +216,17 @@ static void lib_module_dir(char *out, size_t size)
     free(real);
 }
 
-siam_status siam_backend_scan(siam_module_entry **entries, int *count, siam_error *err)
+/* The modules found, all of them or only those named `only` (a module
+ * named on the command line is the only one loaded: a broken or crashing
+ * module elsewhere in the path cannot take down --backend cpu). */
+static siam_status scan(const char *only, int names_only, siam_module_entry **entries,
+                        int *count, siam_error *err)
 {
     if (!entries || !count)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_backend_scan: NULL argument");
     scan_list l = {0};
+    l.only = only;
+    l.names_only = names_only;
     const char *env = getenv("SIAMESE_BACKEND_PATH");
     if (env && *env) {
         char *copy = strdup(env);
@@ -234,6 +245,11 @@ siam_status siam_backend_scan(siam_module_entry **entries, int *count, siam_erro
     *entries = l.v;
     *count = l.n;
     return SIAM_OK;
+}
+
+siam_status siam_backend_scan(siam_module_entry **entries, int *count, siam_error *err)
+{
+    return scan(NULL, 0, entries, count, err);
 }
 
 /* ---- opening ---- */
@@ -316,41 +332,70 @@ siam_status siam_backend_open(const char *spec, int threads, siam_backend **out,
 
     siam_module_entry *e = NULL;
     int n = 0;
-    siam_status st = siam_backend_scan(&e, &n, err);
+    int is_auto = strcmp(name, "auto") == 0;
+    siam_status st = scan(is_auto ? NULL : name, 0, &e, &n, err);
     if (st != SIAM_OK)
         return st;
-    int pick = -1;
-    if (strcmp(name, "auto") == 0) {
+    if (!is_auto) {
+        if (n == 0) {
+            siam_module_entry *all = NULL;
+            int na = 0;
+            char list[512] = "";
+            size_t used = 0;
+            if (scan(NULL, 1, &all, &na, err) == SIAM_OK) /* names only: load nothing */
+                for (int i = 0; i < na && used < sizeof list - 70; i++)
+                    used += (size_t)snprintf(list + used, sizeof list - used, "%s%s",
+                                             i ? ", " : "", all[i].name);
+            free(all);
+            free(e);
+            return siam_error_set(err, SIAM_ERR_NOT_FOUND,
+                                  "unknown backend '%s' (found: %s; set SIAMESE_BACKEND_PATH to "
+                                  "add module folders)",
+                                  name, used ? list : "none");
+        }
+        if (!e[0].usable) {
+            siam_error_set(err, SIAM_ERR_ABI, "backend '%s' (%s): %s", e[0].name, e[0].path,
+                           e[0].problem);
+            free(e);
+            return SIAM_ERR_ABI;
+        }
+        char path[1024];
+        snprintf(path, sizeof path, "%s", e[0].path);
+        free(e);
+        return siam_backend_open_path(path, device, threads, out, err);
+    }
+    /* auto: the highest score that opens; one that fails to open is passed
+     * over, and why is kept for siam_backend_notes. */
+    char passed[512] = "";
+    siam_error last = {0};
+    st = siam_error_set(&last, SIAM_ERR_NOT_FOUND,
+                        "no usable backend module found (set SIAMESE_BACKEND_PATH)");
+    for (;;) {
+        int pick = -1;
         for (int i = 0; i < n; i++)
             if (e[i].usable && e[i].score > 0 && (pick < 0 || e[i].score > e[pick].score))
                 pick = i;
-    } else {
-        for (int i = 0; i < n; i++)
-            if (strcmp(e[i].name, name) == 0)
-                pick = i;
+        if (pick < 0)
+            break;
+        st = siam_backend_open_path(e[pick].path, device, threads, out, &last);
+        if (st == SIAM_OK)
+            break;
+        size_t len = strlen(passed);
+        if (len < sizeof passed)
+            snprintf(passed + len, sizeof passed - len, "%sbackend %s failed to open (%.200s)",
+                     len ? "; " : "", e[pick].name, last.msg);
+        e[pick].usable = 0;
     }
-    if (pick < 0) {
-        char list[512] = "";
-        size_t used = 0;
-        for (int i = 0; i < n && used < sizeof list - 70; i++)
-            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i ? ", " : "",
-                                     e[i].name);
-        free(e);
-        return siam_error_set(err, SIAM_ERR_NOT_FOUND,
-                              "unknown backend '%s' (found: %s; set SIAMESE_BACKEND_PATH to add "
-                              "module folders)",
-                              name, n ? list : "none");
-    }
-    if (!e[pick].usable) {
-        siam_error_set(err, SIAM_ERR_ABI, "backend '%s' (%s): %s", e[pick].name, e[pick].path,
-                       e[pick].problem);
-        free(e);
-        return SIAM_ERR_ABI;
-    }
-    char path[1024];
-    snprintf(path, sizeof path, "%s", e[pick].path);
     free(e);
-    return siam_backend_open_path(path, device, threads, out, err);
+    if (st != SIAM_OK) {
+        if (err)
+            *err = last;
+        return st;
+    }
+    if (passed[0])
+        snprintf((*out)->fallback, sizeof (*out)->fallback, "%s; using %s", passed,
+                 (*out)->iface->name);
+    return st;
 }
 
 void siam_backend_close(siam_backend *be)
@@ -379,6 +424,10 @@ void siam_backend_notes(const siam_backend *be, char *out, size_t size)
     memcpy(&notes, &fn, sizeof notes);
     if (notes && size)
         notes(out, size);
+    if (be && be->fallback[0] && size) {
+        size_t len = strlen(out);
+        snprintf(out + len, size - len, "%s\n", be->fallback);
+    }
 }
 
 siam_status siam_backend_device(siam_backend *be, siam_device_info *info, siam_error *err)

@@ -102,6 +102,62 @@ static void broken_modules_are_skipped_and_others_still_load(void **state)
         unsetenv("SIAMESE_BACKEND_PATH");
 }
 
+/* Prepends `dir` to SIAMESE_BACKEND_PATH; returns the old value (or ""). */
+static void path_prepend(const char *dir, char *keep, size_t size)
+{
+    const char *old = getenv("SIAMESE_BACKEND_PATH");
+    snprintf(keep, size, "%s", old ? old : "");
+    char path[8192];
+    snprintf(path, sizeof path, "%s:%s", dir, keep);
+    setenv("SIAMESE_BACKEND_PATH", path, 1);
+}
+
+static void path_restore(const char *keep)
+{
+    if (keep[0])
+        setenv("SIAMESE_BACKEND_PATH", keep, 1);
+    else
+        unsetenv("SIAMESE_BACKEND_PATH");
+}
+
+/* A module that aborts when loaded sits first in the path: --backend cpu
+ * loads cpu alone and never touches it (before, every module was loaded
+ * to be scored, and this one took the process down). */
+static void a_named_backend_loads_no_other_module(void **state)
+{
+    (void)state;
+    char keep[4096];
+    path_prepend(SIAM_TEST_CRASH_DIR, keep, sizeof keep);
+    siam_backend *be = NULL;
+    siam_error err = {0};
+    assert_int_equal(siam_backend_open("cpu", 1, &be, &err), SIAM_OK);
+    assert_string_equal(siam_backend_name(be), "cpu");
+    siam_backend_close(be);
+    assert_int_equal(siam_backend_open("nosuch", 1, &be, &err), SIAM_ERR_NOT_FOUND);
+    path_restore(keep);
+}
+
+/* auto: the highest score that fails to open is passed over, the next
+ * one used, and why is in the backend's notes. */
+static void auto_passes_over_a_module_that_fails(void **state)
+{
+    (void)state;
+    char keep[4096];
+    path_prepend(SIAM_TEST_FAILCREATE_DIR, keep, sizeof keep);
+    siam_backend *be = NULL;
+    siam_error err = {0};
+    assert_int_equal(siam_backend_open("auto", 1, &be, &err), SIAM_OK);
+    assert_string_not_equal(siam_backend_name(be), "failcreate");
+    char notes[2048];
+    siam_backend_notes(be, notes, sizeof notes);
+    assert_non_null(strstr(notes, "backend failcreate failed to open (failcreate: the device is gone)"));
+    assert_non_null(strstr(notes, "using "));
+    siam_backend_close(be);
+    assert_int_equal(siam_backend_open("failcreate", 1, &be, &err), SIAM_ERR_BACKEND);
+    assert_non_null(strstr(err.msg, "the device is gone"));
+    path_restore(keep);
+}
+
 static void null_arguments_get_errors(void **state)
 {
     (void)state;
@@ -129,6 +185,8 @@ int main(void)
         cmocka_unit_test(unknown_names_and_devices_are_refused),
         cmocka_unit_test(wrong_abi_is_refused_naming_both_versions),
         cmocka_unit_test(broken_modules_are_skipped_and_others_still_load),
+        cmocka_unit_test(a_named_backend_loads_no_other_module),
+        cmocka_unit_test(auto_passes_over_a_module_that_fails),
         cmocka_unit_test(null_arguments_get_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
