@@ -2,7 +2,8 @@
 # Installs what siamese needs to build and test on Debian 12 (run as root).
 # Why each: OpenCL ICD loader + headers + PoCL (the OpenCL backend, and a CPU
 # OpenCL device for its tests), CLBlast (GEMMs on OpenCL devices), libpng
-# (image loading), cmocka (unit tests), OpenBLAS (the blas backend's GEMM),
+# (image loading), nettle (SHA-256 keys and digests of the OpenCL program
+# cache: a well-kept hash beats our own), cmocka (unit tests), OpenBLAS (the blas backend's GEMM),
 # clang + libclang-rt-14-dev (the libFuzzer runtime and sanitizers for the
 # fuzz harnesses in tests/fuzz; zlib1g-dev comes with libpng-dev), valgrind
 # (scripts/memcheck.py, the suite under memcheck; not run by CI).
@@ -12,5 +13,5 @@ apt-get update
 apt-get install -y --no-install-recommends \
   build-essential cmake pkg-config \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
-  libclblast-dev libpng-dev libcmocka-dev libopenblas-dev \
+  libclblast-dev libpng-dev libcmocka-dev libopenblas-dev nettle-dev \
   clang libclang-rt-14-dev valgrind

@@ -1,55 +1,61 @@
-/* The on-disk cache of compiled program binaries.
+/* The on-disk cache of compiled program binaries. Entries are native code
+ * loaded into the process, so:
  *
- * File: <dir>/<key>.clbin, where key is a 128-bit hash (two FNV-1a 64 with
- * different bases) of source, build options, device name, driver version
- * and platform version. Layout: magic "SIAMCLB1", u64 binary size, u64
- * FNV-1a checksum of the binary, the binary. Written to a temp file in the
- * same folder and renamed, so readers never see half a file. Any problem
- * (missing folder, short read, bad checksum) is a miss, never an error. */
+ * File: <dir>/<key>.clbin, key = SHA-256 (nettle) of source, build options,
+ * device name, driver version and platform version, each with its length.
+ * Layout: magic "SIAMCLB2", u64 binary size, the binary's SHA-256, the
+ * binary. The folder is created with mode 0700; a folder or entry that is
+ * not ours or is writable by others is not used (anyone who can write
+ * there could plant code). Entries are written through a temporary file
+ * made by mkstemp (O_EXCL) and renamed (atomic.c). Any problem (missing
+ * folder, short read, bad digest, wrong owner) is a miss, never an error;
+ * program.c also rebuilds an entry that loads but lacks a kernel. */
 #define _POSIX_C_SOURCE 200809L
 #include "ocl_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <nettle/sha2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAGIC "SIAMCLB1"
+#define MAGIC "SIAMCLB2"
 #define MAX_BINARY ((uint64_t)1 << 30)
 
-static uint64_t fnv1a(uint64_t h, const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
 /* Each field is hashed with its length first, so "ab"+"c" != "a"+"bc". */
-static uint64_t fnv_field(uint64_t h, const void *data, size_t n)
+static void sha_field(struct sha256_ctx *h, const void *data, size_t n)
 {
     uint64_t len = n;
-    h = fnv1a(h, &len, sizeof len);
-    return fnv1a(h, data, n);
+    sha256_update(h, sizeof len, (const uint8_t *)&len);
+    sha256_update(h, n, data);
 }
 
 void ocl_cache_key(const char *src, size_t src_size, const char *options, const char *device,
-                   const char *driver, const char *platform_version, char out[33])
+                   const char *driver, const char *platform_version, char out[65])
 {
-    uint64_t h[2] = {0xcbf29ce484222325ull, 0x84222325cbf29ce4ull};
-    for (int i = 0; i < 2; i++) {
-        h[i] = fnv_field(h[i], MAGIC, 8);
-        h[i] = fnv_field(h[i], src, src_size);
-        h[i] = fnv_field(h[i], options, strlen(options));
-        h[i] = fnv_field(h[i], device, strlen(device));
-        h[i] = fnv_field(h[i], driver, strlen(driver));
-        h[i] = fnv_field(h[i], platform_version, strlen(platform_version));
-    }
-    snprintf(out, 33, "%016llx%016llx", (unsigned long long)h[0], (unsigned long long)h[1]);
+    struct sha256_ctx h;
+    sha256_init(&h);
+    sha_field(&h, MAGIC, 8);
+    sha_field(&h, src, src_size);
+    sha_field(&h, options, strlen(options));
+    sha_field(&h, device, strlen(device));
+    sha_field(&h, driver, strlen(driver));
+    sha_field(&h, platform_version, strlen(platform_version));
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_digest(&h, sizeof d, d);
+    for (int i = 0; i < SHA256_DIGEST_SIZE; i++)
+        snprintf(out + 2 * i, 3, "%02x", d[i]);
+}
+
+static void digest_of(const unsigned char *bin, size_t size, uint8_t out[SHA256_DIGEST_SIZE])
+{
+    struct sha256_ctx h;
+    sha256_init(&h);
+    sha256_update(&h, size, bin);
+    sha256_digest(&h, SHA256_DIGEST_SIZE, out);
 }
 
 void ocl_cache_dir(char *out, size_t size)
@@ -75,30 +81,40 @@ void ocl_cache_dir(char *out, size_t size)
         out[0] = '\0';
 }
 
-/* mkdir -p; 1 when the folder exists afterwards. */
+/* mkdir -p, new folders 0700; 1 when the folder exists afterwards and is
+ * ours alone to write (an entry planted by someone else would run as us). */
 static int make_dirs(const char *dir)
 {
-    char tmp[1024];
-    if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
+    char *tmp = strdup(dir);
+    if (!tmp)
         return 0;
-    for (char *p = tmp + 1; *p; p++) {
+    int ok = 1;
+    for (char *p = tmp + 1; ok && *p; p++) {
         if (*p == '/') {
             *p = '\0';
-            if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-                return 0;
+            ok = mkdir(tmp, 0700) == 0 || errno == EEXIST;
             *p = '/';
         }
     }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return 0;
-    struct stat st;
-    return stat(tmp, &st) == 0 && S_ISDIR(st.st_mode);
+    ok = ok && (mkdir(tmp, 0700) == 0 || errno == EEXIST);
+    free(tmp);
+    return ok && ocl_private_dir(dir);
 }
 
-static int file_path(char *out, size_t size, const char *dir, const char *key, const char *ext)
+int ocl_private_dir(const char *dir)
 {
-    int w = snprintf(out, size, "%s/%s%s", dir, key, ext);
-    return w > 0 && (size_t)w < size;
+    struct stat st;
+    return lstat(dir, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+           !(st.st_mode & (S_IWGRP | S_IWOTH));
+}
+
+static char *file_path(const char *dir, const char *key)
+{
+    size_t n = strlen(dir) + strlen(key) + sizeof "/.clbin";
+    char *p = malloc(n);
+    if (p)
+        snprintf(p, n, "%s/%s.clbin", dir, key);
+    return p;
 }
 
 int ocl_cache_load(const char *dir, const char *key, unsigned char **bin, size_t *size,
@@ -106,24 +122,36 @@ int ocl_cache_load(const char *dir, const char *key, unsigned char **bin, size_t
 {
     *bin = NULL;
     *size = 0;
-    char path[1200];
-    if (!dir || !*dir || !file_path(path, sizeof path, dir, key, ".clbin"))
+    if (!dir || !*dir || !ocl_private_dir(dir))
         return 0;
-    FILE *f = fopen(path, "rb");
+    char *path = file_path(dir, key);
+    int fd = path ? open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) : -1;
+    free(path);
+    if (fd < 0)
+        return 0; /* a miss (or a link: refused the same way) */
+    struct stat st;
+    FILE *f = NULL;
+    int ok = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == geteuid() &&
+             !(st.st_mode & (S_IWGRP | S_IWOTH)) && (f = fdopen(fd, "rb")) != NULL;
     if (!f)
-        return 0;
+        close(fd);
     char magic[8];
-    uint64_t n = 0, sum = 0;
+    uint64_t n = 0;
+    uint8_t want[SHA256_DIGEST_SIZE], got[SHA256_DIGEST_SIZE];
     unsigned char *data = NULL;
-    int ok = fread(magic, 1, 8, f) == 8 && memcmp(magic, MAGIC, 8) == 0 &&
-             fread(&n, sizeof n, 1, f) == 1 && fread(&sum, sizeof sum, 1, f) == 1 && n > 0 &&
-             n <= MAX_BINARY;
+    ok = ok && fread(magic, 1, 8, f) == 8 && memcmp(magic, MAGIC, 8) == 0 &&
+         fread(&n, sizeof n, 1, f) == 1 && fread(want, 1, sizeof want, f) == sizeof want &&
+         n > 0 && n <= MAX_BINARY;
     if (ok) {
         data = malloc((size_t)n);
-        ok = data && fread(data, 1, (size_t)n, f) == n && fgetc(f) == EOF &&
-             fnv1a(0xcbf29ce484222325ull, data, (size_t)n) == sum;
+        ok = data && fread(data, 1, (size_t)n, f) == n && fgetc(f) == EOF;
+        if (ok) {
+            digest_of(data, (size_t)n, got);
+            ok = memcmp(want, got, sizeof got) == 0;
+        }
     }
-    fclose(f);
+    if (f)
+        fclose(f);
     if (!ok) {
         free(data);
         *rejected += 1;
@@ -138,22 +166,16 @@ int ocl_cache_store(const char *dir, const char *key, const unsigned char *bin, 
 {
     if (!dir || !*dir || !bin || size == 0 || !make_dirs(dir))
         return 0;
-    char path[1200], tmp[1300];
-    if (!file_path(path, sizeof path, dir, key, ".clbin"))
-        return 0;
-    int w = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (w < 0 || (size_t)w >= sizeof tmp)
-        return 0;
-    FILE *f = fopen(tmp, "wb");
-    if (!f)
-        return 0;
-    uint64_t n = size, sum = fnv1a(0xcbf29ce484222325ull, bin, size);
-    int ok = fwrite(MAGIC, 1, 8, f) == 8 && fwrite(&n, sizeof n, 1, f) == 1 &&
-             fwrite(&sum, sizeof sum, 1, f) == 1 && fwrite(bin, 1, size, f) == size;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        remove(tmp);
-        return 0;
-    }
-    return 1;
+    uint64_t n = size;
+    uint8_t d[SHA256_DIGEST_SIZE];
+    digest_of(bin, size, d);
+    unsigned char head[8 + sizeof n + SHA256_DIGEST_SIZE];
+    memcpy(head, MAGIC, 8);
+    memcpy(head + 8, &n, sizeof n);
+    memcpy(head + 8 + sizeof n, d, sizeof d);
+    char *path = file_path(dir, key);
+    ocl_file_part parts[2] = {{head, sizeof head}, {bin, size}};
+    int ok = path && ocl_write_file_atomic(path, 0600, parts, 2, NULL) == 0;
+    free(path);
+    return ok;
 }

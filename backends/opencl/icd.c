@@ -237,36 +237,18 @@ void ocl_icd_notes(char *out, size_t size)
     }
 }
 
-/* Writes dir/name holding `line`: a temporary file of unpredictable name
- * (mkstemp: O_EXCL), fsynced, renamed over the target. */
+/* Writes dir/name holding `line` (atomic.c: mkstemp, fsync, rename). */
 static siam_status write_entry(const char *dir, const char *name, const char *line,
                                siam_error *err)
 {
-    char tmp[PATH_MAX], dst[PATH_MAX];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name) >= sizeof tmp ||
-        (size_t)snprintf(dst, sizeof dst, "%s/%s", dir, name) >= sizeof dst)
+    char dst[PATH_MAX];
+    if ((size_t)snprintf(dst, sizeof dst, "%s/%s", dir, name) >= sizeof dst)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "opencl: path too long: %s/%s", dir,
                               name);
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return siam_error_set(err, SIAM_ERR_IO, "opencl: cannot create a file in %s: %s", dir,
-                              strerror(errno));
-    size_t len = strlen(line);
-    int ok = fchmod(fd, 0644) == 0 && write(fd, line, len) == (ssize_t)len &&
-             write(fd, "\n", 1) == 1 && fsync(fd) == 0;
-    int saved = errno;
-    if (close(fd) != 0 && ok) {
-        ok = 0;
-        saved = errno;
-    }
-    if (!ok || rename(tmp, dst) != 0) {
-        if (ok)
-            saved = errno;
-        unlink(tmp);
-        return siam_error_set(err, SIAM_ERR_IO, "opencl: cannot write %s: %s", dst,
-                              strerror(saved));
-    }
-    return SIAM_OK;
+    ocl_file_part parts[2] = {{line, strlen(line)}, {"\n", 1}};
+    int e = ocl_write_file_atomic(dst, 0644, parts, 2, NULL);
+    return e ? siam_error_set(err, SIAM_ERR_IO, "opencl: cannot write %s: %s", dst, strerror(e))
+             : SIAM_OK;
 }
 
 siam_status ocl_icd_register(const char *dir, char *report, size_t size, siam_error *err)

@@ -14,6 +14,7 @@
 
 #include <CL/cl.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ocl_sources.h"
 
@@ -106,6 +107,7 @@ typedef struct ocl_ctx {
     size_t kernel_wg[OCL_K_COUNT]; /* CL_KERNEL_WORK_GROUP_SIZE per kernel; 0 not yet asked */
     cl_program programs[OCL_MAX_PROGRAMS];
     cl_kernel kernels[OCL_K_COUNT];
+    char program_key[OCL_MAX_PROGRAMS][65]; /* cache key of a program loaded from the cache, else "" */
     char cache_dir[1024];    /* "" when the cache is off */
     ocl_cache_stats stats;
     siam_counters counters;  /* SIAM_EXT_COUNTERS */
@@ -150,21 +152,35 @@ void ocl_icd_notes(char *out, size_t size);
  * `report`. None that loads: SIAM_ERR_NOT_FOUND, nothing written. */
 siam_status ocl_icd_register(const char *dir, char *report, size_t size, siam_error *err);
 
+/* ---- atomic.c ---- */
+typedef struct ocl_file_part {
+    const void *data;
+    size_t size;
+} ocl_file_part;
+/* Writes the parts to `path` through a temporary file (mkstemp, fsync,
+ * rename, folder fsync) with the given mode; 0, or the errno that failed
+ * (the target is then as it was). tmp_out is reserved (pass NULL). */
+int ocl_write_file_atomic(const char *path, mode_t mode, const ocl_file_part *parts, int n,
+                          char **tmp_out);
+
 /* ---- cache.c ---- */
 /* The cache folder from SIAMESE_OPENCL_CACHE ("0" = off), else
  * $XDG_CACHE_HOME/siamese or ~/.cache/siamese; "" when off. */
 void ocl_cache_dir(char *out, size_t size);
-/* 128-bit key, as 32 hex characters plus NUL, over the source, the build
+/* SHA-256 key, as 64 hex characters plus NUL, over the source, the build
  * options, the device name, the driver version and the platform version. */
 void ocl_cache_key(const char *src, size_t src_size, const char *options,
                    const char *device, const char *driver, const char *platform_version,
-                   char out[33]);
+                   char out[65]);
+/* 1 when `dir` is a folder (not a link) owned by us and writable by no one
+ * else: the only kind the cache reads from or writes to. */
+int ocl_private_dir(const char *dir);
 /* 1 and a malloc'd binary on a valid hit; 0 on a miss. A file that exists
  * but fails its checks sets *rejected and counts as a miss. */
 int ocl_cache_load(const char *dir, const char *key, unsigned char **bin, size_t *size,
                    int *rejected);
-/* Writes to a temp file, then renames; 1 on success. Failures are silent:
- * the cache is an optimisation, never a reason to fail. */
+/* Writes through atomic.c (mode 0600, folder created 0700); 1 on success.
+ * Failures are silent: the cache is an optimisation, never a reason to fail. */
 int ocl_cache_store(const char *dir, const char *key, const unsigned char *bin, size_t size);
 
 /* ---- program.c ---- */

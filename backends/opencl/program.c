@@ -120,15 +120,22 @@ static siam_status build_log_error(ocl_ctx *c, cl_program p, const char *file, c
                           file, c->options, ocl_error_name(rc), log[0] ? log : "(empty)");
 }
 
-siam_status ocl_program_build(ocl_ctx *c, const char *name, const char *text, size_t len,
-                              cl_program *out, siam_error *err)
+/* read_cache 0 compiles even when an entry exists (and rewrites it);
+ * cached_key (if not NULL) gets the key when the program came from the
+ * cache, else "". */
+static siam_status build(ocl_ctx *c, const char *name, const char *text, size_t len,
+                         int read_cache, cl_program *out, char *cached_key, siam_error *err)
 {
     *out = NULL;
-    char key[33];
+    if (cached_key)
+        cached_key[0] = '\0';
+    char key[65];
     ocl_cache_key(text, len, c->options, c->info.name, c->info.driver, c->platform_version, key);
-    cl_program p = from_cache(c, key);
+    cl_program p = read_cache ? from_cache(c, key) : NULL;
     if (p) {
         c->stats.hits++;
+        if (cached_key)
+            memcpy(cached_key, key, sizeof key);
         *out = p;
         return SIAM_OK;
     }
@@ -148,10 +155,33 @@ siam_status ocl_program_build(ocl_ctx *c, const char *name, const char *text, si
     return SIAM_OK;
 }
 
-static siam_status build_program(ocl_ctx *c, int si, siam_error *err)
+siam_status ocl_program_build(ocl_ctx *c, const char *name, const char *text, size_t len,
+                              cl_program *out, siam_error *err)
+{
+    return build(c, name, text, len, 1, out, NULL, err);
+}
+
+static siam_status build_program(ocl_ctx *c, int si, int read_cache, siam_error *err)
 {
     const ocl_source *src = &ocl_sources[si];
-    return ocl_program_build(c, src->name, src->bytes, (size_t)src->size, &c->programs[si], err);
+    return build(c, src->name, src->bytes, (size_t)src->size, read_cache, &c->programs[si],
+                 c->program_key[si], err);
+}
+
+/* A cached binary that loads but lacks a kernel it should hold (an entry
+ * written for another program, or by another version): dropped with its
+ * kernels, compiled from source and its entry rewritten. */
+static siam_status rebuild_program(ocl_ctx *c, int si, siam_error *err)
+{
+    for (int id = 0; id < OCL_K_COUNT; id++)
+        if (c->kernels[id] && source_index(kernel_table[id].file) == si) {
+            clReleaseKernel(c->kernels[id]);
+            c->kernels[id] = NULL;
+        }
+    clReleaseProgram(c->programs[si]);
+    c->programs[si] = NULL;
+    c->stats.rejected++;
+    return build_program(c, si, 0, err);
 }
 
 siam_status ocl_kernel(ocl_ctx *c, ocl_kernel_id id, cl_kernel *k, siam_error *err)
@@ -165,12 +195,18 @@ siam_status ocl_kernel(ocl_ctx *c, ocl_kernel_id id, cl_kernel *k, siam_error *e
         return siam_error_set(err, SIAM_ERR_BACKEND, "opencl: no embedded source kernels/%s.cl",
                               kernel_table[id].file);
     if (!c->programs[si]) {
-        siam_status st = build_program(c, si, err);
+        siam_status st = build_program(c, si, 1, err);
         if (st != SIAM_OK)
             return st;
     }
     cl_int rc;
     c->kernels[id] = clCreateKernel(c->programs[si], kernel_table[id].function, &rc);
+    if (rc == CL_INVALID_KERNEL_NAME && c->program_key[si][0]) {
+        siam_status st = rebuild_program(c, si, err);
+        if (st != SIAM_OK)
+            return st;
+        c->kernels[id] = clCreateKernel(c->programs[si], kernel_table[id].function, &rc);
+    }
     if (rc != CL_SUCCESS) {
         c->kernels[id] = NULL;
         return ocl_fail(err, "clCreateKernel", kernel_table[id].function, rc);

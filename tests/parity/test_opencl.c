@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* ---- device selection, on a made-up list ---- */
@@ -185,9 +186,9 @@ static int count_and_corrupt(const char *dir, int corrupt)
         snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
         FILE *f = fopen(path, "r+b");
         assert_non_null(f);
-        fseek(f, 40, SEEK_SET); /* inside the binary, past the header */
+        fseek(f, 60, SEEK_SET); /* inside the binary, past the 48-byte header */
         int c = fgetc(f);
-        fseek(f, 40, SEEK_SET);
+        fseek(f, 60, SEEK_SET);
         fputc(c ^ 0x5a, f);
         fclose(f);
     }
@@ -198,11 +199,11 @@ static int count_and_corrupt(const char *dir, int corrupt)
 static void test_cache_key_and_files(void **state)
 {
     (void)state;
-    char k1[33], k2[33], k3[33];
+    char k1[65], k2[65], k3[65];
     ocl_cache_key("src", 3, "-cl-std=CL1.2", "dev", "drv 1", "OpenCL 3.0", k1);
     ocl_cache_key("src", 3, "-cl-std=CL1.2", "dev", "drv 1", "OpenCL 3.0", k2);
     assert_string_equal(k1, k2);
-    assert_int_equal(strlen(k1), 32);
+    assert_int_equal(strlen(k1), 64); /* SHA-256 */
     ocl_cache_key("src", 3, "-cl-std=CL1.2", "dev", "drv 2", "OpenCL 3.0", k3);
     assert_string_not_equal(k1, k3); /* a driver update invalidates */
     ocl_cache_key("src", 3, "-cl-std=CL1.2 -DTILE=8", "dev", "drv 1", "OpenCL 3.0", k3);
@@ -216,6 +217,14 @@ static void test_cache_key_and_files(void **state)
     for (int i = 0; i < 100; i++)
         bin[i] = (unsigned char)(i * 7);
     assert_int_equal(ocl_cache_store(sub, k1, bin, sizeof bin), 1);
+    /* Entries are native code: the folder is ours alone, the entry 0600. */
+    struct stat st;
+    assert_int_equal(stat(sub, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    char entry[800];
+    snprintf(entry, sizeof entry, "%s/%s.clbin", sub, k1);
+    assert_int_equal(stat(entry, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
     unsigned char *got = NULL;
     size_t n = 0;
     int rejected = 0;
@@ -225,6 +234,21 @@ static void test_cache_key_and_files(void **state)
     free(got);
     assert_int_equal(ocl_cache_load(sub, k3, &got, &n, &rejected), 0); /* a plain miss */
     assert_int_equal(rejected, 0);
+    /* A folder others may write to is not used: anyone could plant code. */
+    chmod(sub, 0777);
+    assert_int_equal(ocl_cache_load(sub, k1, &got, &n, &rejected), 0);
+    assert_int_equal(ocl_cache_store(sub, k2, bin, sizeof bin), 0);
+    chmod(sub, 0700);
+    /* A link in place of an entry is not followed. */
+    char moved[800];
+    snprintf(moved, sizeof moved, "%s/real.bin", sub);
+    assert_int_equal(rename(entry, moved), 0);
+    assert_int_equal(symlink(moved, entry), 0);
+    assert_int_equal(ocl_cache_load(sub, k1, &got, &n, &rejected), 0);
+    unlink(entry);
+    assert_int_equal(rename(moved, entry), 0);
+    assert_int_equal(ocl_cache_load(sub, k1, &got, &n, &rejected), 1);
+    free(got);
     assert_int_equal(count_and_corrupt(sub, 1), 1);
     assert_int_equal(ocl_cache_load(sub, k1, &got, &n, &rejected), 0);
     assert_int_equal(rejected, 1);
@@ -232,6 +256,30 @@ static void test_cache_key_and_files(void **state)
     snprintf(sub, sizeof sub, "%s/a", dir);
     rmdir(sub);
     rmdir(dir);
+}
+
+/* Copies the first cache entry over the second (both stay valid files). */
+static int swap_two_entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    char names[2][300];
+    int n = 0;
+    struct dirent *e;
+    while (n < 2 && (e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l > 6 && strcmp(e->d_name + l - 6, ".clbin") == 0)
+            snprintf(names[n++], sizeof names[0], "%s", e->d_name);
+    }
+    closedir(d);
+    if (n < 2)
+        return -1;
+    char a[2048], b[2048], cmd[4200];
+    snprintf(a, sizeof a, "%s/%s", dir, names[0]);
+    snprintf(b, sizeof b, "%s/%s", dir, names[1]);
+    snprintf(cmd, sizeof cmd, "cp '%s' '%s'", a, b);
+    return system(cmd) == 0 ? 0 : -1;
 }
 
 /* ---- through the module, on a real device ---- */
@@ -320,6 +368,17 @@ static void test_program_cache(void **state)
     assert_int_equal(s[2], programs);
     build_and_stats(s);
     assert_int_equal(s[0], programs);
+
+    /* An entry that passes every check but holds another program (written
+     * for another source): its kernels are missing; the program is
+     * rebuilt from source and the entry rewritten, no error. */
+    assert_int_equal(swap_two_entries(dir), 0);
+    build_and_stats(s);
+    assert_true(s[3] >= 1);
+    assert_true(s[2] >= 1);
+    build_and_stats(s);
+    assert_int_equal(s[0], programs);
+    assert_int_equal(s[3], 0);
 
     setenv("SIAMESE_OPENCL_CACHE", "0", 1); /* off: compiles, stores nothing */
     build_and_stats(s);
