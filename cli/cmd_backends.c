@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "commands.h"
 
+#include "term_text.h"
+
 #include "backend_loader.h"
 
 #include <dlfcn.h>
@@ -93,7 +95,7 @@ static int register_icd(const siam_module_entry *e, int n, const char *dir)
         if (st == SIAM_OK)
             fputs(report, stdout);
         else
-            fprintf(stderr, "siamese backends: %s\n", err.msg);
+            siam_print_error("backends", err.msg);
         dlclose(dl);
         return st == SIAM_OK ? 0 : 1;
     }
@@ -134,7 +136,7 @@ int siam_cmd_backends(int argc, char **argv)
     int n = 0;
     siam_error err = {0};
     if (siam_backend_scan(&e, &n, &err) != SIAM_OK) {
-        fprintf(stderr, "siamese backends: %s\n", err.msg);
+        siam_print_error("backends", err.msg);
         return 1;
     }
     if (icd_dir) {

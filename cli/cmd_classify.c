@@ -3,6 +3,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "commands.h"
 
+#include "term_text.h"
+
 #include "graph.h"
 #include "model_load.h"
 
@@ -243,10 +245,17 @@ int siam_cmd_classify(int argc, char **argv)
             }
             top[t] = arg;
         }
-        printf("%s: %s\n", queries[q], s.name[top[0]]);
-        for (int t = 0; t < nt; t++)
-            printf("  %d. %-30s %s %.4f\n", t + 1, s.name[top[t]],
+        /* File and class names are escaped: a newline in a folder name
+         * must not forge an output line (term_text.h). */
+        char qn[1024], cn[1024];
+        siam_escape_text(queries[q], qn, sizeof qn);
+        siam_escape_text(s.name[top[0]], cn, sizeof cn);
+        printf("%s: %s\n", qn, cn);
+        for (int t = 0; t < nt; t++) {
+            siam_escape_text(s.name[top[t]], cn, sizeof cn);
+            printf("  %d. %-30s %s %.4f\n", t + 1, cn,
                    metric == SIAM_METRIC_L2 ? "-distance" : "logit", best[top[t]]);
+        }
     }
     free(scores), free(best);
     siam_backend_free(be, semb);
@@ -257,7 +266,7 @@ int siam_cmd_classify(int argc, char **argv)
     free_support(&s);
     free(queries);
     if (st != SIAM_OK) {
-        fprintf(stderr, "siamese classify: %s\n", err.msg);
+        siam_print_error("classify", err.msg);
         return 1;
     }
     return 0;

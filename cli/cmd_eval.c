@@ -7,6 +7,8 @@
  * siam_image_float. */
 #include "commands.h"
 
+#include "term_text.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,7 +395,7 @@ int siam_cmd_eval(int argc, char **argv)
         siam_st_file f;
         siam_net_desc desc;
         if (siam_checkpoint_open(a.model, &f, &desc, &err) != SIAM_OK) {
-            fprintf(stderr, "siamese eval: %s\n", err.msg);
+            siam_print_error("eval", err.msg);
             return 1;
         }
         siam_st_close(&f);
@@ -402,7 +404,7 @@ int siam_cmd_eval(int argc, char **argv)
     siam_trial_set ts;
     char what[4200];
     if (load_trials(&a, &ds, &ts, what, sizeof what, &err) != SIAM_OK) {
-        fprintf(stderr, "siamese eval: %s\n", err.msg);
+        siam_print_error("eval", err.msg);
         return 1;
     }
     eval_scorer sc;
@@ -426,7 +428,7 @@ int siam_cmd_eval(int argc, char **argv)
     siam_trial_set_free(&ts);
     siam_dataset_destroy(ds);
     if (st != SIAM_OK) {
-        fprintf(stderr, "siamese eval: %s\n", err.msg);
+        siam_print_error("eval", err.msg);
         return st == SIAM_ERR_INVALID_ARG ? 2 : 1;
     }
     if (a.json) {

@@ -1,7 +1,10 @@
 /* siamese info: a model file's metadata and shape table. */
 #include "commands.h"
 
+#include "term_text.h"
+
 #include "checkpoint.h"
+#include "term_text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -20,18 +23,40 @@ int siam_cmd_info(int argc, char **argv)
     siam_net_desc d;
     siam_error err = {0};
     if (siam_checkpoint_open(argv[1], &f, &d, &err) != SIAM_OK) {
-        fprintf(stderr, "siamese info: %s\n", err.msg);
+        siam_print_error("info", err.msg);
         return 1;
     }
-    printf("%s: %d tensors\n", argv[1], f.n);
+    /* Names and metadata come from the file: printed with their control
+     * characters escaped (term_text.h), so that a model cannot forge lines
+     * or send escape sequences to the terminal. */
+    siam_fputs_escaped(argv[1], stdout);
+    printf(": %d tensors\n", f.n);
     const siam_json *j = &f.json;
     if (f.meta >= 0)
         for (int c = j->nodes[f.meta].first_child; c >= 0; c = j->nodes[c].next_sibling) {
             const char *k = siam_json_key(j, c), *v = siam_json_str(j, c);
-            if (strchr(v, '\n'))
-                printf("  %s:\n    %.*s\n", k, (int)(strlen(v) - 1), v); /* hparams table */
-            else
-                printf("  %s: %s\n", k, v);
+            fputs("  ", stdout);
+            siam_fputs_escaped(k, stdout);
+            fputs(":", stdout);
+            if (strcmp(k, "hparams") == 0 && strchr(v, '\n')) {
+                /* the per-layer table: its own lines, each escaped */
+                for (const char *line = v, *end; *line; line = *end ? end + 1 : end) {
+                    end = strchr(line, '\n');
+                    if (!end)
+                        end = line + strlen(line);
+                    char buf[512];
+                    size_t n = (size_t)(end - line) < sizeof buf - 1 ? (size_t)(end - line) : sizeof buf - 1;
+                    memcpy(buf, line, n);
+                    buf[n] = '\0';
+                    fputs("\n    ", stdout);
+                    siam_fputs_escaped(buf, stdout);
+                }
+                fputs("\n", stdout);
+            } else {
+                fputs(" ", stdout);
+                siam_fputs_escaped(v, stdout);
+                fputs("\n", stdout);
+            }
         }
     siam_net_print(&d, stdout);
     siam_st_close(&f);

@@ -1,6 +1,8 @@
 /* siamese parity: train the same steps on two backends and compare. */
 #include "commands.h"
 
+#include "term_text.h"
+
 #include "data/datapath.h"
 #include "op_parity.h"
 #include "parity.h"
@@ -87,7 +89,7 @@ int siam_cmd_parity(int argc, char **argv)
     siam_parity_result r;
     siam_error err = {0};
     if (siam_parity_run(&o, &r, &err) != SIAM_OK) {
-        fprintf(stderr, "siamese parity: %s\n", err.msg);
+        siam_print_error("parity", err.msg);
         return 1;
     }
     int parted = 0, differ = 0;

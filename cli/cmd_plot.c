@@ -4,6 +4,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "commands.h"
 
+#include "term_text.h"
+
 #include "atomic_file.h"
 #include "input_file.h"
 
@@ -185,7 +187,7 @@ int siam_cmd_plot(int argc, char **argv)
     FILE *f = NULL;
     if (siam_output_check(out, &err) != SIAM_OK ||
         siam_fopen_input(log, "log", &f, &err) != SIAM_OK) {
-        fprintf(stderr, "siamese plot: %s\n", err.msg);
+        siam_print_error("plot", err.msg);
         return 1;
     }
     series loss = {0}, acc = {0};
@@ -271,7 +273,7 @@ int siam_cmd_plot(int argc, char **argv)
     free(c);
     free(loss.t), free(loss.v), free(acc.t), free(acc.v);
     if (st != SIAM_OK) {
-        fprintf(stderr, "siamese plot: %s\n", err.msg);
+        siam_print_error("plot", err.msg);
         return 1;
     }
     printf("wrote %s (%d loss points, %d validation points)\n", out, loss.n, acc.n);

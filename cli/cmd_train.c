@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "commands.h"
 
+#include "term_text.h"
+
 #include "data/datapath.h"
 #include "train.h"
 
@@ -191,7 +193,9 @@ int siam_cmd_train(int argc, char **argv)
     siam_status st = siam_train(&o, &res, &err);
     if (st != SIAM_OK) {
         /* End a live progress line first, so the error stands on its own line. */
-        fprintf(stderr, "%ssiamese train: %s\n", isatty(fileno(stderr)) ? "\n" : "", err.msg);
+        if (isatty(fileno(stderr)))
+            fputc('\n', stderr);
+        siam_print_error("train", err.msg);
         return 1;
     }
     if (res.interrupted) {

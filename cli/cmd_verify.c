@@ -1,6 +1,8 @@
 /* siamese verify: the probability that two images show the same character. */
 #include "commands.h"
 
+#include "term_text.h"
+
 #include "graph.h"
 #include "model_load.h"
 
@@ -42,7 +44,7 @@ int siam_cmd_verify(int argc, char **argv)
     siam_metric metric;
     siam_error err = {0};
     if (cli_model_open(model, backend, 0, &be, &m, &metric, &err) != SIAM_OK) {
-        fprintf(stderr, "siamese verify: %s\n", err.msg);
+        siam_print_error("verify", err.msg);
         return 1;
     }
     size_t pix = (size_t)(m->desc.in_h * m->desc.in_w);
@@ -82,7 +84,7 @@ int siam_cmd_verify(int argc, char **argv)
     free(x);
     cli_model_close(be, m);
     if (st != SIAM_OK) {
-        fprintf(stderr, "siamese verify: %s\n", err.msg);
+        siam_print_error("verify", err.msg);
         return 1;
     }
     if (metric == SIAM_METRIC_WL1)

@@ -1,6 +1,8 @@
 /* Verification accuracy and ROC AUC (see eval_verification.h). */
 #include "eval_verification.h"
 
+#include "term_text.h"
+
 #include "data/pairs.h"
 #include "data/split.h"
 #include "evaluator.h"
@@ -78,7 +80,7 @@ int cli_eval_verification(const char *model, const char *backend, int threads,
     cli_model_close(be, m);
     free(vs), free(vl), free(ts), free(tl);
     if (st != SIAM_OK) {
-        fprintf(stderr, "siamese eval: %s\n", err.msg);
+        siam_print_error("eval", err.msg);
         return 1;
     }
     return 0;
