@@ -99,6 +99,18 @@ static int parse_num(const char *flag, const char *s, double lo, double hi, doub
     return 1;
 }
 
+/* A whole number: "--batch 16.7" is refused, not cut to 16. */
+static int parse_int(const char *flag, const char *s, double lo, double hi, double *out)
+{
+    if (!parse_num(flag, s, lo, hi, out))
+        return 0;
+    if (*out != (double)(int64_t)*out) {
+        fprintf(stderr, "siamese train: %s needs a whole number, got '%s'\n", flag, s);
+        return 0;
+    }
+    return 1;
+}
+
 int siam_cmd_train(int argc, char **argv)
 {
     siam_train_options o;
@@ -159,22 +171,22 @@ int siam_cmd_train(int argc, char **argv)
             else if (!strcmp(v, "half")) o.negatives = SIAM_NEGMIX_HALF;
             else { fprintf(stderr, "siamese train: --negatives is any, same or half, not '%s'\n", v); return 2; }
         } else if (!strcmp(a, "--margin")) { if (!parse_num(a, v, 1e-9, 1e9, &x)) return 2; o.margin = (float)x; }
-        else if (!strcmp(a, "--pairs")) { if (!parse_num(a, v, 2, 1e8, &x)) return 2; o.pairs = (int)x; }
-        else if (!strcmp(a, "--epoch-pairs")) { if (!parse_num(a, v, 1, 1e9, &x)) return 2; o.epoch_pairs = (int)x; }
-        else if (!strcmp(a, "--epochs")) { if (!parse_num(a, v, 1, 1e6, &x)) return 2; o.epochs = (int)x; }
+        else if (!strcmp(a, "--pairs")) { if (!parse_int(a, v, 2, 1e8, &x)) return 2; o.pairs = (int)x; }
+        else if (!strcmp(a, "--epoch-pairs")) { if (!parse_int(a, v, 1, 1e9, &x)) return 2; o.epoch_pairs = (int)x; }
+        else if (!strcmp(a, "--epochs")) { if (!parse_int(a, v, 1, 1e6, &x)) return 2; o.epochs = (int)x; }
         else if (!strcmp(a, "--minutes")) { if (!parse_num(a, v, 0, 1e7, &x)) return 2; o.minutes = x; }
-        else if (!strcmp(a, "--steps")) { if (!parse_num(a, v, 1, 1e12, &x)) return 2; o.max_steps = (int64_t)x; }
-        else if (!strcmp(a, "--batch")) { if (!parse_num(a, v, 1, 65536, &x)) return 2; o.batch = (int)x; }
-        else if (!strcmp(a, "--seed")) { if (!parse_num(a, v, 0, 9007199254740991.0, &x)) return 2; o.seed = (uint64_t)x; }
-        else if (!strcmp(a, "--threads")) { if (!parse_num(a, v, 0, 1024, &x)) return 2; o.threads = (int)x; }
+        else if (!strcmp(a, "--steps")) { if (!parse_int(a, v, 1, 1e12, &x)) return 2; o.max_steps = (int64_t)x; }
+        else if (!strcmp(a, "--batch")) { if (!parse_int(a, v, 1, 65536, &x)) return 2; o.batch = (int)x; }
+        else if (!strcmp(a, "--seed")) { if (!parse_int(a, v, 0, 9007199254740991.0, &x)) return 2; o.seed = (uint64_t)x; }
+        else if (!strcmp(a, "--threads")) { if (!parse_int(a, v, 0, 1024, &x)) return 2; o.threads = (int)x; }
         else if (!strcmp(a, "--lr")) { if (!parse_num(a, v, 0, 10, &x)) return 2; o.lr = (float)x; }
         else if (!strcmp(a, "--momentum")) { if (!parse_num(a, v, 0, 0.999999, &x)) return 2; o.momentum = (float)x; }
         else if (!strcmp(a, "--l2")) { if (!parse_num(a, v, 0, 10, &x)) return 2; o.l2 = (float)x; }
         else if (!strcmp(a, "--lr-decay")) { if (!parse_num(a, v, 1e-9, 1, &x)) return 2; o.lr_decay = (float)x; }
         else if (!strcmp(a, "--momentum-start")) { if (!parse_num(a, v, 0, 0.999999, &x)) return 2; o.momentum_start = (float)x; }
         else if (!strcmp(a, "--momentum-slope")) { if (!parse_num(a, v, 0, 1, &x)) return 2; o.momentum_slope = (float)x; }
-        else if (!strcmp(a, "--val-trials")) { if (!parse_num(a, v, 2, 1e6, &x)) return 2; o.val_trials = (int)x; }
-        else if (!strcmp(a, "--patience")) { if (!parse_num(a, v, 1, 1e6, &x)) return 2; o.patience = (int)x; }
+        else if (!strcmp(a, "--val-trials")) { if (!parse_int(a, v, 2, 1e6, &x)) return 2; o.val_trials = (int)x; }
+        else if (!strcmp(a, "--patience")) { if (!parse_int(a, v, 1, 1e6, &x)) return 2; o.patience = (int)x; }
         else {
             fprintf(stderr, "siamese train: unknown option '%s' (see siamese train --help)\n", a);
             return 2;
@@ -182,6 +194,11 @@ int siam_cmd_train(int argc, char **argv)
     }
     if (!o.out) {
         fprintf(stderr, "siamese train: --out MODEL is required (see siamese train --help)\n");
+        return 2;
+    }
+    if (o.val_trials % o.val_way) { /* a usage error: caught here, exit 2 */
+        fprintf(stderr, "siamese train: --val-trials must be a multiple of the %d-way rounds, "
+                        "got %d\n", o.val_way, o.val_trials);
         return 2;
     }
     o.data_dir = siam_data_dir(data);

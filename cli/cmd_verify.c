@@ -22,7 +22,11 @@ int siam_cmd_verify(int argc, char **argv)
                    "contrastive model prints the embedding distance instead).\n");
             return 0;
         }
-        if ((!strcmp(argv[i], "--model") || !strcmp(argv[i], "--backend")) && i + 1 < argc) {
+        if (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--backend")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "siamese verify: %s needs a value\n", argv[i]);
+                return 2;
+            }
             *(!strcmp(argv[i], "--model") ? &model : &backend) = argv[i + 1];
             i++;
         } else if (argv[i][0] == '-') {

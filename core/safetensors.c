@@ -3,6 +3,7 @@
 #include "safetensors.h"
 
 #include "atomic_file.h"
+#include "input_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,16 +44,30 @@ siam_status siam_st_open(const char *path, siam_st_file *f, siam_error *err)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_st_open: NULL argument");
     memset(f, 0, sizeof *f);
     f->meta = -1;
+    f->fd = -1;
     snprintf(f->path, sizeof f->path, "%s", path);
     if (!host_is_little_endian())
         return siam_error_set(err, SIAM_ERR_UNSUPPORTED, "big-endian hosts are not supported");
-    FILE *fp = fopen(path, "rb");
-    if (!fp)
-        return siam_error_set(err, SIAM_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    /* One open file for the header and every tensor (siam_st_read uses the
+     * same descriptor): a file replaced between the two cannot mix models. */
+    siam_status ost = siam_open_input(path, "model", &f->fd, err);
+    if (ost != SIAM_OK)
+        return ost == SIAM_ERR_NOT_FOUND ? SIAM_ERR_IO : ost;
+    f->has_fd = 1;
+    int dupfd = dup(f->fd);
+    FILE *fp = dupfd >= 0 ? fdopen(dupfd, "rb") : NULL;
+    if (!fp) {
+        int e = errno;
+        if (dupfd >= 0)
+            close(dupfd);
+        siam_st_close(f);
+        return siam_error_set(err, SIAM_ERR_IO, "cannot read %s: %s", path, strerror(e));
+    }
     struct stat st;
-    if (fstat(fileno(fp), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(f->fd, &st) != 0) {
         fclose(fp);
-        return siam_error_set(err, SIAM_ERR_IO, "%s is not a regular file", path);
+        siam_st_close(f);
+        return siam_error_set(err, SIAM_ERR_IO, "cannot read %s: %s", path, strerror(errno));
     }
     f->file_size = (uint64_t)st.st_size;
     uint8_t len8[8];
@@ -163,6 +178,10 @@ void siam_st_close(siam_st_file *f)
     free(f->t);
     f->t = NULL;
     f->n = 0;
+    if (f->has_fd)
+        close(f->fd);
+    f->has_fd = 0;
+    f->fd = -1;
 }
 
 int siam_st_find(const siam_st_file *f, const char *name)
@@ -184,13 +203,16 @@ siam_status siam_st_read(const siam_st_file *f, int i, float *dst, siam_error *e
 {
     if (!f || !dst || i < 0 || i >= f->n)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_st_read: bad argument");
-    FILE *fp = fopen(f->path, "rb");
-    if (!fp)
-        return siam_error_set(err, SIAM_ERR_IO, "cannot open %s: %s", f->path, strerror(errno));
-    size_t bytes = (size_t)(f->t[i].end - f->t[i].begin);
-    int ok = fseeko(fp, (off_t)(f->data_offset + f->t[i].begin), SEEK_SET) == 0 &&
-             fread(dst, 1, bytes, fp) == bytes;
-    fclose(fp);
+    size_t bytes = (size_t)(f->t[i].end - f->t[i].begin), done = 0;
+    off_t at = (off_t)(f->data_offset + f->t[i].begin);
+    int ok = f->has_fd;
+    while (ok && done < bytes) {
+        ssize_t r = pread(f->fd, (char *)dst + done, bytes - done, at + (off_t)done);
+        if (r < 0 && errno == EINTR)
+            continue;
+        ok = r > 0;
+        done += ok ? (size_t)r : 0;
+    }
     if (!ok)
         return siam_error_set(err, SIAM_ERR_IO, "%s: cannot read tensor '%s' (file changed?)",
                               f->path, f->t[i].name);

@@ -37,6 +37,8 @@ typedef struct siam_st_file {
     int n;
     uint64_t data_offset;  /* 8 + header length */
     uint64_t file_size;
+    int fd;                /* open from siam_st_open to siam_st_close: every read uses it */
+    int has_fd;            /* fd is ours to close (0 in a zeroed struct) */
 } siam_st_file;
 
 siam_status siam_st_open(const char *path, siam_st_file *out, siam_error *err);
