@@ -81,19 +81,34 @@ static double nmse(const float *a, const float *b, int64_t n)
     return den > 0 ? num / den : (num > 0 ? INFINITY : 0);
 }
 
-/* The largest NMSE over the model's parameter entries, and where. */
-static double worst_entry(const siam_model *m, const float *a, const float *b, int *where)
+/* The largest NMSE over n ranges of a and b (offsets and lengths given by
+ * the getters), and which range. */
+typedef struct range_of {
+    size_t offset;
+    int64_t numel;
+} range_of;
+
+static double worst_range(const range_of *r, int n, const float *a, const float *b, int *where)
 {
     double worst = 0;
     *where = 0;
-    for (int e = 0; e < m->n_entries; e++) {
-        double x = nmse(a + m->entries[e].offset, b + m->entries[e].offset, m->entries[e].numel);
-        if (x > worst || (e == 0 && x == 0)) {
+    for (int i = 0; i < n; i++) {
+        double x = nmse(a + r[i].offset, b + r[i].offset, r[i].numel);
+        if (x > worst) {
             worst = x;
-            *where = e;
+            *where = i;
         }
     }
     return worst;
+}
+
+/* The largest NMSE over the model's parameter entries, and where. */
+static double worst_entry(const siam_model *m, const float *a, const float *b, int *where)
+{
+    range_of r[SIAM_MAX_PARAMS];
+    for (int e = 0; e < m->n_entries; e++)
+        r[e] = (range_of){m->entries[e].offset, m->entries[e].numel};
+    return worst_range(r, m->n_entries, a, b, where);
 }
 
 /* The largest NMSE of a layer's gradient (its weight and bias together),
@@ -102,16 +117,10 @@ static double worst_entry(const siam_model *m, const float *a, const float *b, i
  * measures the cancellation more than the backend. */
 static double worst_layer(const siam_model *m, const float *a, const float *b, int *where)
 {
-    double worst = 0;
-    *where = 0;
-    for (int g = 0; g < m->n_groups; g++) {
-        double x = nmse(a + m->groups[g].offset, b + m->groups[g].offset, m->groups[g].numel);
-        if (x > worst || (g == 0 && x == 0)) {
-            worst = x;
-            *where = g;
-        }
-    }
-    return worst;
+    range_of r[SIAM_MAX_GROUPS];
+    for (int g = 0; g < m->n_groups; g++)
+        r[g] = (range_of){m->groups[g].offset, m->groups[g].numel};
+    return worst_range(r, m->n_groups, a, b, where);
 }
 
 static siam_status copy_tensor(side *from, side *to, const siam_tensor *tf, const siam_tensor *tt,

@@ -70,13 +70,16 @@ done
 [ -z "$(calls_of conv2d_fwd "$tmp/p.err")" ] || fail "conv2d_fwd row although it never ran"
 
 # ---- 1b. the inner module found beside the trace module (dladdr) ----
-# A copy of the program whose ../lib/siamese does not exist, and a path that
-# names only the trace module's file: the inner cpu can only come from the
-# trace module's own folder.
+# A copy of the program whose ../lib/siamese does not exist (libsiamese
+# comes from the build through LD_LIBRARY_PATH, and the core finds the
+# parity program's reference cpu beside it), and a path that names only
+# the trace module's file: the inner cpu can only come from the trace
+# module's own folder.
 mkdir -p "$tmp/bin" "$tmp/mods"
 cp "$parity" "$tmp/bin/parity"
 cp "$moddir/libsiamese-backend-trace.so" "$moddir/libsiamese-backend-cpu.so" "$tmp/mods/"
-SIAMESE_BACKEND_PATH=$tmp/mods/libsiamese-backend-trace.so "$tmp/bin/parity" test -b trace \
+LD_LIBRARY_PATH=$moddir/..${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+    SIAMESE_BACKEND_PATH=$tmp/mods/libsiamese-backend-trace.so "$tmp/bin/parity" test -b trace \
     -o relu_fwd >"$tmp/d.out" 2>"$tmp/d.err"
 rc=$?
 [ $rc -eq 0 ] || fail "parity (copied) test -b trace exited $rc"

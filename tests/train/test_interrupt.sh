@@ -36,16 +36,8 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 expect="$here/../cli_expect.sh"
 
 mini=$tmp/omniglot
-for set_chars in images_background:2 images_evaluation:20; do
-    set=${set_chars%%:*} keep=${set_chars#*:}
-    for alpha in "$data/$set"/*/; do
-        a=$(basename "$alpha")
-        mkdir -p "$mini/$set/$a"
-        for ch in $(ls "$alpha" | sort | head -n "$keep"); do
-            ln -s "$alpha$ch" "$mini/$set/$a/$ch"
-        done
-    done
-done
+. "$here/mini_omniglot.sh"
+mini_omniglot "$data" "$mini"
 mkdir -p "$tmp/run"
 out=$tmp/run/m.safetensors
 latest=$tmp/run/m.latest.safetensors

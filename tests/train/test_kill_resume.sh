@@ -42,16 +42,8 @@ sanitizer='AddressSanitizer|LeakSanitizer|runtime error'
 
 # ---- the reduced data tree ----
 mini=$tmp/omniglot
-for set_chars in images_background:2 images_evaluation:20; do
-    set=${set_chars%%:*} keep=${set_chars#*:}
-    for alpha in "$data/$set"/*/; do
-        a=$(basename "$alpha")
-        mkdir -p "$mini/$set/$a"
-        for ch in $(ls "$alpha" | sort | head -n "$keep"); do
-            ln -s "$alpha$ch" "$mini/$set/$a/$ch"
-        done
-    done
-done
+. "$here/mini_omniglot.sh"
+mini_omniglot "$data" "$mini"
 
 out=$tmp/run/m.safetensors
 latest=$tmp/run/m.latest.safetensors
