@@ -254,6 +254,22 @@ static siam_status stream_next(stream *s, siam_error *err)
                : st;
 }
 
+/* The next batch through both sides, forward and backward. */
+static siam_status both_forward_backward(side *a, side *b, stream *s, float *la, float *lb,
+                                         siam_error *err)
+{
+    siam_status st = stream_next(s, err);
+    if (st == SIAM_OK)
+        st = siam_graph_forward(a->g, s->images, s->labels, s->batch, la, NULL, err);
+    if (st == SIAM_OK)
+        st = siam_graph_forward(b->g, s->images, s->labels, s->batch, lb, NULL, err);
+    if (st == SIAM_OK)
+        st = siam_graph_backward(a->g, err);
+    if (st == SIAM_OK)
+        st = siam_graph_backward(b->g, err);
+    return st;
+}
+
 static void stream_free(stream *s)
 {
     siam_batch_builder_destroy(s->bb);
@@ -289,15 +305,7 @@ static siam_status teacher_forced(side *a, side *b, stream *s, scratch *h,
             st = side_set(b, h->wa, h->va, step - 1, h->zeros, err);
         float la = 0, lb = 0;
         if (st == SIAM_OK)
-            st = stream_next(s, err);
-        if (st == SIAM_OK)
-            st = siam_graph_forward(a->g, s->images, s->labels, o->batch, &la, NULL, err);
-        if (st == SIAM_OK)
-            st = siam_graph_forward(b->g, s->images, s->labels, o->batch, &lb, NULL, err);
-        if (st == SIAM_OK)
-            st = siam_graph_backward(a->g, err);
-        if (st == SIAM_OK)
-            st = siam_graph_backward(b->g, err);
+            st = both_forward_backward(a, b, s, &la, &lb, err);
         if (st == SIAM_OK)
             st = siam_graph_get_grads(a->g, h->ga, err);
         if (st == SIAM_OK)
@@ -449,15 +457,7 @@ static siam_status free_running(side *a, side *b, stream *s, scratch *h,
         st = side_set(b, h->w0, NULL, 0, h->zeros, err);
     for (int step = 1; st == SIAM_OK && step <= o->steps; step++) {
         float la = 0, lb = 0;
-        st = stream_next(s, err);
-        if (st == SIAM_OK)
-            st = siam_graph_forward(a->g, s->images, s->labels, o->batch, &la, NULL, err);
-        if (st == SIAM_OK)
-            st = siam_graph_forward(b->g, s->images, s->labels, o->batch, &lb, NULL, err);
-        if (st == SIAM_OK)
-            st = siam_graph_backward(a->g, err);
-        if (st == SIAM_OK)
-            st = siam_graph_backward(b->g, err);
+        st = both_forward_backward(a, b, s, &la, &lb, err);
         if (st == SIAM_OK)
             st = siam_optim_step(a->o, siam_graph_grad_buffer(a->g), err);
         if (st == SIAM_OK)
