@@ -283,6 +283,20 @@ typedef struct scratch {
     float *w0, *wa, *wb, *ga, *gb, *va, *zeros;
 } scratch;
 
+/* One optimiser step on each side from its own gradients, then both
+ * sides' weights into h->wa and h->wb. */
+static siam_status both_update(side *a, side *b, scratch *h, siam_error *err)
+{
+    siam_status st = siam_optim_step(a->o, siam_graph_grad_buffer(a->g), err);
+    if (st == SIAM_OK)
+        st = siam_optim_step(b->o, siam_graph_grad_buffer(b->g), err);
+    if (st == SIAM_OK)
+        st = siam_model_get(a->m, h->wa, err);
+    if (st == SIAM_OK)
+        st = siam_model_get(b->m, h->wb, err);
+    return st;
+}
+
 static double rel_loss(float la, float lb)
 {
     double rel = fabs((double)la - lb) / fmax(fabs((double)la), 1e-12);
@@ -349,13 +363,7 @@ static siam_status teacher_forced(side *a, side *b, stream *s, scratch *h,
         if (st == SIAM_OK && !what) {
             /* The update, from the same weights and momentum, each side
              * with its own gradients. */
-            st = siam_optim_step(a->o, siam_graph_grad_buffer(a->g), err);
-            if (st == SIAM_OK)
-                st = siam_optim_step(b->o, siam_graph_grad_buffer(b->g), err);
-            if (st == SIAM_OK)
-                st = siam_model_get(a->m, h->wa, err);
-            if (st == SIAM_OK)
-                st = siam_model_get(b->m, h->wb, err);
+            st = both_update(a, b, h, err);
             int we = 0;
             double wn = st == SIAM_OK ? worst_entry(a->m, h->wa, h->wb, &we) : 0;
             if (wn > res->tf_max_weight_nmse)
@@ -459,23 +467,11 @@ static siam_status free_running(side *a, side *b, stream *s, scratch *h,
         float la = 0, lb = 0;
         st = both_forward_backward(a, b, s, &la, &lb, err);
         if (st == SIAM_OK)
-            st = siam_optim_step(a->o, siam_graph_grad_buffer(a->g), err);
-        if (st == SIAM_OK)
-            st = siam_optim_step(b->o, siam_graph_grad_buffer(b->g), err);
-        if (st == SIAM_OK)
-            st = siam_model_get(a->m, h->wa, err);
-        if (st == SIAM_OK)
-            st = siam_model_get(b->m, h->wb, err);
+            st = both_update(a, b, h, err);
         if (st != SIAM_OK)
             break;
-        double rel = rel_loss(la, lb), num = 0, den = 0;
-        for (int64_t i = 0; i < a->m->n_params; i++) {
-            double d = (double)h->wa[i] - h->wb[i];
-            num += d * d, den += (double)h->wa[i] * h->wa[i];
-        }
-        wdiff[step - 1] = den > 0 ? sqrt(num / den) : 0;
-        if (!(wdiff[step - 1] == wdiff[step - 1]))
-            wdiff[step - 1] = INFINITY;
+        double rel = rel_loss(la, lb);
+        wdiff[step - 1] = sqrt(nmse(h->wa, h->wb, a->m->n_params)); /* ||wa - wb|| / ||wa|| */
         if (rel > res->max_rel_loss_diff || step == 1)
             res->max_rel_loss_diff = rel, res->max_diff_step = step;
         res->steps_run = step;

@@ -29,8 +29,7 @@ static int write_all(int fd, const void *data, size_t n)
     return 0;
 }
 
-int ocl_write_file_atomic(const char *path, mode_t mode, const ocl_file_part *parts, int n,
-                          char **tmp_out)
+int ocl_write_file_atomic(const char *path, mode_t mode, const ocl_file_part *parts, int n)
 {
     size_t len = strlen(path) + sizeof ".tmp.XXXXXX";
     char *tmp = malloc(len);
@@ -65,8 +64,6 @@ int ocl_write_file_atomic(const char *path, mode_t mode, const ocl_file_part *pa
             }
         }
     }
-    if (tmp_out)
-        *tmp_out = NULL;
     free(tmp);
     return e;
 }

@@ -175,7 +175,7 @@ int ocl_cache_store(const char *dir, const char *key, const unsigned char *bin, 
     memcpy(head + 8 + sizeof n, d, sizeof d);
     char *path = file_path(dir, key);
     ocl_file_part parts[2] = {{head, sizeof head}, {bin, size}};
-    int ok = path && ocl_write_file_atomic(path, 0600, parts, 2, NULL) == 0;
+    int ok = path && ocl_write_file_atomic(path, 0600, parts, 2) == 0;
     free(path);
     return ok;
 }

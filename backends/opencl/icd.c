@@ -123,13 +123,14 @@ static int is_icd_name(const char *name)
  * path or (as the loader resolves bare names) by file name. */
 static void mark_registered(vendor_lib *v, int n)
 {
-    DIR *d = opendir(icd_dir());
+    const char *dir = icd_dir();
+    DIR *d = opendir(dir);
     if (!d)
         return;
     struct dirent *e;
     char entry[PATH_MAX];
     while ((e = readdir(d)) != NULL) {
-        if (!is_icd_name(e->d_name) || !icd_entry(icd_dir(), e->d_name, entry, sizeof entry))
+        if (!is_icd_name(e->d_name) || !icd_entry(dir, e->d_name, entry, sizeof entry))
             continue;
         char real[PATH_MAX];
         int has_path = strchr(entry, '/') != NULL;
@@ -246,7 +247,7 @@ static siam_status write_entry(const char *dir, const char *name, const char *li
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "opencl: path too long: %s/%s", dir,
                               name);
     ocl_file_part parts[2] = {{line, strlen(line)}, {"\n", 1}};
-    int e = ocl_write_file_atomic(dst, 0644, parts, 2, NULL);
+    int e = ocl_write_file_atomic(dst, 0644, parts, 2);
     return e ? siam_error_set(err, SIAM_ERR_IO, "opencl: cannot write %s: %s", dst, strerror(e))
              : SIAM_OK;
 }

@@ -159,9 +159,8 @@ typedef struct ocl_file_part {
 } ocl_file_part;
 /* Writes the parts to `path` through a temporary file (mkstemp, fsync,
  * rename, folder fsync) with the given mode; 0, or the errno that failed
- * (the target is then as it was). tmp_out is reserved (pass NULL). */
-int ocl_write_file_atomic(const char *path, mode_t mode, const ocl_file_part *parts, int n,
-                          char **tmp_out);
+ * (the target is then as it was). */
+int ocl_write_file_atomic(const char *path, mode_t mode, const ocl_file_part *parts, int n);
 
 /* ---- cache.c ---- */
 /* The cache folder from SIAMESE_OPENCL_CACHE ("0" = off), else
