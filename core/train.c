@@ -689,6 +689,12 @@ static siam_status check_outputs(const run *r, siam_error *err)
         st = siam_output_check(o->log, err);
     if (st != SIAM_OK)
         return st;
+    /* A run killed mid-write leaves its temporary files; a write only sweeps
+     * its own path, and the best model may never be written again. */
+    siam_temp_sweep(o->out);
+    siam_temp_sweep(r->latest);
+    if (o->log)
+        siam_temp_sweep(o->log);
     const struct {
         const char *a, *b, *what;
     } pairs[] = {

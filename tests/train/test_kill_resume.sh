@@ -12,7 +12,8 @@
 #   - the latest checkpoint (and the best model) load: `siamese info` exits 0;
 #   - its step never goes backwards;
 #   - at most one temporary file per checkpoint path is left (a killed
-#     writer's; the next write removes it: core/atomic_file.c);
+#     writer's; the next write of that path, or the next run's start,
+#     removes it: core/atomic_file.c, core/train.c);
 # and the next round resumes from it (--resume), training on until killed.
 # At the end a resumed run finishes on its own: it exits 0, is further on
 # than where the kills stopped, and leaves no temporary file at all.
@@ -110,6 +111,11 @@ echo "$rounds kills in $((SECONDS - t0)) s, $in_write of them during a checkpoin
 
 # A resumed run that finishes on its own, a few steps on.
 if [ -f "$latest" ]; then
+    # A leftover of a writer that is gone, for a path this run may never
+    # write again (the best model): the run's start sweeps it.
+    sh -c 'exit 0' & dead=$!
+    wait $dead
+    : >"$out.tmp.$dead.AbC123"
     "$siamese" "${args[@]}" --steps $((last_step + 3)) --resume "$latest" >"$tmp/out" 2>"$tmp/err"
     rc=$?
     [ $rc = 0 ] || fail "the final resumed run exited $rc: $(tail -n 2 "$tmp/err")"
