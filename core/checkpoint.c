@@ -61,6 +61,132 @@ siam_status siam_checkpoint_save(const char *path, siam_model *m, siam_optim *o,
     return st;
 }
 
+/* Metadata this program writes and reads, with the values it accepts. Keys
+ * it does not know are left to other tools; a known key with a value it
+ * does not know is refused, never read as a default. */
+typedef enum { META_CHOICE, META_WHOLE, META_FINITE } meta_kind;
+
+static const struct {
+    const char *key;
+    meta_kind kind;
+    const char *choices; /* META_CHOICE: the values, space-separated */
+} known_meta[] = {
+    {"head_bias", META_CHOICE, "0 1"},
+    {"loss", META_CHOICE, "bce contrastive"},
+    {"optim_kind", META_CHOICE, "adam sgd"},
+    {"distort", META_CHOICE, "0 1 2"},
+    {"negatives", META_CHOICE, "0 1 2"},
+    {"all_drawers", META_CHOICE, "0 1"},
+    {"optim_step", META_WHOLE, NULL},
+    {"seed", META_WHOLE, NULL},
+    {"best_epoch", META_WHOLE, NULL},
+    {"pairs", META_WHOLE, NULL},
+    {"epoch_pairs", META_WHOLE, NULL},
+    {"batch", META_WHOLE, NULL},
+    {"val_trials", META_WHOLE, NULL},
+    {"val_way", META_WHOLE, NULL},
+    {"patience", META_WHOLE, NULL},
+    {"epoch", META_WHOLE, NULL},
+    {"epoch_pos", META_WHOLE, NULL},
+    {"step", META_WHOLE, NULL},
+    {"since_best", META_WHOLE, NULL},
+    {"rng_any", META_WHOLE, NULL},
+    {"rng_same", META_WHOLE, NULL},
+    {"rng_distort", META_WHOLE, NULL},
+    {"margin", META_FINITE, NULL},
+    {"best_val_accuracy", META_FINITE, NULL},
+    {"lr_decay", META_FINITE, NULL},
+    {"momentum_start", META_FINITE, NULL},
+    {"momentum_slope", META_FINITE, NULL},
+    {"elapsed", META_FINITE, NULL},
+};
+
+static int is_choice(const char *v, const char *choices)
+{
+    size_t n = strlen(v);
+    for (const char *c = choices; *c;) {
+        size_t len = strcspn(c, " ");
+        if (len == n && n && strncmp(c, v, n) == 0)
+            return 1;
+        c += len + (c[len] == ' ');
+    }
+    return 0;
+}
+
+static int is_whole(const char *v)
+{
+    size_t n = strspn(v, "0123456789");
+    if (n == 0 || v[n] || n > 19 || (n > 1 && v[0] == '0'))
+        return 0;
+    return 1;
+}
+
+static int is_finite_number(const char *v)
+{
+    char *end;
+    double d = strtod(v, &end);
+    return end != v && *end == '\0' && d - d == 0.0 && strspn(v, " \t\n") == 0;
+}
+
+static siam_status check_metadata(const siam_st_file *f, siam_error *err)
+{
+    for (size_t i = 0; i < sizeof known_meta / sizeof known_meta[0]; i++) {
+        const char *v = siam_st_meta(f, known_meta[i].key);
+        if (!v)
+            continue;
+        meta_kind k = known_meta[i].kind;
+        int ok = k == META_CHOICE ? is_choice(v, known_meta[i].choices)
+                 : k == META_WHOLE ? is_whole(v)
+                                   : is_finite_number(v);
+        if (!ok)
+            return siam_error_set(err, SIAM_ERR_FORMAT, "%s: metadata %s is '%.40s', expected %s%s",
+                                  f->path, known_meta[i].key, v,
+                                  k == META_CHOICE ? "one of: " : k == META_WHOLE
+                                                                      ? "a whole number"
+                                                                      : "a finite number",
+                                  k == META_CHOICE ? known_meta[i].choices : "");
+    }
+    return SIAM_OK;
+}
+
+/* The tensor table must be what the layer list implies (each parameter,
+ * optimiser state of the same shapes, nothing else) before anything is
+ * reserved from the layer list: a small file cannot claim a huge network. */
+static siam_status check_tensors(const siam_st_file *f, const siam_net_desc *desc,
+                                 siam_error *err)
+{
+    siam_model *m = malloc(sizeof *m);
+    if (!m)
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    siam_status st = siam_model_layout(desc, m, err);
+    for (int i = 0; st == SIAM_OK && i < m->n_entries; i++)
+        if (siam_st_find(f, m->entries[i].name) < 0)
+            st = siam_error_set(err, SIAM_ERR_FORMAT, "%s: tensor '%s' is missing", f->path,
+                                m->entries[i].name);
+    for (int k = 0; st == SIAM_OK && k < f->n; k++) {
+        const char *name = f->t[k].name;
+        if (strncmp(name, "optim.s1.", 9) == 0 || strncmp(name, "optim.s2.", 9) == 0)
+            name += 9;
+        int e = siam_model_find(m, name);
+        if (e < 0) {
+            st = siam_error_set(err, SIAM_ERR_FORMAT,
+                                "%s: tensor '%.60s' is not a parameter of this network", f->path,
+                                f->t[k].name);
+            break;
+        }
+        const siam_param *p = &m->entries[e];
+        int same = f->t[k].ndim == p->ndim;
+        for (int d = 0; same && d < p->ndim; d++)
+            same = f->t[k].shape[d] == p->shape[d];
+        if (!same)
+            st = siam_error_set(err, SIAM_ERR_FORMAT,
+                                "%s: tensor '%.60s' has the wrong shape for this network", f->path,
+                                f->t[k].name);
+    }
+    free(m);
+    return st;
+}
+
 siam_status siam_checkpoint_open(const char *path, siam_st_file *f, siam_net_desc *desc,
                                  siam_error *err)
 {
@@ -103,7 +229,12 @@ siam_status siam_checkpoint_open(const char *path, siam_st_file *f, siam_net_des
     }
     desc->head_bias = strcmp(hb, "1") == 0;
     snprintf(desc->name, sizeof desc->name, "%s", preset ? preset : "custom");
-    return SIAM_OK;
+    st = check_metadata(f, err);
+    if (st == SIAM_OK)
+        st = check_tensors(f, desc, err);
+    if (st != SIAM_OK)
+        siam_st_close(f);
+    return st;
 }
 
 static siam_status load_set(const siam_st_file *f, const siam_model *m, const char *prefix,

@@ -241,6 +241,38 @@ static siam_status parse_value(parser *p, int parent, int depth, int *out)
     return SIAM_OK;
 }
 
+static int key_order(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Two readers must never see two documents: Python's json and safetensors
+ * keep the last of duplicate keys, a first-match lookup the first. Sorting
+ * each object's keys keeps hostile input at n log n. */
+static siam_status refuse_duplicate_keys(const siam_json *j, siam_error *err)
+{
+    const char **keys = malloc((size_t)j->n_nodes * sizeof *keys);
+    if (!keys)
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    siam_status st = SIAM_OK;
+    for (int o = 0; st == SIAM_OK && o < j->n_nodes; o++) {
+        const siam_json_node *nd = &j->nodes[o];
+        if (nd->type != SIAM_JSON_OBJECT || nd->n_children < 2)
+            continue;
+        int n = 0;
+        for (int c = nd->first_child; c >= 0; c = j->nodes[c].next_sibling)
+            keys[n++] = j->pool + j->nodes[c].key;
+        qsort(keys, (size_t)n, sizeof *keys, key_order);
+        for (int i = 1; i < n; i++)
+            if (strcmp(keys[i - 1], keys[i]) == 0) {
+                st = siam_error_set(err, SIAM_ERR_FORMAT, "JSON: duplicate key \"%s\"", keys[i]);
+                break;
+            }
+    }
+    free(keys);
+    return st;
+}
+
 siam_status siam_json_parse(const char *text, size_t len, siam_json *out, siam_error *err)
 {
     if (!text || !out)
@@ -256,6 +288,8 @@ siam_status siam_json_parse(const char *text, size_t len, siam_json *out, siam_e
     }
     if (st == SIAM_OK && !out->pool && !pool_put(&p, '\0'))
         st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    if (st == SIAM_OK)
+        st = refuse_duplicate_keys(out, err);
     if (st != SIAM_OK)
         siam_json_free(out);
     return st;

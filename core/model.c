@@ -73,6 +73,18 @@ static void layout(siam_model *m)
     m->n_params = (int64_t)off;
 }
 
+siam_status siam_model_layout(const siam_net_desc *desc, siam_model *m, siam_error *err)
+{
+    if (!desc || !m)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_model_layout: NULL argument");
+    memset(m, 0, sizeof *m);
+    m->desc = *desc;
+    siam_status st = siam_net_shapes_of(desc, &m->shapes, err);
+    if (st == SIAM_OK)
+        layout(m);
+    return st;
+}
+
 siam_status siam_model_create(siam_backend *be, const siam_net_desc *desc, siam_model **out,
                               siam_error *err)
 {
@@ -82,14 +94,12 @@ siam_status siam_model_create(siam_backend *be, const siam_net_desc *desc, siam_
     siam_model *m = calloc(1, sizeof *m);
     if (!m)
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
-    m->desc = *desc;
-    siam_status st = siam_net_shapes_of(desc, &m->shapes, err);
+    siam_status st = siam_model_layout(desc, m, err);
     if (st != SIAM_OK) {
         free(m);
         return st;
     }
     m->be = be;
-    layout(m);
     st = siam_backend_alloc(be, (size_t)m->n_params * sizeof(float), &m->params, err);
     if (st != SIAM_OK) {
         free(m);

@@ -53,6 +53,10 @@ typedef struct siam_model {
     int head_alpha, head_bias;         /* entry indices; head_bias -1 if absent */
 } siam_model;
 
+/* Fills m's description, shapes and parameter table, with no backend and
+ * no parameter memory (params NULL): what a file must hold, known before
+ * anything is reserved for it. */
+siam_status siam_model_layout(const siam_net_desc *desc, siam_model *m, siam_error *err);
 siam_status siam_model_create(siam_backend *be, const siam_net_desc *desc, siam_model **out,
                               siam_error *err);
 void siam_model_destroy(siam_model *m);

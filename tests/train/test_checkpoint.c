@@ -279,6 +279,83 @@ static void bad_files_are_refused(void **state)
     free(good);
 }
 
+/* Opens p expecting a format error whose message holds `want`. */
+static void refused(fx *f, const char *p, const char *want)
+{
+    siam_st_file st;
+    siam_net_desc d;
+    assert_int_equal(siam_checkpoint_open(p, &st, &d, &f->h.err), SIAM_ERR_FORMAT);
+    if (!strstr(f->h.err.msg, want))
+        fail_msg("expected '%s' in: %s", want, f->h.err.msg);
+}
+
+/* Writes the tiny model's parameters (and `extra` tensor when given) under
+ * the metadata meta (n_meta pairs). */
+static void write_with_meta(fx *f, const char *p, const char *const *meta, int n_meta, int extra)
+{
+    float *host = malloc((size_t)f->m->n_params * 4);
+    assert_int_equal(siam_model_get(f->m, host, &f->h.err), SIAM_OK);
+    siam_st_entry e[SIAM_MAX_PARAMS + 1];
+    int n = 0;
+    for (int i = 0; i < f->m->n_entries; i++) {
+        const siam_param *q = &f->m->entries[i];
+        e[n++] = (siam_st_entry){q->name, q->ndim, q->shape, host + q->offset};
+    }
+    if (extra)
+        e[n++] = (siam_st_entry){"extra.weight", 1, f->m->entries[1].shape, host};
+    assert_int_equal(siam_st_write(p, e, n, meta, n_meta, &f->h.err), SIAM_OK);
+    free(host);
+}
+
+/* Known metadata keys take only the values this program writes; duplicate
+ * keys are refused; the tensor table must match the layer list before the
+ * open succeeds (so no caller reserves memory from a layer list the file
+ * does not back). */
+static void metadata_and_tensor_table_are_strict(void **state)
+{
+    fx *f = *state;
+    char p[700];
+    snprintf(p, sizeof p, "%s/strict.safetensors", f->dir);
+    const char *hinge[2] = {"loss", "hinge"};
+    assert_int_equal(siam_checkpoint_save(p, f->m, NULL, hinge, 1, &f->h.err), SIAM_OK);
+    refused(f, p, "metadata loss is 'hinge', expected one of: bce contrastive");
+    const char *frac[2] = {"seed", "1.5"};
+    assert_int_equal(siam_checkpoint_save(p, f->m, NULL, frac, 1, &f->h.err), SIAM_OK);
+    refused(f, p, "metadata seed is '1.5', expected a whole number");
+    const char *inf[2] = {"margin", "inf"};
+    assert_int_equal(siam_checkpoint_save(p, f->m, NULL, inf, 1, &f->h.err), SIAM_OK);
+    refused(f, p, "metadata margin is 'inf', expected a finite number");
+
+    char layers[1024], input[64];
+    assert_int_equal(siam_net_format(&f->m->desc, layers, sizeof layers, &f->h.err), SIAM_OK);
+    snprintf(input, sizeof input, "%dx%dx%d", f->m->desc.in_c, f->m->desc.in_h, f->m->desc.in_w);
+    const char *meta[] = {"format", SIAM_MODEL_FORMAT, "format_version", SIAM_MODEL_FORMAT_VERSION,
+                          "layers", layers, "input", input, "head_bias", "2", "note", "x"};
+    write_with_meta(f, p, meta, 6, 0);
+    refused(f, p, "metadata head_bias is '2', expected one of: 0 1");
+    meta[9] = f->m->desc.head_bias ? "1" : "0";
+    write_with_meta(f, p, meta, 5, 0);
+    siam_st_file st;
+    siam_net_desc d;
+    assert_int_equal(siam_checkpoint_open(p, &st, &d, &f->h.err), SIAM_OK);
+    siam_st_close(&st);
+    /* Duplicate keys: Python's readers keep the last, a lookup the first. */
+    meta[10] = "head_bias";
+    write_with_meta(f, p, meta, 6, 0);
+    refused(f, p, "duplicate key \"head_bias\"");
+    /* A tensor the layer list does not name. */
+    write_with_meta(f, p, meta, 5, 1);
+    refused(f, p, "tensor 'extra.weight' is not a parameter of this network");
+    /* The tiny model's tensors under koch105's layer list: refused by open,
+     * before a caller reserves koch105's parameters. */
+    siam_net_desc k105;
+    assert_int_equal(siam_net_preset("koch105", &k105, &f->h.err), SIAM_OK);
+    assert_int_equal(siam_net_format(&k105, layers, sizeof layers, &f->h.err), SIAM_OK);
+    snprintf(input, sizeof input, "%dx%dx%d", k105.in_c, k105.in_h, k105.in_w);
+    write_with_meta(f, p, meta, 5, 0);
+    refused(f, p, "tensor 'conv1.weight' has the wrong shape for this network");
+}
+
 static void json_reader_is_strict(void **state)
 {
     (void)state;
@@ -294,6 +371,16 @@ static void json_reader_is_strict(void **state)
                          "{\"a\":\"\\u0000\"}", "nul", "[\"tab\there\"]"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(siam_json_parse(bad[i], strlen(bad[i]), &j, &err), SIAM_ERR_FORMAT);
+    /* Duplicate keys, at any depth; equal keys in different objects pass. */
+    const char *dup[] = {"{\"a\":1,\"b\":2,\"a\":3}", "{\"x\":{\"k\":1,\"k\":[2]}}",
+                         "[{\"k\":1},{\"z\":0,\"k\":1,\"k\":1}]"};
+    for (size_t i = 0; i < sizeof dup / sizeof dup[0]; i++) {
+        assert_int_equal(siam_json_parse(dup[i], strlen(dup[i]), &j, &err), SIAM_ERR_FORMAT);
+        assert_non_null(strstr(err.msg, "duplicate key"));
+    }
+    const char *apart = "{\"a\":{\"k\":1},\"b\":{\"k\":2},\"k\":[{\"k\":3}]}";
+    assert_int_equal(siam_json_parse(apart, strlen(apart), &j, &err), SIAM_OK);
+    siam_json_free(&j);
     char deep[200];
     memset(deep, '[', sizeof deep);
     assert_int_equal(siam_json_parse(deep, sizeof deep, &j, &err), SIAM_ERR_FORMAT);
@@ -308,6 +395,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(failed_write_keeps_the_old_file, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_files_are_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(killed_writers_temp_files_are_removed, setup, teardown),
+        cmocka_unit_test_setup_teardown(metadata_and_tensor_table_are_strict, setup, teardown),
         cmocka_unit_test(json_reader_is_strict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
