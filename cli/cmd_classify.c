@@ -7,121 +7,11 @@
 
 #include "graph.h"
 #include "model_load.h"
+#include "support_folder.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-#define MAX_SUPPORT 100000
-
-typedef struct support {
-    char **path;    /* (n) image files */
-    int *cls;       /* (n) class of each */
-    char **name;    /* (n_classes) */
-    int n, n_classes, cap;
-} support;
-
-static int is_png(const char *f)
-{
-    size_t n = strlen(f);
-    return f[0] != '.' && n > 4 && strcmp(f + n - 4, ".png") == 0;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted entries of a folder (caller frees each and the array). */
-static char **list_dir(const char *dir, int *n)
-{
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return NULL;
-    char **v = NULL;
-    int cap = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && *n < MAX_SUPPORT) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **nv = realloc(v, (size_t)cap * sizeof *v);
-            if (!nv)
-                break;
-            v = nv;
-        }
-        v[(*n)++] = strdup(e->d_name);
-    }
-    closedir(d);
-    if (v)
-        qsort(v, (size_t)*n, sizeof *v, cmp_str);
-    return v;
-}
-
-static void add(support *s, const char *path, int cls)
-{
-    if (s->n == s->cap) {
-        s->cap = s->cap ? 2 * s->cap : 64;
-        s->path = realloc(s->path, (size_t)s->cap * sizeof *s->path);
-        s->cls = realloc(s->cls, (size_t)s->cap * sizeof *s->cls);
-    }
-    s->path[s->n] = strdup(path);
-    s->cls[s->n++] = cls;
-}
-
-/* Class folders (DIR/<class>/ holding PNGs) and single files (DIR/<class>.png). */
-static siam_status scan_support(const char *dir, support *s, siam_error *err)
-{
-    memset(s, 0, sizeof *s);
-    int n;
-    char **ent = list_dir(dir, &n);
-    if (!ent)
-        return siam_error_set(err, SIAM_ERR_IO, "cannot read support folder %s", dir);
-    s->name = calloc((size_t)n + 1, sizeof *s->name);
-    for (int i = 0; i < n; i++) {
-        char p[4096];
-        snprintf(p, sizeof p, "%s/%s", dir, ent[i]);
-        struct stat st;
-        int before = s->n;
-        if (stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
-            int m;
-            char **files = list_dir(p, &m);
-            for (int k = 0; k < m; k++) {
-                char q[8192];
-                snprintf(q, sizeof q, "%s/%s", p, files[k]);
-                if (is_png(files[k]))
-                    add(s, q, s->n_classes);
-                free(files[k]);
-            }
-            free(files);
-        } else if (is_png(ent[i])) {
-            add(s, p, s->n_classes);
-            ent[i][strlen(ent[i]) - 4] = '\0';
-        }
-        if (s->n > before)
-            s->name[s->n_classes++] = strdup(ent[i]);
-        free(ent[i]);
-    }
-    free(ent);
-    if (s->n_classes < 1)
-        return siam_error_set(err, SIAM_ERR_NOT_FOUND,
-                              "%s holds no PNG images (want DIR/<class>/*.png or DIR/<class>.png)",
-                              dir);
-    return SIAM_OK;
-}
-
-static void free_support(support *s)
-{
-    for (int i = 0; i < s->n; i++)
-        free(s->path[i]);
-    for (int i = 0; i < s->n_classes; i++)
-        free(s->name[i]);
-    free(s->path), free(s->cls), free(s->name);
-}
 
 /* Embeds n images (paths) into dst rows of `emb` (device, (cap, D)). */
 static siam_status embed_files(siam_model *m, siam_graph *g, int batch, char **paths, int n,
@@ -180,7 +70,7 @@ int siam_cmd_classify(int argc, char **argv)
         return 2;
     }
     siam_error err = {0};
-    support s;
+    cli_support s;
     siam_backend *be = NULL;
     siam_model *m = NULL;
     siam_metric metric;
@@ -188,7 +78,7 @@ int siam_cmd_classify(int argc, char **argv)
     siam_buffer *semb = NULL, *qemb = NULL, *out = NULL;
     float *scores = NULL, *best = NULL;
     const int batch = 64;
-    siam_status st = scan_support(dir, &s, &err);
+    siam_status st = cli_support_read(dir, &s, &err);
     if (st == SIAM_OK)
         st = cli_model_open(model, backend, 0, &be, &m, &metric, &err);
     int64_t d = m ? m->shapes.embed_dim : 0;
@@ -263,7 +153,7 @@ int siam_cmd_classify(int argc, char **argv)
     siam_backend_free(be, out);
     siam_graph_destroy(g);
     cli_model_close(be, m);
-    free_support(&s);
+    cli_support_free(&s);
     free(queries);
     if (st != SIAM_OK) {
         siam_print_error("classify", err.msg);

@@ -2,6 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "hparams.h"
 
+#include "input_file.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,9 +99,10 @@ siam_status siam_hparams_load(const char *path, const siam_model *m, siam_optim_
 {
     if (!path)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_hparams_load: NULL path");
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return siam_error_set(err, SIAM_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    FILE *f;
+    siam_status ost = siam_fopen_input(path, "--config file", &f, err);
+    if (ost != SIAM_OK)
+        return ost;
     char *buf = malloc(HP_MAX_FILE + 1);
     size_t n = buf ? fread(buf, 1, HP_MAX_FILE + 1, f) : 0;
     fclose(f);

@@ -4,6 +4,7 @@
 #include "dataset_internal.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +102,7 @@ static int parse_omniglot_name(const char *name, uint32_t *id, uint32_t *drawer)
         b = b * 10 + (unsigned long)(*p++ - '0');
         nb++;
     }
-    if (nb == 0 || strcmp(p, ".png") != 0 || b == 0)
+    if (nb == 0 || strlen(p) != 4 || !ends_with_png(name) || b == 0)
         return 0;
     *id = (uint32_t)a;
     *drawer = (uint32_t)b;
@@ -126,7 +127,7 @@ static void scan_class(siam_dsb *b, const char *dir, const char *rel, size_t cls
 {
     name_list files;
     if (!list_dir(dir, &files)) {
-        siam_dsb_bad(b, "%s: cannot read directory", dir);
+        siam_dsb_bad(b, "%s: cannot read this class folder: %s", dir, strerror(errno));
         return;
     }
     uint32_t position = 0;
@@ -169,7 +170,7 @@ static void scan_omniglot(siam_dsb *b, const char *root, size_t *skipped)
         } else if (!is_dir(adir)) {
             (*skipped)++;
         } else if (!list_dir(adir, &chars)) {
-            siam_dsb_bad(b, "%s: cannot read directory", adir);
+            siam_dsb_bad(b, "%s: cannot read this alphabet folder: %s", adir, strerror(errno));
         } else {
             size_t ai = siam_dsb_add_alphabet(b, alphabets.names[a]);
             for (size_t c = 0; c < chars.n && ai != (size_t)-1 && !b->oom; c++) {
@@ -221,35 +222,45 @@ static void scan_class_folders(siam_dsb *b, const char *root, size_t *skipped)
     names_free(&classes);
 }
 
-/* AUTO: Omniglot when the first folder under root holds folders. */
+/* What one top-level folder holds: 1 images, 2 folders only, 0 neither. */
+static int folder_kind(const char *dir)
+{
+    name_list sub;
+    if (!list_dir(dir, &sub))
+        return 0;
+    int kind = 0;
+    for (size_t j = 0; j < sub.n && kind != 1; j++) {
+        char *s = join(dir, sub.names[j]);
+        if (s && is_dir(s))
+            kind = 2;
+        else if (ends_with_png(sub.names[j]))
+            kind = 1;
+        free(s);
+    }
+    names_free(&sub);
+    return kind;
+}
+
+/* AUTO: Omniglot when the top-level folders hold folders and none holds
+ * images itself; one stray subfolder in a class folder (or a first folder
+ * that happens to nest) does not turn class folders into alphabets. */
 static siam_layout detect_layout(const char *root)
 {
     name_list top;
-    siam_layout layout = SIAM_LAYOUT_CLASS_FOLDERS;
     if (!list_dir(root, &top))
-        return layout;
-    for (size_t i = 0; i < top.n; i++) {
+        return SIAM_LAYOUT_CLASS_FOLDERS;
+    int nested = 0, images = 0;
+    for (size_t i = 0; i < top.n && !images; i++) {
         char *d = join(root, top.names[i]);
         if (d && is_dir(d)) {
-            name_list sub;
-            if (list_dir(d, &sub)) {
-                for (size_t j = 0; j < sub.n; j++) {
-                    char *s = join(d, sub.names[j]);
-                    if (s && is_dir(s))
-                        layout = SIAM_LAYOUT_OMNIGLOT;
-                    free(s);
-                    if (layout == SIAM_LAYOUT_OMNIGLOT)
-                        break;
-                }
-                names_free(&sub);
-            }
-            free(d);
-            break;
+            int k = folder_kind(d);
+            nested += k == 2;
+            images += k == 1;
         }
         free(d);
     }
     names_free(&top);
-    return layout;
+    return nested && !images ? SIAM_LAYOUT_OMNIGLOT : SIAM_LAYOUT_CLASS_FOLDERS;
 }
 
 siam_status siam_dataset_load(const char *root, const siam_load_options *opt,

@@ -73,8 +73,18 @@ siam_status siam_resize_area_ff(const float *src, int sh, int sw, float *dst,
 
 /* A PNG as a model's (h, w) input: decoded, inverted when its border is
  * light (dark ink), area-resized, scaled so that ink = 1.0. An image too
- * small for the input (siam_input_size_check) is refused. */
-siam_status siam_input_from_png(const char *path, int h, int w, float *out, siam_error *err);
+ * small for the input (siam_input_size_check) is refused. size, when not
+ * NULL, receives the file's {height, width}. */
+siam_status siam_input_from_png(const char *path, int h, int w, float *out, int size[2],
+                                siam_error *err);
+
+/* Most an image's aspect ratio may differ from the input's, either way,
+ * before a caller warns that resizing squashes it. */
+#define SIAM_INPUT_ASPECT_WARN 3.0
+
+/* 1 when an (ih, iw) image's aspect ratio is more than
+ * SIAM_INPUT_ASPECT_WARN times off the (h, w) input's. */
+int siam_input_aspect_far(int ih, int iw, int h, int w);
 
 /* Most an image is enlarged, per side, to become a model input. */
 #define SIAM_INPUT_MAX_UPSCALE 4

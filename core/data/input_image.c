@@ -1,12 +1,15 @@
 /* A user's PNG as a model input: ink = 1.0 whatever the file's polarity. */
 #include "data/image.h"
 
-siam_status siam_input_from_png(const char *path, int h, int w, float *out, siam_error *err)
+siam_status siam_input_from_png(const char *path, int h, int w, float *out, int size[2],
+                                siam_error *err)
 {
     siam_grey g;
     siam_status st = siam_png_load(path, &g, err);
     if (st != SIAM_OK)
         return st;
+    if (size)
+        size[0] = g.h, size[1] = g.w;
     st = siam_input_size_check(path, g.h, g.w, h, w, err);
     if (st != SIAM_OK) {
         siam_grey_free(&g);
@@ -37,4 +40,12 @@ siam_status siam_input_size_check(const char *what, int ih, int iw, int h, int w
                           "%s: a %dx%d image is too small for the model's %dx%d input (at least "
                           "%dx%d: enlarging more than %dx would invent the strokes it compares)",
                           what, iw, ih, w, h, min_w, min_h, SIAM_INPUT_MAX_UPSCALE);
+}
+
+int siam_input_aspect_far(int ih, int iw, int h, int w)
+{
+    if (ih <= 0 || iw <= 0 || h <= 0 || w <= 0)
+        return 0;
+    double r = ((double)iw / ih) / ((double)w / h);
+    return r > SIAM_INPUT_ASPECT_WARN || r < 1.0 / SIAM_INPUT_ASPECT_WARN;
 }

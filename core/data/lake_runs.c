@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "dataset_internal.h"
+#include "input_file.h"
 
 #define LAKE_MAX_LINES 1000
 #define LAKE_PATH_MAX 512
@@ -93,9 +94,10 @@ static int read_labels(siam_dsb *b, const char *dir, const char *run, run_files 
 {
     char path[2 * LAKE_PATH_MAX];
     snprintf(path, sizeof path, "%s/%s/class_labels.txt", dir, run);
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        siam_dsb_bad(b, "%s: cannot open file", path);
+    FILE *f;
+    siam_error e;
+    if (siam_fopen_input(path, "run labels", &f, &e) != SIAM_OK) {
+        siam_dsb_bad(b, "%s", e.msg);
         return 0;
     }
     char line[2 * LAKE_PATH_MAX + 8];

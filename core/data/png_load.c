@@ -9,6 +9,8 @@
  */
 #include "image.h"
 
+#include "input_file.h"
+
 #include <png.h>
 #include <setjmp.h>
 #include <stdio.h>
@@ -227,9 +229,10 @@ siam_status siam_png_load(const char *path, siam_grey *out, siam_error *err)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_png_load: NULL argument");
     out->h = out->w = 0;
     out->data = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return siam_error_set(err, SIAM_ERR_IO, "%s: cannot open file", path);
+    FILE *f;
+    siam_status ost = siam_fopen_input(path, "image", &f, err);
+    if (ost != SIAM_OK)
+        return ost;
     uint8_t *buf = NULL;
     size_t cap = 0, n = 0;
     /* Grow-and-read instead of fseek/ftell: works on pipes and avoids an

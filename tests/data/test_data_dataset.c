@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "data/datapath.h"
 #include "data/dataset.h"
@@ -209,6 +211,69 @@ static void test_class_folders(void **state)
     siam_dataset_destroy(ds);
 }
 
+static void put_ink_png(const char *dir, const char *name, int cls)
+{
+    char path[4400];
+    uint8_t ink[120];
+    assert_int_equal(tu_mkdirs(dir), 0);
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    drawing(ink, cls, 1);
+    assert_int_equal(tu_write_ink_png(path, 10, 12, ink), 0);
+}
+
+/* Layout detection and class folders as users make them: upper-case
+ * .PNG counts, a stray subfolder in the first class keeps the class-folder
+ * layout, an empty or unreadable class folder is named in the error. */
+static void test_class_folder_edges(void **state)
+{
+    (void)state;
+    char root[4200], dir[4300];
+    snprintf(root, sizeof root, "%s/edges", tmpdir);
+    const char *classes[] = {"ant", "bee", "cow"};
+    for (int c = 0; c < 3; c++) {
+        snprintf(dir, sizeof dir, "%s/%s", root, classes[c]);
+        put_ink_png(dir, "a.png", c);
+        put_ink_png(dir, "B.PNG", c);
+    }
+    snprintf(dir, sizeof dir, "%s/ant/thumbnails", root);
+    put_ink_png(dir, "small.png", 0);
+    siam_dataset *ds = NULL;
+    siam_error err;
+    siam_load_report rep = {0, NULL, 0};
+    assert_int_equal(siam_dataset_load(root, NULL, &rep, &ds, &err), SIAM_OK);
+    assert_int_equal(siam_dataset_n_alphabets(ds), 1);
+    assert_int_equal(siam_dataset_n_classes(ds), 3);
+    assert_int_equal(siam_dataset_count(ds), 6);
+    assert_int_equal(rep.n_skipped, 1); /* the thumbnails folder */
+    siam_dataset_destroy(ds);
+    siam_load_report_clear(&rep);
+
+    /* An empty class folder is an error that names it. */
+    snprintf(dir, sizeof dir, "%s/dog", root);
+    assert_int_equal(tu_mkdirs(dir), 0);
+    assert_int_equal(siam_dataset_load(root, NULL, NULL, &ds, &err), SIAM_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "edges/dog: no PNG images in this class folder"));
+    /* So is one that cannot be read (unless root reads it anyway). */
+    put_ink_png(dir, "c.png", 3);
+    assert_int_equal(chmod(dir, 0), 0);
+    if (access(dir, R_OK) != 0) {
+        assert_int_equal(siam_dataset_load(root, NULL, NULL, &ds, &err), SIAM_ERR_FORMAT);
+        assert_non_null(strstr(err.msg, "edges/dog: cannot read this class folder: Permission denied"));
+    }
+    assert_int_equal(chmod(dir, 0755), 0);
+
+    /* Omniglot names in upper case: <id>_<drawer>.PNG. */
+    char omni[4300];
+    snprintf(omni, sizeof omni, "%s/omni_upper/Alpha/character01", tmpdir);
+    put_ink_png(omni, "0001_01.PNG", 1);
+    put_ink_png(omni, "0001_02.png", 1);
+    snprintf(omni, sizeof omni, "%s/omni_upper", tmpdir);
+    assert_int_equal(siam_dataset_load(omni, NULL, NULL, &ds, &err), SIAM_OK);
+    assert_int_equal(siam_dataset_count(ds), 2);
+    assert_int_equal(siam_dataset_info(ds, 0)->drawer, 1);
+    siam_dataset_destroy(ds);
+}
+
 /* Three kinds of bad file in one set: all reported, nothing loaded. */
 static void test_unreadable_files(void **state)
 {
@@ -339,6 +404,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_omniglot_layout),
         cmocka_unit_test(test_class_folders),
+        cmocka_unit_test(test_class_folder_edges),
         cmocka_unit_test(test_unreadable_files),
         cmocka_unit_test(test_split_table),
         cmocka_unit_test(test_data_dir),

@@ -263,8 +263,13 @@ static void test_refused(void **state)
     char missing[4200];
     path_of(missing, sizeof missing, "does_not_exist.png");
     siam_error_clear(&err);
-    assert_int_equal(siam_png_load(missing, &g, &err), SIAM_ERR_IO);
+    assert_int_equal(siam_png_load(missing, &g, &err), SIAM_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, missing));
+    assert_non_null(strstr(err.msg, "No such file or directory"));
+    /* A folder (and so a FIFO or a device) is refused before any read. */
+    path_of(missing, sizeof missing, "");
+    assert_int_equal(siam_png_load(missing, &g, &err), SIAM_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "is not a regular file (a folder)"));
 }
 
 /* 105 -> 35 averages exact 3x3 blocks; same size is a copy; float and u8
