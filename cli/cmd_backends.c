@@ -99,8 +99,8 @@ static int register_icd(const siam_module_entry *e, int n, const char *dir)
         dlclose(dl);
         return st == SIAM_OK ? 0 : 1;
     }
-    fprintf(stderr, "siamese backends: --register-icd needs the opencl module, and none usable "
-                    "was found\n");
+    siam_print_errorf("backends", "--register-icd needs the opencl module, and none usable "
+                    "was found");
     return 1;
 }
 
@@ -123,13 +123,13 @@ int siam_cmd_backends(int argc, char **argv)
         }
         if (strcmp(argv[i], "--register-icd") == 0) {
             if (i + 1 >= argc || !argv[i + 1][0]) {
-                fprintf(stderr, "siamese backends: --register-icd needs a folder\n");
+                siam_print_errorf("backends", "--register-icd needs a folder");
                 return 2;
             }
             icd_dir = argv[++i];
             continue;
         }
-        fprintf(stderr, "siamese backends: unknown option '%s'\n", argv[i]);
+        siam_print_errorf("backends", "unknown option '%s'", argv[i]);
         return 2;
     }
     siam_module_entry *e = NULL;

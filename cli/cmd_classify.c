@@ -57,7 +57,7 @@ int siam_cmd_classify(int argc, char **argv)
             const char **dst = !strcmp(argv[i], "--model") ? &model : !strcmp(argv[i], "--backend") ? &backend : &dir;
             *dst = argv[++i];
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "siamese classify: unknown option '%s' (see siamese classify --help)\n", argv[i]);
+            siam_print_errorf("classify", "unknown option '%s' (see siamese classify --help)", argv[i]);
             free(queries);
             return 2;
         } else {
@@ -65,7 +65,7 @@ int siam_cmd_classify(int argc, char **argv)
         }
     }
     if (!model || !dir || nq == 0) {
-        fprintf(stderr, "siamese classify: need --model MODEL, --support DIR and query images\n");
+        siam_print_errorf("classify", "need --model MODEL, --support DIR and query images");
         free(queries);
         return 2;
     }

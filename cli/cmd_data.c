@@ -1,14 +1,17 @@
 /* siamese data: what the Omniglot folder holds, and Koch's split table. */
 #include "commands.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "data/datapath.h"
 #include "data/dataset.h"
 #include "data/lake_runs.h"
 #include "data/split.h"
+#include "term_text.h"
 
 static const char *const data_folders[] = {"images_background", "images_evaluation"};
 #define N_FOLDERS 2
@@ -82,12 +85,19 @@ int siam_cmd_data(int argc, char **argv)
         } else if (strncmp(argv[i], "--data=", 7) == 0) {
             data_opt = argv[i] + 7;
         } else {
-            fprintf(stderr, "siamese data: unknown or incomplete option '%s' (see siamese data --help)\n",
+            siam_print_errorf("data", "unknown or incomplete option '%s' (see siamese data --help)",
                     argv[i]);
             return 2;
         }
     }
     const char *dir = siam_data_dir(data_opt);
+    struct stat sb;
+    int found = stat(dir, &sb) == 0;
+    if (!found || !S_ISDIR(sb.st_mode)) {
+        siam_print_errorf("data", "no data folder %s: %s", dir,
+                          found ? "not a folder" : strerror(errno));
+        return 1;
+    }
     printf("data: %s\n\n", dir);
 
     int failed = 0;
@@ -98,7 +108,7 @@ int siam_cmd_data(int argc, char **argv)
         siam_error err;
         siam_error_clear(&err);
         if (!siam_data_join(path, sizeof path, dir, data_folders[f])) {
-            fprintf(stderr, "siamese data: path too long: %s\n", dir);
+            siam_print_errorf("data", "path too long: %s", dir);
             return 2;
         }
         siam_load_options opt;
@@ -153,5 +163,8 @@ int siam_cmd_data(int argc, char **argv)
     siam_load_report_clear(&report);
     for (int f = 0; f < N_FOLDERS; f++)
         siam_dataset_destroy(ds[f]);
+    if (failed)
+        siam_print_errorf("data", "%s: some of the data did not load (NOT LOADED or ERROR above)",
+                          dir);
     return failed ? 1 : 0;
 }

@@ -83,7 +83,7 @@ static void eval_usage(FILE *f)
 
 static int fail(const char *msg)
 {
-    fprintf(stderr, "siamese eval: %s\n", msg);
+    siam_print_errorf("eval", "%s", msg);
     return 2;
 }
 
@@ -93,7 +93,7 @@ static int parse_long(const char *opt, const char *s, long lo, long hi, long *ou
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr, "siamese eval: %s wants an integer in [%ld, %ld], got '%s'\n", opt, lo, hi, s);
+        siam_print_errorf("eval", "%s wants an integer in [%ld, %ld], got '%s'", opt, lo, hi, s);
         return 0;
     }
     *out = v;
@@ -132,7 +132,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
             size_t n = strlen(valued[k]);
             if (strcmp(o, valued[k]) == 0) {
                 if (i + 1 >= argc) {
-                    fprintf(stderr, "siamese eval: %s needs a value\n", o);
+                    siam_print_errorf("eval", "%s needs a value", o);
                     return 2;
                 }
                 val = argv[++i];
@@ -144,7 +144,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
             }
         }
         if (!val) {
-            fprintf(stderr, "siamese eval: unknown option '%s' (see siamese eval --help)\n", o);
+            siam_print_errorf("eval", "unknown option '%s' (see siamese eval --help)", o);
             return 2;
         }
         const char *name = valued[k];
@@ -190,7 +190,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
             errno = 0;
             a->seed = strtoull(val, &end, 10);
             if (errno || end == val || *end || val[0] == '-') {
-                fprintf(stderr, "siamese eval: --seed wants a non-negative integer, got '%s'\n", val);
+                siam_print_errorf("eval", "--seed wants a non-negative integer, got '%s'", val);
                 return 2;
             }
         }
@@ -200,11 +200,11 @@ static int parse_args(int argc, char **argv, eval_args *a)
     if (!a->baseline && !a->model && !a->verification)
         return fail("nothing to evaluate: give --baseline mhd|pixel-1nn (see siamese eval --help)");
     if (a->baseline && strcmp(a->baseline, "mhd") != 0 && strcmp(a->baseline, "pixel-1nn") != 0) {
-        fprintf(stderr, "siamese eval: unknown baseline '%s' (expected mhd or pixel-1nn)\n", a->baseline);
+        siam_print_errorf("eval", "unknown baseline '%s' (expected mhd or pixel-1nn)", a->baseline);
         return 2;
     }
     if (a->protocol && strcmp(a->protocol, "within") != 0 && strcmp(a->protocol, "unstructured") != 0) {
-        fprintf(stderr, "siamese eval: unknown protocol '%s' (expected within or unstructured)\n",
+        siam_print_errorf("eval", "unknown protocol '%s' (expected within or unstructured)",
                 a->protocol);
         return 2;
     }

@@ -16,7 +16,7 @@ int siam_cmd_info(int argc, char **argv)
         return 0;
     }
     if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "siamese info: give one model file (see siamese info --help)\n");
+        siam_print_errorf("info", "give one model file (see siamese info --help)");
         return 2;
     }
     siam_st_file f;

@@ -45,7 +45,7 @@ int siam_cmd_parity(int argc, char **argv)
             return 0;
         }
         if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
-            fprintf(stderr, "siamese parity: unexpected argument '%s' (see siamese parity --help)\n", a);
+            siam_print_errorf("parity", "unexpected argument '%s' (see siamese parity --help)", a);
             return 2;
         }
         const char *v = argv[++i];
@@ -69,7 +69,7 @@ int siam_cmd_parity(int argc, char **argv)
         else if (whole && !strcmp(a, "--seed") && x >= 0) o.seed = (uint64_t)x;
         else if (whole && !strcmp(a, "--threads") && x >= 0 && x <= 1024) o.threads = (int)x;
         else {
-            fprintf(stderr, "siamese parity: bad option %s %s (see siamese parity --help)\n", a, v);
+            siam_print_errorf("parity", "bad option %s %s (see siamese parity --help)", a, v);
             return 2;
         }
     }
@@ -77,7 +77,7 @@ int siam_cmd_parity(int argc, char **argv)
     const char *comma = backends ? strchr(backends, ',') : NULL;
     if (!comma || comma == backends || !comma[1] || (size_t)(comma - backends) >= sizeof a_name ||
         strlen(comma + 1) >= sizeof b_name) {
-        fprintf(stderr, "siamese parity: need --backends A,B (e.g. cpu,opencl)\n");
+        siam_print_errorf("parity", "need --backends A,B (e.g. cpu,opencl)");
         return 2;
     }
     snprintf(a_name, sizeof a_name, "%.*s", (int)(comma - backends), backends);

@@ -171,18 +171,18 @@ int siam_cmd_plot(int argc, char **argv)
         else if (argv[i][0] != '-' && !log)
             log = argv[i];
         else {
-            fprintf(stderr, "siamese plot: unexpected argument '%s' (see siamese plot --help)\n", argv[i]);
+            siam_print_errorf("plot", "unexpected argument '%s' (see siamese plot --help)", argv[i]);
             return 2;
         }
     }
     if (!log || !out) {
-        fprintf(stderr, "siamese plot: need LOGFILE and --out FILE.png\n");
+        siam_print_errorf("plot", "need LOGFILE and --out FILE.png");
         return 2;
     }
     siam_error err = {0};
     if (siam_same_file(log, out)) {
-        fprintf(stderr, "siamese plot: --out %s is the log itself: refusing to overwrite it\n", out);
-        return 2;
+        siam_print_errorf("plot", "--out %s is the log itself: refusing to overwrite it", out);
+        return 1;
     }
     FILE *f = NULL;
     if (siam_output_check(out, &err) != SIAM_OK ||
@@ -218,10 +218,12 @@ int siam_cmd_plot(int argc, char **argv)
     }
     fclose(f);
     if (skipped)
-        fprintf(stderr, "siamese plot: warning: skipped %d records of %s whose values are not "
-                        "finite or out of range\n", skipped, log);
+        siam_print_errorf("plot",
+                          "warning: skipped %d records of %s whose values are not finite or out "
+                          "of range",
+                          skipped, log);
     if (loss.n + acc.n < 2) {
-        fprintf(stderr, "siamese plot: %s holds too few training records to plot\n", log);
+        siam_print_errorf("plot", "%s holds too few training records to plot", log);
         free(loss.t), free(loss.v), free(acc.t), free(acc.v);
         return 1;
     }

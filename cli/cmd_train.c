@@ -92,7 +92,7 @@ static int parse_num(const char *flag, const char *s, double lo, double hi, doub
     errno = 0;
     double v = strtod(s, &end);
     if (end == s || *end || errno || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "siamese train: %s needs a number in [%g, %g], got '%s'\n", flag, lo, hi, s);
+        siam_print_errorf("train", "%s needs a number in [%g, %g], got '%s'", flag, lo, hi, s);
         return 0;
     }
     *out = v;
@@ -105,7 +105,7 @@ static int parse_int(const char *flag, const char *s, double lo, double hi, doub
     if (!parse_num(flag, s, lo, hi, out))
         return 0;
     if (*out != (double)(int64_t)*out) {
-        fprintf(stderr, "siamese train: %s needs a whole number, got '%s'\n", flag, s);
+        siam_print_errorf("train", "%s needs a whole number, got '%s'", flag, s);
         return 0;
     }
     return 1;
@@ -135,7 +135,7 @@ int siam_cmd_train(int argc, char **argv)
             continue;
         }
         if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
-            fprintf(stderr, "siamese train: %s '%s' (see siamese train --help)\n",
+            siam_print_errorf("train", "%s '%s' (see siamese train --help)",
                     strncmp(a, "--", 2) ? "unexpected argument" : "missing value for", a);
             return 2;
         }
@@ -151,25 +151,25 @@ int siam_cmd_train(int argc, char **argv)
         else if (!strcmp(a, "--loss")) {
             if (!strcmp(v, "bce")) o.loss = SIAM_LOSS_BCE;
             else if (!strcmp(v, "contrastive")) o.loss = SIAM_LOSS_CONTRASTIVE;
-            else { fprintf(stderr, "siamese train: --loss is bce or contrastive, not '%s'\n", v); return 2; }
+            else { siam_print_errorf("train", "--loss is bce or contrastive, not '%s'", v); return 2; }
         } else if (!strcmp(a, "--optimizer")) {
             if (!strcmp(v, "sgd")) o.optim = SIAM_OPTIM_SGD;
             else if (!strcmp(v, "adam")) o.optim = SIAM_OPTIM_ADAM;
-            else { fprintf(stderr, "siamese train: --optimizer is sgd or adam, not '%s'\n", v); return 2; }
+            else { siam_print_errorf("train", "--optimizer is sgd or adam, not '%s'", v); return 2; }
         } else if (!strcmp(a, "--init")) {
             if (!strcmp(v, "uniform")) o.init = SIAM_INIT_UNIFORM;
             else if (!strcmp(v, "paper")) o.init = SIAM_INIT_PAPER;
-            else { fprintf(stderr, "siamese train: --init is uniform or paper, not '%s'\n", v); return 2; }
+            else { siam_print_errorf("train", "--init is uniform or paper, not '%s'", v); return 2; }
         } else if (!strcmp(a, "--distort")) {
             if (!strcmp(v, "on")) o.distort = SIAM_DISTORT_ON_THE_FLY;
             else if (!strcmp(v, "off")) o.distort = SIAM_DISTORT_NONE;
             else if (!strcmp(v, "8x")) o.distort = SIAM_DISTORT_FIXED;
-            else { fprintf(stderr, "siamese train: --distort is on, off or 8x, not '%s'\n", v); return 2; }
+            else { siam_print_errorf("train", "--distort is on, off or 8x, not '%s'", v); return 2; }
         } else if (!strcmp(a, "--negatives")) {
             if (!strcmp(v, "any")) o.negatives = SIAM_NEGMIX_ANY;
             else if (!strcmp(v, "same")) o.negatives = SIAM_NEGMIX_SAME;
             else if (!strcmp(v, "half")) o.negatives = SIAM_NEGMIX_HALF;
-            else { fprintf(stderr, "siamese train: --negatives is any, same or half, not '%s'\n", v); return 2; }
+            else { siam_print_errorf("train", "--negatives is any, same or half, not '%s'", v); return 2; }
         } else if (!strcmp(a, "--margin")) { if (!parse_num(a, v, 1e-9, 1e9, &x)) return 2; o.margin = (float)x; }
         else if (!strcmp(a, "--pairs")) { if (!parse_int(a, v, 2, 1e8, &x)) return 2; o.pairs = (int)x; }
         else if (!strcmp(a, "--epoch-pairs")) { if (!parse_int(a, v, 1, 1e9, &x)) return 2; o.epoch_pairs = (int)x; }
@@ -188,17 +188,17 @@ int siam_cmd_train(int argc, char **argv)
         else if (!strcmp(a, "--val-trials")) { if (!parse_int(a, v, 2, 1e6, &x)) return 2; o.val_trials = (int)x; }
         else if (!strcmp(a, "--patience")) { if (!parse_int(a, v, 1, 1e6, &x)) return 2; o.patience = (int)x; }
         else {
-            fprintf(stderr, "siamese train: unknown option '%s' (see siamese train --help)\n", a);
+            siam_print_errorf("train", "unknown option '%s' (see siamese train --help)", a);
             return 2;
         }
     }
     if (!o.out) {
-        fprintf(stderr, "siamese train: --out MODEL is required (see siamese train --help)\n");
+        siam_print_errorf("train", "--out MODEL is required (see siamese train --help)");
         return 2;
     }
     if (o.val_trials % o.val_way) { /* a usage error: caught here, exit 2 */
-        fprintf(stderr, "siamese train: --val-trials must be a multiple of the %d-way rounds, "
-                        "got %d\n", o.val_way, o.val_trials);
+        siam_print_errorf("train", "--val-trials must be a multiple of the %d-way rounds, "
+                        "got %d", o.val_way, o.val_trials);
         return 2;
     }
     o.data_dir = siam_data_dir(data);
@@ -217,11 +217,13 @@ int siam_cmd_train(int argc, char **argv)
     }
     if (res.interrupted) {
         char *latest = siam_train_latest_path(o.out);
-        fprintf(stderr,
-                "%ssiamese train: interrupted by %s at step %lld; the latest checkpoint is %s: "
-                "resume with siamese train --resume %s --out %s\n",
-                isatty(fileno(stderr)) ? "\n" : "", res.interrupted == SIGINT ? "SIGINT" : "SIGTERM",
-                (long long)res.steps, latest ? latest : "?", latest ? latest : "?", o.out);
+        if (isatty(fileno(stderr)))
+            fputc('\n', stderr);
+        siam_print_errorf("train",
+                          "interrupted by %s at step %lld; the latest checkpoint is %s: resume "
+                          "with siamese train --resume %s --out %s",
+                          res.interrupted == SIGINT ? "SIGINT" : "SIGTERM", (long long)res.steps,
+                          latest ? latest : "?", latest ? latest : "?", o.out);
         free(latest);
         return 128 + res.interrupted;
     }

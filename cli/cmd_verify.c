@@ -24,23 +24,23 @@ int siam_cmd_verify(int argc, char **argv)
         }
         if (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--backend")) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "siamese verify: %s needs a value\n", argv[i]);
+                siam_print_errorf("verify", "%s needs a value", argv[i]);
                 return 2;
             }
             *(!strcmp(argv[i], "--model") ? &model : &backend) = argv[i + 1];
             i++;
         } else if (argv[i][0] == '-') {
-            fprintf(stderr, "siamese verify: unknown option '%s' (see siamese verify --help)\n", argv[i]);
+            siam_print_errorf("verify", "unknown option '%s' (see siamese verify --help)", argv[i]);
             return 2;
         } else if (n_img < 2) {
             img[n_img++] = argv[i];
         } else {
-            fprintf(stderr, "siamese verify: give exactly two images\n");
+            siam_print_errorf("verify", "give exactly two images");
             return 2;
         }
     }
     if (!model || n_img != 2) {
-        fprintf(stderr, "siamese verify: need --model MODEL and two images (see --help)\n");
+        siam_print_errorf("verify", "need --model MODEL and two images (see --help)");
         return 2;
     }
     siam_backend *be;

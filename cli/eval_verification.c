@@ -47,11 +47,12 @@ int cli_eval_verification(const char *model, const char *backend, int threads,
     size_t n = (size_t)n_pairs;
     float *vs = malloc(n * 4), *vl = malloc(n * 4), *ts = malloc(n * 4), *tl = malloc(n * 4);
     char path[4096];
-    snprintf(path, sizeof path, "%s/images_evaluation", data_dir);
+    int fits = (size_t)snprintf(path, sizeof path, "%s/images_evaluation", data_dir) < sizeof path;
     siam_load_options lo;
     siam_load_options_default(&lo);
-    siam_status st = vs && vl && ts && tl ? SIAM_OK
-                                          : siam_error_set(&err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    siam_status st = !fits ? siam_error_set(&err, SIAM_ERR_INVALID_ARG, "data folder path too long: %s", data_dir)
+                     : vs && vl && ts && tl ? SIAM_OK
+                                            : siam_error_set(&err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     if (st == SIAM_OK)
         st = cli_model_open(model, backend, threads, &be, &m, &metric, &err);
     if (st == SIAM_OK)

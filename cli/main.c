@@ -1,5 +1,6 @@
 /* siamese: one-shot image recognition with convolutional Siamese networks. */
 #include "commands.h"
+#include "term_text.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -44,6 +45,6 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc - 1, argv + 1);
-    fprintf(stderr, "siamese: unknown command '%s' (see siamese --help)\n", argv[1]);
+    siam_print_errorf("", "unknown command '%s' (see siamese --help)", argv[1]);
     return 2;
 }

@@ -46,14 +46,9 @@ siam_status cli_image_load(const char *path, const siam_model *m, float *out, si
     int size[2];
     siam_status st = siam_input_from_png(path, m->desc.in_h, m->desc.in_w, out, size, err);
     if (st == SIAM_OK && siam_input_aspect_far(size[0], size[1], m->desc.in_h, m->desc.in_w)) {
-        char msg[1200];
-        snprintf(msg, sizeof msg,
-                 "warning: %.1000s is %dx%d, far from the model's %dx%d shape: it is squashed to "
-                 "fit, and scores may mislead",
-                 path, size[1], size[0], m->desc.in_w, m->desc.in_h);
-        fputs("siamese: ", stderr);
-        siam_fputs_escaped(msg, stderr);
-        fputc('\n', stderr);
+        siam_print_errorf("", "warning: %s is %dx%d, far from the model's %dx%d shape: it is "
+                          "squashed to fit, and scores may mislead",
+                          path, size[1], size[0], m->desc.in_w, m->desc.in_h);
     }
     return st;
 }

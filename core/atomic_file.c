@@ -85,10 +85,10 @@ static siam_status create_temp(siam_atomic_file *f, const char *path, siam_error
     f->fd = mkostemp(f->tmp, O_CLOEXEC);
     if (f->fd < 0) {
         int e = errno;
-        char *dir = folder_of(path);
-        siam_status st = siam_error_set(err, SIAM_ERR_IO, "cannot write %s: %s (in folder %s)",
-                                        path, strerror(e), dir ? dir : "?");
-        free(dir);
+        /* The reason last: a path near PATH_MAX is cut in the middle. */
+        siam_status st = siam_error_set(err, SIAM_ERR_IO,
+                                        "cannot write %s: no file can be created in its folder: %s",
+                                        path, strerror(e));
         free(f->tmp);
         f->tmp = NULL;
         return st;

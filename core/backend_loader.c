@@ -121,6 +121,9 @@ static void scan_add(scan_list *l, const char *path)
         l->v = v;
         l->cap = cap;
     }
+    /* A path that does not fit the entry would name another file. */
+    if (strlen(path) >= sizeof l->v[0].path)
+        return;
     siam_module_entry *e = &l->v[l->n++];
     memset(e, 0, sizeof *e);
     snprintf(e->path, sizeof e->path, "%s", path);
@@ -359,8 +362,8 @@ siam_status siam_backend_open(const char *spec, int threads, siam_backend **out,
             free(e);
             return SIAM_ERR_ABI;
         }
-        char path[1024];
-        snprintf(path, sizeof path, "%s", e[0].path);
+        char path[sizeof e[0].path];
+        memcpy(path, e[0].path, sizeof path);
         free(e);
         return siam_backend_open_path(path, device, threads, out, err);
     }

@@ -1,6 +1,8 @@
 /* Network presets, layer-list strings and shape tables. */
 #include "net.h"
 
+#include "term_text.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -249,7 +251,9 @@ void siam_net_print(const siam_net_desc *d, FILE *f)
     siam_net_shapes s;
     if (!d || !f || siam_net_shapes_of(d, &s, NULL) != SIAM_OK)
         return;
-    fprintf(f, "net %s: input %dx%dx%d\n", d->name, d->in_c, d->in_h, d->in_w);
+    fputs("net ", f);
+    siam_fputs_escaped(d->name, f); /* from a model file: may hold anything */
+    fprintf(f, ": input %dx%dx%d\n", d->in_c, d->in_h, d->in_w);
     fprintf(f, "  %-3s %-14s %-18s %12s\n", "#", "layer", "output", "params");
     int64_t c = d->in_c, h = d->in_h, w = d->in_w;
     for (int i = 0; i < d->n_layers; i++) {

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,46 @@ static siam_status bad(siam_st_file *f, siam_error *err, const char *what)
     siam_st_close(f);
     return SIAM_ERR_FORMAT;
 }
+
+static int by_begin(const void *a, const void *b)
+{
+    const siam_st_tensor *x = *(const siam_st_tensor *const *)a, *y = *(const siam_st_tensor *const *)b;
+    return x->begin < y->begin ? -1 : x->begin > y->begin ? 1 : (x->end > y->end) - (x->end < y->end);
+}
+
+/* The tensors must tile the data section, as the safetensors reference
+ * reader requires: no overlap (two tensors sharing bytes) and no gap or
+ * tail (bytes that another reader might take for something). Sorted, so a
+ * header of many tensors costs n log n. */
+static siam_status check_tiling(siam_st_file *f, uint64_t data_size, siam_error *err)
+{
+    char msg[320];
+    const siam_st_tensor **v = malloc((size_t)(f->n ? f->n : 1) * sizeof *v);
+    if (!v) {
+        siam_st_close(f);
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    }
+    for (int i = 0; i < f->n; i++)
+        v[i] = &f->t[i];
+    qsort(v, (size_t)f->n, sizeof *v, by_begin);
+    uint64_t at = 0;
+    msg[0] = '\0';
+    for (int i = 0; i < f->n && !msg[0]; i++) {
+        if (v[i]->begin < at)
+            snprintf(msg, sizeof msg, "tensors '%.100s' and '%.100s' overlap", v[i]->name,
+                     v[i - 1]->name);
+        else if (v[i]->begin > at)
+            snprintf(msg, sizeof msg, "data bytes %" PRIu64 "-%" PRIu64 " belong to no tensor", at,
+                     v[i]->begin);
+        at = v[i]->end;
+    }
+    if (!msg[0] && at != data_size)
+        snprintf(msg, sizeof msg, "data bytes %" PRIu64 "-%" PRIu64 " belong to no tensor", at,
+                 data_size);
+    free(v);
+    return msg[0] ? bad(f, err, msg) : SIAM_OK;
+}
+
 
 static int json_uint(const siam_json *j, int node, uint64_t *out)
 {
@@ -160,14 +201,9 @@ siam_status siam_st_open(const char *path, siam_st_file *f, siam_error *err)
                      name);
             return bad(f, err, msg);
         }
-        for (int k = 0; k < f->n; k++)
-            if (t->begin < f->t[k].end && f->t[k].begin < t->end) {
-                snprintf(msg, sizeof msg, "tensors '%.100s' and '%.100s' overlap", name, f->t[k].name);
-                return bad(f, err, msg);
-            }
         f->n++;
     }
-    return SIAM_OK;
+    return check_tiling(f, data_size, err);
 }
 
 void siam_st_close(siam_st_file *f)

@@ -1,6 +1,8 @@
 /* Control characters made visible (see term_text.h). */
 #include "term_text.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 /* The escape of byte c into e (at most 5 bytes with NUL); 0 if none needed. */
@@ -57,7 +59,17 @@ void siam_escape_text(const char *s, char *out, size_t size)
 
 void siam_print_error(const char *cmd, const char *msg)
 {
-    fprintf(stderr, "siamese %s: ", cmd);
+    fprintf(stderr, "siamese%s%s: ", cmd && *cmd ? " " : "", cmd ? cmd : "");
     siam_fputs_escaped(msg, stderr);
     fputc('\n', stderr);
+}
+
+void siam_print_errorf(const char *cmd, const char *fmt, ...)
+{
+    char msg[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    siam_print_error(cmd, msg);
 }

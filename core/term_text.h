@@ -14,7 +14,13 @@
 void siam_fputs_escaped(const char *s, FILE *f);
 /* The same into out (NUL-terminated, cut at size with "..." if needed). */
 void siam_escape_text(const char *s, char *out, size_t size);
-/* "siamese CMD: MESSAGE\n" on stderr, the message escaped: one line. */
+/* "siamese CMD: MESSAGE\n" on stderr ("siamese: " for an empty CMD), the
+ * message escaped: one line. */
 void siam_print_error(const char *cmd, const char *msg);
+/* The same with the message formatted (printf), then escaped as a whole. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 2, 3)))
+#endif
+void siam_print_errorf(const char *cmd, const char *fmt, ...);
 
 #endif

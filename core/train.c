@@ -399,7 +399,9 @@ static siam_status load_data(run *r, siam_error *err)
     siam_load_options lo;
     siam_load_options_default(&lo);
     siam_load_report rep = {0};
-    snprintf(path, sizeof path, "%s/images_background", o->data_dir);
+    if ((size_t)snprintf(path, sizeof path, "%s/images_background", o->data_dir) >= sizeof path)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "data folder path too long: %s",
+                              o->data_dir);
     siam_status st = siam_dataset_load(path, &lo, &rep, &r->train_ds, err);
     siam_load_report_clear(&rep);
     if (st == SIAM_OK) {

@@ -257,6 +257,12 @@ siam_status ocl_icd_register(const char *dir, char *report, size_t size, siam_er
     report[0] = '\0';
     if (!dir || !*dir)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "opencl: --register-icd needs a folder");
+    /* A path that is there and is not a folder is refused whatever there is
+     * to write: the same command must not pass or fail by the machine. */
+    struct stat st;
+    if (lstat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "opencl: %s exists and is not a folder",
+                              dir);
     vendor_lib v[ICD_MAX_LIBS];
     int nl = find_libs(v), todo = 0;
     char why[512], problems[1024] = "";
@@ -283,7 +289,6 @@ siam_status ocl_icd_register(const char *dir, char *report, size_t size, siam_er
                  nl);
         return SIAM_OK;
     }
-    struct stat st;
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return siam_error_set(err, SIAM_ERR_IO, "opencl: cannot create folder %s: %s", dir,
                               strerror(errno));

@@ -11,6 +11,8 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -64,10 +66,22 @@ static inline siam_status siam_error_set(siam_error *err, siam_status status,
                                          const char *fmt, ...)
 {
     if (err) {
-        va_list ap;
+        va_list ap, again;
         va_start(ap, fmt);
+        va_copy(again, ap);
         err->status = status;
-        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        /* Too long (a path near PATH_MAX): keep the head and the tail, where
+         * the reason is, joined by "...". */
+        char *all = n >= (int)sizeof err->msg ? (char *)malloc((size_t)n + 1) : NULL;
+        if (all) {
+            vsnprintf(all, (size_t)n + 1, fmt, again);
+            size_t head = SIAM_ERROR_MSG_SIZE / 2 - 2, tail = SIAM_ERROR_MSG_SIZE - head - 4;
+            memcpy(err->msg + head, "...", 3);
+            memcpy(err->msg + head + 3, all + (size_t)n - tail, tail + 1);
+            free(all);
+        }
+        va_end(again);
         va_end(ap);
     }
     return status;

@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "term_text.h"
+#include "siamese/status.h"
 
 #include <string.h>
 
@@ -21,6 +22,26 @@ static void escapes(void **state)
     assert_string_equal(out, "caf\xc3\xa9");
 }
 
+/* An error message longer than the buffer (a path near PATH_MAX) keeps
+ * its start and its end, where the reason is. */
+static void long_error_keeps_its_reason(void **state)
+{
+    (void)state;
+    char path[3001];
+    memset(path, 'd', 3000);
+    path[0] = '/';
+    path[3000] = '\0';
+    siam_error err;
+    siam_error_set(&err, SIAM_ERR_IO, "cannot open image %s: %s", path, "File name too long");
+    size_t n = strlen(err.msg);
+    assert_int_equal(n, SIAM_ERROR_MSG_SIZE - 1);
+    assert_memory_equal(err.msg, "cannot open image /ddd", 21);
+    assert_string_equal(err.msg + n - 23, "ddd: File name too long");
+    assert_non_null(strstr(err.msg, "d...d"));
+    siam_error_set(&err, SIAM_ERR_IO, "short: %s", "kept whole");
+    assert_string_equal(err.msg, "short: kept whole");
+}
+
 static void cut_with_dots(void **state)
 {
     (void)state;
@@ -34,6 +55,7 @@ static void cut_with_dots(void **state)
 
 int main(void)
 {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(escapes), cmocka_unit_test(cut_with_dots)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(escapes), cmocka_unit_test(cut_with_dots),
+                                       cmocka_unit_test(long_error_keeps_its_reason)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
