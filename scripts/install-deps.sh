@@ -6,7 +6,9 @@
 # cache: a well-kept hash beats our own), cmocka (unit tests), OpenBLAS (the blas backend's GEMM),
 # clang + libclang-rt-14-dev (the libFuzzer runtime and sanitizers for the
 # fuzz harnesses in tests/fuzz; zlib1g-dev comes with libpng-dev), valgrind
-# (scripts/memcheck.py, the suite under memcheck; not run by CI).
+# (scripts/memcheck.py, the suite under memcheck; not run by CI), python3
+# (tests/adversarial/gen_hostile.py writes the hostile files: bytes are
+# clearer in Python than in shell).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
@@ -14,4 +16,4 @@ apt-get install -y --no-install-recommends \
   build-essential cmake pkg-config \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
   libclblast-dev libpng-dev libcmocka-dev libopenblas-dev nettle-dev \
-  clang libclang-rt-14-dev valgrind
+  clang libclang-rt-14-dev valgrind python3
