@@ -2,86 +2,20 @@
 #define _POSIX_C_SOURCE 200809L
 #include "support_folder.h"
 
-#include <ctype.h>
-#include <dirent.h>
+#include "data/folder.h"
+
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-static int is_png(const char *f)
+/* The sorted entries of dir; what names the folder in errors. */
+static siam_status read_folder(const char *dir, const char *what, siam_name_list *l,
+                               siam_error *err)
 {
-    size_t n = strlen(f);
-    return n > 4 && f[n - 4] == '.' && tolower((unsigned char)f[n - 3]) == 'p' &&
-           tolower((unsigned char)f[n - 2]) == 'n' && tolower((unsigned char)f[n - 1]) == 'g';
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static char *join(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    char *s = malloc(na + nb + 2);
-    if (s) {
-        memcpy(s, a, na);
-        s[na] = '/';
-        memcpy(s + na + 1, b, nb + 1);
-    }
-    return s;
-}
-
-static void free_list(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-/* Sorted non-hidden entries of dir; what names the folder in errors. */
-static siam_status list_dir(const char *dir, const char *what, char ***out, size_t *n,
-                            siam_error *err)
-{
-    *out = NULL;
-    *n = 0;
-    DIR *d = opendir(dir);
-    if (!d)
-        return siam_error_set(err, SIAM_ERR_IO, "cannot read %s %s: %s", what, dir,
-                              strerror(errno));
-    char **v = NULL;
-    size_t cap = 0;
-    struct dirent *e;
-    siam_status st = SIAM_OK;
-    while (st == SIAM_OK && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (*n == cap) {
-            cap = cap ? 2 * cap : 64;
-            char **nv = realloc(v, cap * sizeof *v);
-            if (!nv) {
-                st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
-                break;
-            }
-            v = nv;
-        }
-        if ((v[*n] = strdup(e->d_name)) == NULL)
-            st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
-        else
-            (*n)++;
-    }
-    closedir(d);
-    if (st != SIAM_OK) {
-        free_list(v, *n);
-        *n = 0;
-        return st;
-    }
-    if (*n > 1)
-        qsort(v, *n, sizeof *v, cmp_str);
-    *out = v;
-    return SIAM_OK;
+    if (siam_name_list_read(dir, l))
+        return SIAM_OK;
+    return siam_error_set(err, errno == ENOMEM ? SIAM_ERR_OUT_OF_MEMORY : SIAM_ERR_IO,
+                          "cannot read %s %s: %s", what, dir, strerror(errno));
 }
 
 static siam_status add_image(cli_support *s, char *path, siam_error *err)
@@ -109,23 +43,21 @@ static siam_status add_image(cli_support *s, char *path, siam_error *err)
  * not part of the class. */
 static siam_status add_folder(cli_support *s, const char *dir, siam_error *err)
 {
-    char **files;
-    size_t m;
-    siam_status st = list_dir(dir, "class folder", &files, &m, err);
+    siam_name_list files;
+    siam_status st = read_folder(dir, "class folder", &files, err);
     int before = s->n;
-    for (size_t k = 0; st == SIAM_OK && k < m; k++) {
-        if (!is_png(files[k]))
+    for (size_t k = 0; st == SIAM_OK && k < files.n; k++) {
+        if (!siam_is_png_name(files.names[k]))
             continue;
-        char *q = join(dir, files[k]);
-        struct stat sb;
+        char *q = siam_path_join(dir, files.names[k]);
         if (!q)
             st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
-        else if (stat(q, &sb) == 0 && S_ISDIR(sb.st_mode))
+        else if (siam_is_dir(q))
             free(q);
         else
             st = add_image(s, q, err);
     }
-    free_list(files, m);
+    siam_name_list_free(&files);
     if (st == SIAM_OK && s->n == before)
         st = siam_error_set(err, SIAM_ERR_NOT_FOUND, "class folder %s holds no PNG images", dir);
     return st;
@@ -156,7 +88,7 @@ static siam_status refuse_twins(const cli_support *s, const char *dir, siam_erro
     if (!v)
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     memcpy(v, s->name, (size_t)s->n_classes * sizeof *v);
-    qsort(v, (size_t)s->n_classes, sizeof *v, cmp_str);
+    qsort(v, (size_t)s->n_classes, sizeof *v, siam_name_order);
     siam_status st = SIAM_OK;
     for (int i = 1; i < s->n_classes && st == SIAM_OK; i++)
         if (strcmp(v[i - 1], v[i]) == 0)
@@ -171,23 +103,21 @@ static siam_status refuse_twins(const cli_support *s, const char *dir, siam_erro
 siam_status cli_support_read(const char *dir, cli_support *s, siam_error *err)
 {
     memset(s, 0, sizeof *s);
-    char **ent;
-    size_t n;
-    siam_status st = list_dir(dir, "support folder", &ent, &n, err);
-    for (size_t i = 0; st == SIAM_OK && i < n; i++) {
-        char *p = join(dir, ent[i]);
-        struct stat sb;
+    siam_name_list ent;
+    siam_status st = read_folder(dir, "support folder", &ent, err);
+    for (size_t i = 0; st == SIAM_OK && i < ent.n; i++) {
+        char *name = ent.names[i], *p = siam_path_join(dir, name);
         if (!p) {
             st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
-        } else if (stat(p, &sb) == 0 && S_ISDIR(sb.st_mode)) {
-            st = add_class(s, ent[i], err);
+        } else if (siam_is_dir(p)) {
+            st = add_class(s, name, err);
             if (st == SIAM_OK)
                 st = add_folder(s, p, err);
             free(p);
             p = NULL;
-        } else if (is_png(ent[i])) {
-            ent[i][strlen(ent[i]) - 4] = '\0';
-            st = add_class(s, ent[i], err);
+        } else if (siam_is_png_name(name)) {
+            name[strlen(name) - 4] = '\0';
+            st = add_class(s, name, err);
             if (st == SIAM_OK) {
                 st = add_image(s, p, err);
                 p = NULL;
@@ -195,7 +125,7 @@ siam_status cli_support_read(const char *dir, cli_support *s, siam_error *err)
         }
         free(p);
     }
-    free_list(ent, n);
+    siam_name_list_free(&ent);
     if (st == SIAM_OK)
         st = refuse_twins(s, dir, err);
     if (st == SIAM_OK && s->n_classes < 1)

@@ -149,6 +149,14 @@ static siam_status check_metadata(const siam_st_file *f, siam_error *err)
     return SIAM_OK;
 }
 
+static int same_shape(const siam_st_tensor *t, const siam_param *p)
+{
+    int same = t->ndim == p->ndim;
+    for (int d = 0; same && d < p->ndim; d++)
+        same = t->shape[d] == p->shape[d];
+    return same;
+}
+
 /* The tensor table must be what the layer list implies (each parameter,
  * optimiser state of the same shapes, nothing else) before anything is
  * reserved from the layer list: a small file cannot claim a huge network. */
@@ -174,11 +182,7 @@ static siam_status check_tensors(const siam_st_file *f, const siam_net_desc *des
                                 f->t[k].name);
             break;
         }
-        const siam_param *p = &m->entries[e];
-        int same = f->t[k].ndim == p->ndim;
-        for (int d = 0; same && d < p->ndim; d++)
-            same = f->t[k].shape[d] == p->shape[d];
-        if (!same)
+        if (!same_shape(&f->t[k], &m->entries[e]))
             st = siam_error_set(err, SIAM_ERR_FORMAT,
                                 "%s: tensor '%.60s' has the wrong shape for this network", f->path,
                                 f->t[k].name);
@@ -248,11 +252,7 @@ static siam_status load_set(const siam_st_file *f, const siam_model *m, const ch
         if (k < 0)
             return siam_error_set(err, SIAM_ERR_FORMAT, "%s: tensor '%s' is missing", f->path,
                                   name);
-        const siam_st_tensor *t = &f->t[k];
-        int same = t->ndim == p->ndim;
-        for (int d = 0; same && d < p->ndim; d++)
-            same = t->shape[d] == p->shape[d];
-        if (!same)
+        if (!same_shape(&f->t[k], p))
             return siam_error_set(err, SIAM_ERR_FORMAT,
                                   "%s: tensor '%s' has the wrong shape for this network", f->path,
                                   name);

@@ -67,7 +67,6 @@ static siam_status check_tiling(siam_st_file *f, uint64_t data_size, siam_error 
     return msg[0] ? bad(f, err, msg) : SIAM_OK;
 }
 
-
 static int json_uint(const siam_json *j, int node, uint64_t *out)
 {
     if (node < 0 || j->nodes[node].type != SIAM_JSON_NUMBER)

@@ -2,89 +2,13 @@
  * in sorted order and hands every file to the dataset builder. */
 #define _POSIX_C_SOURCE 200809L
 #include "dataset_internal.h"
+#include "data/folder.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-
-typedef struct name_list {
-    size_t n;
-    char **names;
-} name_list;
-
-static void names_free(name_list *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->names[i]);
-    free(l->names);
-    l->names = NULL;
-    l->n = 0;
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Lists the non-hidden entries of a directory, sorted; 0 if unreadable. */
-static int list_dir(const char *dir, name_list *out)
-{
-    out->n = 0;
-    out->names = NULL;
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    size_t cap = 0;
-    struct dirent *e;
-    int ok = 1;
-    while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        if (out->n == cap) {
-            size_t ncap = cap ? cap * 2 : 32;
-            char **nn = realloc(out->names, ncap * sizeof(char *));
-            if (!nn) {
-                ok = 0;
-                break;
-            }
-            out->names = nn;
-            cap = ncap;
-        }
-        size_t len = strlen(e->d_name) + 1;
-        char *nm = malloc(len);
-        if (!nm) {
-            ok = 0;
-            break;
-        }
-        memcpy(nm, e->d_name, len);
-        out->names[out->n++] = nm;
-    }
-    closedir(d);
-    if (!ok) {
-        names_free(out);
-        return 0;
-    }
-    if (out->n > 1)
-        qsort(out->names, out->n, sizeof(char *), cmp_names);
-    return 1;
-}
-
-static int is_dir(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static int ends_with_png(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 4 && name[n - 4] == '.' && tolower((unsigned char)name[n - 3]) == 'p' &&
-           tolower((unsigned char)name[n - 2]) == 'n' && tolower((unsigned char)name[n - 1]) == 'g';
-}
 
 /* Parses "<id>_<drawer>.png" (digits only); returns 1 on a match. */
 static int parse_omniglot_name(const char *name, uint32_t *id, uint32_t *drawer)
@@ -102,41 +26,29 @@ static int parse_omniglot_name(const char *name, uint32_t *id, uint32_t *drawer)
         b = b * 10 + (unsigned long)(*p++ - '0');
         nb++;
     }
-    if (nb == 0 || strlen(p) != 4 || !ends_with_png(name) || b == 0)
+    if (nb == 0 || strlen(p) != 4 || !siam_is_png_name(name) || b == 0)
         return 0;
     *id = (uint32_t)a;
     *drawer = (uint32_t)b;
     return 1;
 }
 
-static char *join(const char *a, const char *b)
-{
-    size_t na = strlen(a), nb = strlen(b);
-    char *s = malloc(na + nb + 2);
-    if (s) {
-        memcpy(s, a, na);
-        s[na] = '/';
-        memcpy(s + na + 1, b, nb + 1);
-    }
-    return s;
-}
-
 /* Adds the .png files of one class folder `dir` (relative path `rel`). */
 static void scan_class(siam_dsb *b, const char *dir, const char *rel, size_t cls,
                        int omniglot, size_t *skipped)
 {
-    name_list files;
-    if (!list_dir(dir, &files)) {
+    siam_name_list files;
+    if (!siam_name_list_read(dir, &files)) {
         siam_dsb_bad(b, "%s: cannot read this class folder: %s", dir, strerror(errno));
         return;
     }
     uint32_t position = 0;
     for (size_t f = 0; f < files.n; f++) {
         const char *nm = files.names[f];
-        char *full = join(dir, nm), *relp = join(rel, nm);
+        char *full = siam_path_join(dir, nm), *relp = siam_path_join(rel, nm);
         if (!full || !relp) {
             b->oom = 1;
-        } else if (!ends_with_png(nm) || is_dir(full)) {
+        } else if (!siam_is_png_name(nm) || siam_is_dir(full)) {
             (*skipped)++;
         } else if (omniglot) {
             uint32_t id = 0, drawer = 0;
@@ -152,33 +64,33 @@ static void scan_class(siam_dsb *b, const char *dir, const char *rel, size_t cls
     }
     if (b->ds->class_count[cls] == 0)
         siam_dsb_bad(b, "%s: no PNG images in this class folder", dir);
-    names_free(&files);
+    siam_name_list_free(&files);
 }
 
 static void scan_omniglot(siam_dsb *b, const char *root, size_t *skipped)
 {
-    name_list alphabets;
-    if (!list_dir(root, &alphabets)) {
+    siam_name_list alphabets;
+    if (!siam_name_list_read(root, &alphabets)) {
         siam_dsb_bad(b, "%s: cannot read directory", root);
         return;
     }
     for (size_t a = 0; a < alphabets.n && !b->oom; a++) {
-        char *adir = join(root, alphabets.names[a]);
-        name_list chars = {0, NULL};
+        char *adir = siam_path_join(root, alphabets.names[a]);
+        siam_name_list chars = {0, NULL};
         if (!adir) {
             b->oom = 1;
-        } else if (!is_dir(adir)) {
+        } else if (!siam_is_dir(adir)) {
             (*skipped)++;
-        } else if (!list_dir(adir, &chars)) {
+        } else if (!siam_name_list_read(adir, &chars)) {
             siam_dsb_bad(b, "%s: cannot read this alphabet folder: %s", adir, strerror(errno));
         } else {
             size_t ai = siam_dsb_add_alphabet(b, alphabets.names[a]);
             for (size_t c = 0; c < chars.n && ai != (size_t)-1 && !b->oom; c++) {
-                char *cdir = join(adir, chars.names[c]);
-                char *rel = join(alphabets.names[a], chars.names[c]);
+                char *cdir = siam_path_join(adir, chars.names[c]);
+                char *rel = siam_path_join(alphabets.names[a], chars.names[c]);
                 if (!cdir || !rel) {
                     b->oom = 1;
-                } else if (!is_dir(cdir)) {
+                } else if (!siam_is_dir(cdir)) {
                     (*skipped)++;
                 } else {
                     size_t ci = siam_dsb_add_class(b, chars.names[c], ai);
@@ -189,16 +101,16 @@ static void scan_omniglot(siam_dsb *b, const char *root, size_t *skipped)
                 free(rel);
             }
         }
-        names_free(&chars);
+        siam_name_list_free(&chars);
         free(adir);
     }
-    names_free(&alphabets);
+    siam_name_list_free(&alphabets);
 }
 
 static void scan_class_folders(siam_dsb *b, const char *root, size_t *skipped)
 {
-    name_list classes;
-    if (!list_dir(root, &classes)) {
+    siam_name_list classes;
+    if (!siam_name_list_read(root, &classes)) {
         siam_dsb_bad(b, "%s: cannot read directory", root);
         return;
     }
@@ -207,10 +119,10 @@ static void scan_class_folders(siam_dsb *b, const char *root, size_t *skipped)
     base = base && base[1] ? base + 1 : root;
     size_t ai = siam_dsb_add_alphabet(b, base);
     for (size_t c = 0; c < classes.n && ai != (size_t)-1 && !b->oom; c++) {
-        char *cdir = join(root, classes.names[c]);
+        char *cdir = siam_path_join(root, classes.names[c]);
         if (!cdir) {
             b->oom = 1;
-        } else if (!is_dir(cdir)) {
+        } else if (!siam_is_dir(cdir)) {
             (*skipped)++;
         } else {
             size_t ci = siam_dsb_add_class(b, classes.names[c], ai);
@@ -219,25 +131,25 @@ static void scan_class_folders(siam_dsb *b, const char *root, size_t *skipped)
         }
         free(cdir);
     }
-    names_free(&classes);
+    siam_name_list_free(&classes);
 }
 
 /* What one top-level folder holds: 1 images, 2 folders only, 0 neither. */
 static int folder_kind(const char *dir)
 {
-    name_list sub;
-    if (!list_dir(dir, &sub))
+    siam_name_list sub;
+    if (!siam_name_list_read(dir, &sub))
         return 0;
     int kind = 0;
     for (size_t j = 0; j < sub.n && kind != 1; j++) {
-        char *s = join(dir, sub.names[j]);
-        if (s && is_dir(s))
+        char *s = siam_path_join(dir, sub.names[j]);
+        if (s && siam_is_dir(s))
             kind = 2;
-        else if (ends_with_png(sub.names[j]))
+        else if (siam_is_png_name(sub.names[j]))
             kind = 1;
         free(s);
     }
-    names_free(&sub);
+    siam_name_list_free(&sub);
     return kind;
 }
 
@@ -246,20 +158,20 @@ static int folder_kind(const char *dir)
  * that happens to nest) does not turn class folders into alphabets. */
 static siam_layout detect_layout(const char *root)
 {
-    name_list top;
-    if (!list_dir(root, &top))
+    siam_name_list top;
+    if (!siam_name_list_read(root, &top))
         return SIAM_LAYOUT_CLASS_FOLDERS;
     int nested = 0, images = 0;
     for (size_t i = 0; i < top.n && !images; i++) {
-        char *d = join(root, top.names[i]);
-        if (d && is_dir(d)) {
+        char *d = siam_path_join(root, top.names[i]);
+        if (d && siam_is_dir(d)) {
             int k = folder_kind(d);
             nested += k == 2;
             images += k == 1;
         }
         free(d);
     }
-    names_free(&top);
+    siam_name_list_free(&top);
     return nested && !images ? SIAM_LAYOUT_OMNIGLOT : SIAM_LAYOUT_CLASS_FOLDERS;
 }
 
@@ -270,7 +182,7 @@ siam_status siam_dataset_load(const char *root, const siam_load_options *opt,
     if (!root || !out)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_dataset_load: NULL argument");
     *out = NULL;
-    if (!is_dir(root))
+    if (!siam_is_dir(root))
         return siam_error_set(err, SIAM_ERR_NOT_FOUND, "%s: dataset folder not found", root);
     siam_load_options def;
     if (!opt) {
