@@ -85,7 +85,9 @@ int main(int argc, char **argv)
 
     /* 2. Batch builder on real (or, failing that, no) data. */
     char path[4096];
-    snprintf(path, sizeof path, "%s/images_background/Alphabet_of_the_Magi", siam_data_dir(data));
+    char dir[4096];
+    snprintf(path, sizeof path, "%s/images_background/Alphabet_of_the_Magi",
+             siam_data_dir(data, dir, sizeof dir) ? dir : "");
     siam_dataset *ds = NULL;
     siam_load_options opt;
     siam_load_options_default(&opt);

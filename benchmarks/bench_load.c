@@ -39,7 +39,8 @@ int main(int argc, char **argv)
     double w0 = now();
     for (int s = 0; s < 2; s++) {
         char path[4200];
-        if (!siam_data_join(path, sizeof path, siam_data_dir(data), sets[s]))
+        char dir[4096];
+        if (!siam_data_join(path, sizeof path, siam_data_dir(data, dir, sizeof dir), sets[s]))
             return fprintf(stderr, "bench_load: data path too long\n"), 1;
         if (siam_dataset_load(path, NULL, NULL, &ds[s], &err) != SIAM_OK) {
             fprintf(stderr, "bench_load: %s\n", err.msg);

@@ -26,11 +26,11 @@ static void data_usage(FILE *f)
             "Lake's all_runs, Koch's split table, and any unreadable files.\n"
             "\n"
             "  --data DIR   the omniglot folder (default: $SIAMESE_DATA, else\n"
-            "               %s)\n"
+            "               $XDG_DATA_HOME/siamese/omniglot, i.e.\n"
+            "               ~/.local/share/siamese/omniglot; see the README)\n"
             "  --help       this text\n"
             "\n"
-            "Exit status: 0 if everything loads, 1 if a file is unreadable or missing.\n",
-            siam_data_dir_default());
+            "Exit status: 0 if everything loads, 1 if a file is unreadable or missing.\n");
 }
 
 static void print_folder(const char *name, const siam_dataset *ds)
@@ -90,7 +90,14 @@ int siam_cmd_data(int argc, char **argv)
             return 2;
         }
     }
-    const char *dir = siam_data_dir(data_opt);
+    char dir_buf[4096];
+    const char *dir = siam_data_dir(data_opt, dir_buf, sizeof dir_buf);
+    if (!dir) {
+        siam_error e;
+        siam_data_check(NULL, "images_background", &e);
+        siam_print_error("data", e.msg);
+        return 1;
+    }
     struct stat sb;
     int found = stat(dir, &sb) == 0;
     if (!found || !S_ISDIR(sb.st_mode)) {

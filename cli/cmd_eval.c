@@ -73,12 +73,11 @@ static void eval_usage(FILE *f)
             "                  Lake's alphabets, drawers 17-20), validation, or\n"
             "                  evaluation (all of images_evaluation)\n"
             "  --data DIR      the omniglot folder (default: $SIAMESE_DATA, else\n"
-            "                  %s)\n"
+            "                  ~/.local/share/siamese/omniglot; see the README)\n"
             "  --seed S        seed for trial sampling and tie-breaking (default 1)\n"
             "  --invert        images are light ink on dark (skip auto-detection)\n"
             "  --json          print one JSON object\n"
-            "  --help          this text\n",
-            siam_data_dir_default());
+            "  --help          this text\n");
 }
 
 static int fail(const char *msg)
@@ -300,13 +299,15 @@ static siam_status make_scorer(const eval_args *a, const siam_dataset *ds, eval_
 static siam_status load_trials(const eval_args *a, siam_dataset **ds, siam_trial_set *ts,
                                char *what, size_t what_cap, siam_error *err)
 {
-    const char *dir = siam_data_dir(a->data);
-    char path[4096];
+    char dir_buf[4096], path[4096];
+    const char *dir = siam_data_dir(a->data, dir_buf, sizeof dir_buf);
     siam_load_options opt;
     siam_load_options_default(&opt);
     if (a->invert)
         opt.polarity = SIAM_POLARITY_LIGHT_INK;
     if (!a->generated) {
+        if (!a->runs && siam_data_check(dir, "all_runs", err) != SIAM_OK)
+            return err->status;
         const char *runs = a->runs ? a->runs : siam_data_join(path, sizeof path, dir, "all_runs");
         if (!runs)
             return siam_error_set(err, SIAM_ERR_INVALID_ARG, "data path too long");
@@ -333,6 +334,8 @@ static siam_status load_trials(const eval_args *a, siam_dataset **ds, siam_trial
     const char *root = a->dataset;
     if (!root) {
         const char *src = whole ? "images_evaluation" : siam_split_get(sid)->source;
+        if (siam_data_check(dir, src, err) != SIAM_OK)
+            return err->status;
         root = siam_data_join(path, sizeof path, dir, src);
         if (!root)
             return siam_error_set(err, SIAM_ERR_INVALID_ARG, "data path too long");
@@ -387,8 +390,16 @@ int siam_cmd_eval(int argc, char **argv)
     if (a.verification) {
         if (!a.model)
             return fail("--verification needs --model");
-        return cli_eval_verification(a.model, a.backend, (int)a.threads, siam_data_dir(a.data),
-                                     a.verification, a.seed, a.json);
+    {
+        char dir_buf[4096];
+        const char *dir = siam_data_dir(a.data, dir_buf, sizeof dir_buf);
+        if (siam_data_check(dir, "images_evaluation", &err) != SIAM_OK) {
+            siam_print_error("eval", err.msg);
+            return 1;
+        }
+        return cli_eval_verification(a.model, a.backend, (int)a.threads, dir, a.verification,
+                                     a.seed, a.json);
+    }
     }
     if (a.model) {
         /* Checked before loading any images, so a bad model fails at once. */

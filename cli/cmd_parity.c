@@ -84,7 +84,13 @@ int siam_cmd_parity(int argc, char **argv)
     snprintf(b_name, sizeof b_name, "%s", comma + 1);
     o.backend_a = a_name;
     o.backend_b = b_name;
-    o.data_dir = siam_data_dir(data);
+    char data_buf[4096];
+    o.data_dir = siam_data_dir(data, data_buf, sizeof data_buf);
+    siam_error derr = {0};
+    if (siam_data_check(o.data_dir, "images_background", &derr) != SIAM_OK) {
+        siam_print_error("parity", derr.msg);
+        return 1;
+    }
     o.out = stdout;
     siam_parity_result r;
     siam_error err = {0};

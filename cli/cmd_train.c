@@ -201,7 +201,13 @@ int siam_cmd_train(int argc, char **argv)
                         "got %d", o.val_way, o.val_trials);
         return 2;
     }
-    o.data_dir = siam_data_dir(data);
+    char data_buf[4096];
+    o.data_dir = siam_data_dir(data, data_buf, sizeof data_buf);
+    siam_error derr = {0};
+    if (siam_data_check(o.data_dir, "images_background", &derr) != SIAM_OK) {
+        siam_print_error("train", derr.msg);
+        return 1;
+    }
     o.progress = stderr;
     o.stop = &stop_signal;
     catch_stop_signals();

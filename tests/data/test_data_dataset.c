@@ -373,30 +373,77 @@ static void test_split_table(void **state)
     assert_int_equal(siam_split_parse("trian", &id, &err), SIAM_ERR_INVALID_ARG);
 }
 
-/* --data beats SIAMESE_DATA beats the built-in default. */
+/* --data beats SIAMESE_DATA beats the user's data folder beats the
+ * project's ../shared (from a build tree only); no path is compiled in. */
+static void restore_env(const char *name, const char *saved, int had)
+{
+    if (had)
+        setenv(name, saved, 1);
+    else
+        unsetenv(name);
+}
+
 static void test_data_dir(void **state)
 {
     (void)state;
-    const char *old = getenv("SIAMESE_DATA");
-    char saved[4096] = "";
-    if (old)
-        snprintf(saved, sizeof saved, "%s", old);
+    const char *names[3] = {"SIAMESE_DATA", "XDG_DATA_HOME", "HOME"};
+    char saved[3][4096];
+    int had[3];
+    for (int i = 0; i < 3; i++) {
+        const char *v = getenv(names[i]);
+        had[i] = v != NULL;
+        snprintf(saved[i], sizeof saved[i], "%s", v ? v : "");
+    }
+    char buf[4096], user[4300], xdg[4200];
     unsetenv("SIAMESE_DATA");
-    const char *def = siam_data_dir(NULL);
-    assert_string_equal(def, siam_data_dir_default());
-    assert_non_null(strstr(def, "shared/data/omniglot"));
-    assert_string_equal(siam_data_dir(""), def);
+    snprintf(xdg, sizeof xdg, "%s/xdg", tmpdir);
+    setenv("XDG_DATA_HOME", xdg, 1);
+    snprintf(user, sizeof user, "%s/siamese/omniglot", xdg);
+    /* No user folder: the project's ../shared from this build tree when it
+     * is there, else the user folder that a fetch would fill. */
+    const char *d = siam_data_dir(NULL, buf, sizeof buf);
+    assert_non_null(d);
+    size_t n = strlen(d), tail = strlen("/shared/data/omniglot");
+    if (strcmp(d, user) != 0)
+        assert_true(n > tail && strcmp(d + n - tail, "/shared/data/omniglot") == 0 &&
+                    strstr(d, "/../../../shared/"));
+    /* The user folder, once it exists, comes first. */
+    assert_int_equal(tu_mkdirs(user), 0);
+    assert_string_equal(siam_data_dir(NULL, buf, sizeof buf), user);
+    assert_string_equal(siam_data_dir("", buf, sizeof buf), user);
+    siam_error err;
+    assert_int_equal(siam_data_check(user, "images_background", &err), SIAM_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "no Omniglot images_background in "));
+    assert_non_null(strstr(err.msg, "https://github.com/brendenlake/omniglot"));
+    assert_null(strstr(err.msg, "(no such folder)"));
+    char sub[4400];
+    snprintf(sub, sizeof sub, "%s/images_background", user);
+    assert_int_equal(tu_mkdirs(sub), 0);
+    assert_int_equal(siam_data_check(user, "images_background", &err), SIAM_OK);
+    assert_int_equal(siam_data_check("/no/such/dir", "all_runs", &err), SIAM_ERR_NOT_FOUND);
+    assert_non_null(strstr(err.msg, "/no/such/dir (no such folder)"));
+    /* A relative XDG_DATA_HOME is ignored (XDG spec): HOME's folder. */
+    setenv("XDG_DATA_HOME", "relative", 1);
+    setenv("HOME", "/home/someone", 1);
+    assert_string_equal(siam_data_dir_user(buf, sizeof buf),
+                        "/home/someone/.local/share/siamese/omniglot");
+    unsetenv("HOME");
+    unsetenv("XDG_DATA_HOME");
+    assert_null(siam_data_dir_user(buf, sizeof buf));
+    /* The environment, then the option. */
     setenv("SIAMESE_DATA", "/from/env", 1);
-    assert_string_equal(siam_data_dir(NULL), "/from/env");
-    assert_string_equal(siam_data_dir("/from/cli"), "/from/cli");
-    if (old)
-        setenv("SIAMESE_DATA", saved, 1);
-    else
-        unsetenv("SIAMESE_DATA");
-    char buf[16];
-    assert_null(siam_data_join(buf, sizeof buf, "/a/long/folder", "images_background"));
-    assert_non_null(siam_data_join(buf, sizeof buf, "/d", "all_runs"));
-    assert_string_equal(buf, "/d/all_runs");
+    assert_string_equal(siam_data_dir(NULL, buf, sizeof buf), "/from/env");
+    assert_string_equal(siam_data_dir("/from/cli", buf, sizeof buf), "/from/cli");
+    char small[8];
+    unsetenv("SIAMESE_DATA");
+    setenv("HOME", "/home/someone", 1);
+    assert_null(siam_data_dir_user(small, sizeof small));
+    for (int i = 0; i < 3; i++)
+        restore_env(names[i], saved[i], had[i]);
+    char jb[16];
+    assert_null(siam_data_join(jb, sizeof jb, "/a/long/folder", "images_background"));
+    assert_non_null(siam_data_join(jb, sizeof jb, "/d", "all_runs"));
+    assert_string_equal(jb, "/d/all_runs");
 }
 
 int main(void)
