@@ -86,8 +86,9 @@ int main(int argc, char **argv)
     /* 2. Batch builder on real (or, failing that, no) data. */
     char path[4096];
     char dir[4096];
-    snprintf(path, sizeof path, "%s/images_background/Alphabet_of_the_Magi",
-             siam_data_dir(data, dir, sizeof dir) ? dir : "");
+    const char *root = siam_data_dir(data, dir, sizeof dir);
+    if (!root || !siam_data_join(path, sizeof path, root, "images_background/Alphabet_of_the_Magi"))
+        path[0] = '\0'; /* a path that does not fit: reported as no data below */
     siam_dataset *ds = NULL;
     siam_load_options opt;
     siam_load_options_default(&opt);
