@@ -20,10 +20,12 @@ static void data_usage(FILE *f)
 {
     fprintf(f,
             "usage: siamese data [--data DIR]\n"
+            "       siamese data fetch [--to DIR] [--mirror URL] [--digest NAME=BLOBID]...\n"
             "\n"
             "Loads the Omniglot folder and prints, for images_background and\n"
             "images_evaluation, every alphabet with its characters and drawings; then\n"
             "Lake's all_runs, Koch's split table, and any unreadable files.\n"
+            "`siamese data fetch` downloads the release (see siamese data fetch --help).\n"
             "\n"
             "  --data DIR   the omniglot folder (default: $SIAMESE_DATA, else\n"
             "               $XDG_DATA_HOME/siamese/omniglot, i.e.\n"
@@ -75,6 +77,8 @@ static int print_split(siam_split_id id, int all_drawers, const siam_dataset *ds
 
 int siam_cmd_data(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "fetch") == 0)
+        return siam_cmd_data_fetch(argc - 1, argv + 1);
     const char *data_opt = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {

@@ -13,7 +13,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"backends", siam_cmd_backends, "list backend modules and their devices"},
-    {"data", siam_cmd_data, "list the Omniglot data and Koch's splits"},
+    {"data", siam_cmd_data, "list the Omniglot data and Koch's splits; fetch them"},
     {"train", siam_cmd_train, "train a Siamese network on Omniglot"},
     {"verify", siam_cmd_verify, "probability that two images show the same character"},
     {"classify", siam_cmd_classify, "classify images against a support folder, one shot"},

@@ -8,7 +8,9 @@
 # fuzz harnesses in tests/fuzz; zlib1g-dev comes with libpng-dev), valgrind
 # (scripts/memcheck.py, the suite under memcheck; not run by CI), python3
 # (tests/adversarial/gen_hostile.py writes the hostile files: bytes are
-# clearer in Python than in shell).
+# clearer in Python than in shell), libcurl + libzip (`siamese data fetch`:
+# downloads with TLS, redirects and ranges, and the release's zip archives;
+# nettle gives the git blob ids that pin them).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
@@ -16,4 +18,5 @@ apt-get install -y --no-install-recommends \
   build-essential cmake pkg-config \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
   libclblast-dev libpng-dev libcmocka-dev libopenblas-dev nettle-dev \
+  libcurl4-openssl-dev libzip-dev \
   clang libclang-rt-14-dev valgrind python3

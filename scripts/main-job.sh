@@ -15,6 +15,8 @@ if [ "$(id -u)" = 0 ]; then bash scripts/install-deps.sh; fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build -j"$(nproc)"
 mkdir -p models
+# No Omniglot where siamese looks (README, "Data"): fetch the release.
+build/bin/siamese data >/dev/null 2>&1 || bash scripts/fetch-omniglot.sh
 build/bin/siamese backends
 build/bin/siamese train --backend auto --preset koch35 --all-drawers --minutes "$MINUTES" \
   --out models/koch35.safetensors --log models/koch35.log

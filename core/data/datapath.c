@@ -79,11 +79,10 @@ siam_status siam_data_check(const char *dir, const char *sub, siam_error *err)
     if (siam_data_join(path, sizeof path, dir, sub) && is_dir(path))
         return SIAM_OK;
     return siam_error_set(err, SIAM_ERR_NOT_FOUND,
-                          "no Omniglot %s in %s%s: download images_background.zip, "
-                          "images_evaluation.zip and one-shot-classification/all_runs.zip from "
-                          "the python/ folder of https://github.com/brendenlake/omniglot, unzip "
-                          "them there, or give --data DIR or SIAMESE_DATA",
-                          sub, dir, is_dir(dir) ? "" : " (no such folder)");
+                          "no Omniglot %s in %s%s: run `siamese data fetch --to %s` (it "
+                          "downloads the release from github.com/brendenlake/omniglot), or give "
+                          "--data DIR or SIAMESE_DATA",
+                          sub, dir, is_dir(dir) ? "" : " (no such folder)", dir);
 }
 
 char *siam_data_join(char *buf, size_t cap, const char *dir, const char *sub)

@@ -178,7 +178,7 @@ t 1 'No such file or directory' classify --model "$M" --backend cpu --support "$
 t 1 'Too many levels of symbolic links' classify --model "$M" --backend cpu --support "$P/odd/loop1" "$img"
 t 1 'dataset folder not found' eval --model "$M" --backend cpu --dataset "$img" --way 2 --trials 2 --protocol unstructured
 t 1 'dataset folder not found' eval --model "$M" --backend cpu --dataset "$P/odd/fifo.png" --way 2 --trials 2 --protocol unstructured
-t 1 'no Omniglot images_background in .*/odd/absent \(no such folder\): download .*brendenlake/omniglot' "${tr_args[@]}" --data "$P/odd/absent" --out "$W/m.safetensors"
+t 1 'no Omniglot images_background in .*/odd/absent \(no such folder\): run .siamese data fetch --to .*/odd/absent.' "${tr_args[@]}" --data "$P/odd/absent" --out "$W/m.safetensors"
 t 1 'no Omniglot images_background in .*0683_01.png \(no such folder\)' "${tr_args[@]}" --data "$img" --out "$W/m.safetensors"
 t 1 'siamese data: no data folder .*/odd/absent: No such file or directory' data --data "$P/odd/absent"
 t 1 'siamese data: no data folder .*: not a folder' data --data "$img"

@@ -414,7 +414,7 @@ static void test_data_dir(void **state)
     siam_error err;
     assert_int_equal(siam_data_check(user, "images_background", &err), SIAM_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "no Omniglot images_background in "));
-    assert_non_null(strstr(err.msg, "https://github.com/brendenlake/omniglot"));
+    assert_non_null(strstr(err.msg, "siamese data fetch --to "));
     assert_null(strstr(err.msg, "(no such folder)"));
     char sub[4400];
     snprintf(sub, sizeof sub, "%s/images_background", user);
