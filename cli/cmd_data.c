@@ -170,7 +170,7 @@ int siam_cmd_data(int argc, char **argv)
     for (size_t k = 0; k < report.n_bad; k++)
         printf("  %s\n", report.bad[k]);
     if (report.n_skipped)
-        printf("skipped (hidden or not .png): %zu\n", report.n_skipped);
+        printf("skipped (hidden, or not .png/.jpg/.jpeg): %zu\n", report.n_skipped);
     siam_load_report_clear(&report);
     for (int f = 0; f < N_FOLDERS; f++)
         siam_dataset_destroy(ds[f]);

@@ -44,7 +44,7 @@ void cli_model_close(siam_backend *be, siam_model *m)
 siam_status cli_image_load(const char *path, const siam_model *m, float *out, siam_error *err)
 {
     int size[2];
-    siam_status st = siam_input_from_png(path, m->desc.in_h, m->desc.in_w, out, size, err);
+    siam_status st = siam_input_from_image(path, m->desc.in_h, m->desc.in_w, out, size, err);
     if (st == SIAM_OK && siam_input_aspect_far(size[0], size[1], m->desc.in_h, m->desc.in_w)) {
         siam_print_errorf("", "warning: %s is %dx%d, far from the model's %dx%d shape: it is "
                           "squashed to fit, and scores may mislead",

@@ -47,7 +47,7 @@ static siam_status add_folder(cli_support *s, const char *dir, siam_error *err)
     siam_status st = read_folder(dir, "class folder", &files, err);
     int before = s->n;
     for (size_t k = 0; st == SIAM_OK && k < files.n; k++) {
-        if (!siam_is_png_name(files.names[k]))
+        if (!siam_is_image_name(files.names[k]))
             continue;
         char *q = siam_path_join(dir, files.names[k]);
         if (!q)
@@ -59,7 +59,7 @@ static siam_status add_folder(cli_support *s, const char *dir, siam_error *err)
     }
     siam_name_list_free(&files);
     if (st == SIAM_OK && s->n == before)
-        st = siam_error_set(err, SIAM_ERR_NOT_FOUND, "class folder %s holds no PNG images", dir);
+        st = siam_error_set(err, SIAM_ERR_NOT_FOUND, "class folder %s holds no PNG or JPEG images", dir);
     return st;
 }
 
@@ -115,7 +115,7 @@ siam_status cli_support_read(const char *dir, cli_support *s, siam_error *err)
                 st = add_folder(s, p, err);
             free(p);
             p = NULL;
-        } else if (siam_is_png_name(name)) {
+        } else if (siam_is_image_name(name)) {
             name[strlen(name) - 4] = '\0';
             st = add_class(s, name, err);
             if (st == SIAM_OK) {
@@ -130,7 +130,7 @@ siam_status cli_support_read(const char *dir, cli_support *s, siam_error *err)
         st = refuse_twins(s, dir, err);
     if (st == SIAM_OK && s->n_classes < 1)
         st = siam_error_set(err, SIAM_ERR_NOT_FOUND,
-                            "%s holds no PNG images (want DIR/<class>/*.png or DIR/<class>.png)",
+                            "%s holds no PNG or JPEG images (want DIR/<class>/*.png or DIR/<class>.png)",
                             dir);
     if (st != SIAM_OK)
         cli_support_free(s);

@@ -84,7 +84,7 @@ siam_status siam_load_image(const siam_ctx *c, const char *path, float *out, sia
 {
     if (!c || !path || !out)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_load_image: NULL argument");
-    return siam_input_from_png(path, c->m->desc.in_h, c->m->desc.in_w, out, NULL, err);
+    return siam_input_from_image(path, c->m->desc.in_h, c->m->desc.in_w, out, NULL, err);
 }
 
 siam_status siam_embed(siam_ctx *c, const float *images, int n, float *emb, siam_error *err)

@@ -26,7 +26,7 @@ siam_status siam_batch_builder_create(const siam_dataset *ds, const siam_batch_o
     if (!ds || !o || !out)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "batch builder: NULL argument");
     *out = NULL;
-    if (o->out_h <= 0 || o->out_w <= 0 || o->out_h > SIAM_PNG_MAX_DIM || o->out_w > SIAM_PNG_MAX_DIM)
+    if (o->out_h <= 0 || o->out_w <= 0 || o->out_h > SIAM_IMAGE_MAX_DIM || o->out_w > SIAM_IMAGE_MAX_DIM)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "batch builder: bad input size %dx%d",
                               o->out_h, o->out_w);
     if (o->distort != SIAM_DISTORT_NONE && o->distort != SIAM_DISTORT_ON_THE_FLY &&

@@ -204,7 +204,7 @@ static int decode_one(siam_dsb *b, size_t i, char *pathbuf, size_t pathcap,
     siam_grey g;
     siam_error e;
     siam_error_clear(&e);
-    if (siam_png_load(pathbuf, &g, &e) != SIAM_OK) {
+    if (siam_image_load(pathbuf, &g, &e) != SIAM_OK) {
         siam_dsb_bad(b, "%s", e.msg);
         return 0;
     }
@@ -249,7 +249,7 @@ siam_status siam_dsb_finish(siam_dsb *b, const siam_load_options *opt,
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "dataset: out of memory while listing files");
     }
     if (opt->store_h < 0 || opt->store_w < 0 || (opt->store_h == 0) != (opt->store_w == 0) ||
-        opt->store_h > SIAM_PNG_MAX_DIM || opt->store_w > SIAM_PNG_MAX_DIM) {
+        opt->store_h > SIAM_IMAGE_MAX_DIM || opt->store_w > SIAM_IMAGE_MAX_DIM) {
         siam_dsb_abort(b);
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "dataset: bad stored size %dx%d",
                               opt->store_h, opt->store_w);
@@ -257,7 +257,7 @@ siam_status siam_dsb_finish(siam_dsb *b, const siam_load_options *opt,
     ds->h = opt->store_h;
     ds->w = opt->store_w;
     if (ds->n == 0 && b->n_bad == 0) {
-        siam_status st = siam_error_set(err, SIAM_ERR_NOT_FOUND, "%s: no PNG images found", ds->root);
+        siam_status st = siam_error_set(err, SIAM_ERR_NOT_FOUND, "%s: no PNG or JPEG images found", ds->root);
         siam_dsb_abort(b);
         return st;
     }

@@ -55,7 +55,7 @@ typedef struct siam_image_info {
 typedef struct siam_load_report {
     size_t n_bad;   /* unreadable or misnamed files */
     char **bad;     /* (n_bad) one message each, naming the file */
-    size_t n_skipped; /* hidden files and files not ending in .png */
+    size_t n_skipped; /* hidden files and files not ending in .png/.jpg/.jpeg */
 } siam_load_report;
 
 void siam_load_report_clear(siam_load_report *rep);

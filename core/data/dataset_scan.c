@@ -26,7 +26,7 @@ static int parse_omniglot_name(const char *name, uint32_t *id, uint32_t *drawer)
         b = b * 10 + (unsigned long)(*p++ - '0');
         nb++;
     }
-    if (nb == 0 || strlen(p) != 4 || !siam_is_png_name(name) || b == 0)
+    if (nb == 0 || strlen(p) != 4 || !siam_is_image_name(name) || b == 0)
         return 0;
     *id = (uint32_t)a;
     *drawer = (uint32_t)b;
@@ -48,7 +48,7 @@ static void scan_class(siam_dsb *b, const char *dir, const char *rel, size_t cls
         char *full = siam_path_join(dir, nm), *relp = siam_path_join(rel, nm);
         if (!full || !relp) {
             b->oom = 1;
-        } else if (!siam_is_png_name(nm) || siam_is_dir(full)) {
+        } else if (!siam_is_image_name(nm) || siam_is_dir(full)) {
             (*skipped)++;
         } else if (omniglot) {
             uint32_t id = 0, drawer = 0;
@@ -63,7 +63,7 @@ static void scan_class(siam_dsb *b, const char *dir, const char *rel, size_t cls
         free(relp);
     }
     if (b->ds->class_count[cls] == 0)
-        siam_dsb_bad(b, "%s: no PNG images in this class folder", dir);
+        siam_dsb_bad(b, "%s: no PNG or JPEG images in this class folder", dir);
     siam_name_list_free(&files);
 }
 
@@ -145,7 +145,7 @@ static int folder_kind(const char *dir)
         char *s = siam_path_join(dir, sub.names[j]);
         if (s && siam_is_dir(s))
             kind = 2;
-        else if (siam_is_png_name(sub.names[j]))
+        else if (siam_is_image_name(sub.names[j]))
             kind = 1;
         free(s);
     }

@@ -82,9 +82,20 @@ int siam_is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int siam_is_png_name(const char *name)
+static int ends_with_nocase(const char *name, size_t n, const char *ext)
+{
+    size_t e = strlen(ext);
+    if (n <= e)
+        return 0;
+    for (size_t i = 0; i < e; i++)
+        if (tolower((unsigned char)name[n - e + i]) != ext[i])
+            return 0;
+    return 1;
+}
+
+int siam_is_image_name(const char *name)
 {
     size_t n = strlen(name);
-    return n > 4 && name[n - 4] == '.' && tolower((unsigned char)name[n - 3]) == 'p' &&
-           tolower((unsigned char)name[n - 2]) == 'n' && tolower((unsigned char)name[n - 1]) == 'g';
+    return ends_with_nocase(name, n, ".png") || ends_with_nocase(name, n, ".jpg") ||
+           ends_with_nocase(name, n, ".jpeg");
 }

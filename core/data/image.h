@@ -1,4 +1,4 @@
-/* siamese data: decoding PNG files to grey uint8 and resizing them.
+/* siamese data: decoding PNG and JPEG files to grey uint8 and resizing them.
  *
  * Pixel convention used everywhere in the data pipeline (and by the
  * network): ink is HIGH, background is 0. A stored uint8 pixel is 255 for
@@ -20,10 +20,10 @@
 
 /* Largest width or height accepted, and largest pixel count, checked before
  * any pixel buffer is allocated. */
-#define SIAM_PNG_MAX_DIM 16384
-#define SIAM_PNG_MAX_PIXELS (64u * 1024u * 1024u)
-/* Largest PNG file read into memory. */
-#define SIAM_PNG_MAX_FILE_BYTES (256u * 1024u * 1024u)
+#define SIAM_IMAGE_MAX_DIM 16384
+#define SIAM_IMAGE_MAX_PIXELS (64u * 1024u * 1024u)
+/* Largest image file read into memory. */
+#define SIAM_IMAGE_MAX_FILE_BYTES (256u * 1024u * 1024u)
 
 /* Which way round the ink of a file is. */
 typedef enum siam_polarity {
@@ -40,17 +40,23 @@ typedef struct siam_grey {
     uint8_t *data; /* (h, w) */
 } siam_grey;
 
-/* Decodes a PNG file of any bit depth and colour type (grey 1/2/4/8/16,
- * palette, grey+alpha, RGB, RGBA; interlaced or not) to 8-bit grey as it
- * appears on white paper: alpha is composited over white, colour is
- * converted with libpng's default luminance weights, 16 bits are scaled.
- * Errors (SIAM_ERR_IO, SIAM_ERR_FORMAT) name the file and say what is wrong:
- * empty, not a PNG, truncated, corrupt, or dimensions over the limits. */
-siam_status siam_png_load(const char *path, siam_grey *out, siam_error *err);
+/* Reads an image file, PNG or JPEG by its first bytes (not its name), to
+ * 8-bit grey as it appears on white paper: the one conversion that
+ * training, eval, verify, classify and embed all use. PNG: any bit depth
+ * and colour type (grey 1/2/4/8/16, palette, grey+alpha, RGB, RGBA;
+ * interlaced or not); alpha is composited over white, colour converted
+ * with libpng's default luminance weights, 16 bits scaled. JPEG: baseline
+ * or progressive, grey, YCbCr or RGB, to its luminance (CMYK refused).
+ * Errors (SIAM_ERR_IO, SIAM_ERR_FORMAT) name the file and say what is
+ * wrong: empty, neither format, truncated, corrupt, or over the limits. */
+siam_status siam_image_load(const char *path, siam_grey *out, siam_error *err);
 
-/* Same, from a PNG file held in memory; `name` is used in messages. */
+/* A PNG file held in memory; `name` is used in messages. */
 siam_status siam_png_decode(const char *name, const uint8_t *bytes, size_t n,
                             siam_grey *out, siam_error *err);
+/* A JPEG file held in memory (libjpeg-turbo), likewise. */
+siam_status siam_jpeg_decode(const char *name, const uint8_t *bytes, size_t n,
+                             siam_grey *out, siam_error *err);
 
 void siam_grey_free(siam_grey *img);
 
@@ -71,11 +77,11 @@ siam_status siam_resize_area_f32(const uint8_t *src, int sh, int sw,
 siam_status siam_resize_area_ff(const float *src, int sh, int sw, float *dst,
                                 int dh, int dw, siam_error *err);
 
-/* A PNG as a model's (h, w) input: decoded, inverted when its border is
+/* An image file (PNG or JPEG) as a model's (h, w) input: decoded, inverted when its border is
  * light (dark ink), area-resized, scaled so that ink = 1.0. An image too
  * small for the input (siam_input_size_check) is refused. size, when not
  * NULL, receives the file's {height, width}. */
-siam_status siam_input_from_png(const char *path, int h, int w, float *out, int size[2],
+siam_status siam_input_from_image(const char *path, int h, int w, float *out, int size[2],
                                 siam_error *err);
 
 /* Most an image's aspect ratio may differ from the input's, either way,

@@ -1,11 +1,11 @@
 /* A user's PNG as a model input: ink = 1.0 whatever the file's polarity. */
 #include "data/image.h"
 
-siam_status siam_input_from_png(const char *path, int h, int w, float *out, int size[2],
+siam_status siam_input_from_image(const char *path, int h, int w, float *out, int size[2],
                                 siam_error *err)
 {
     siam_grey g;
-    siam_status st = siam_png_load(path, &g, err);
+    siam_status st = siam_image_load(path, &g, err);
     if (st != SIAM_OK)
         return st;
     if (size)

@@ -140,14 +140,14 @@ siam_status siam_png_decode(const char *name, const uint8_t *bytes, size_t n,
             st = siam_error_set(err, SIAM_ERR_FORMAT,
                                 "%s: image is %lux%lu pixels, over the limit (%d per side, %u in all)",
                                 name, (unsigned long)big_w, (unsigned long)big_h,
-                                SIAM_PNG_MAX_DIM, SIAM_PNG_MAX_PIXELS);
+                                SIAM_IMAGE_MAX_DIM, SIAM_IMAGE_MAX_PIXELS);
         else if (io->truncated)
             st = siam_error_set(err, SIAM_ERR_FORMAT,
                                 "%s: truncated PNG (file ends after %zu bytes)", name, n);
         else if (strstr(io->msg, "exceeds user limit") || strstr(io->warn, "exceeds user limit"))
             st = siam_error_set(err, SIAM_ERR_FORMAT,
                                 "%s: image dimensions over the limit of %d pixels per side (%s%s%s)",
-                                name, SIAM_PNG_MAX_DIM, io->msg, io->warn[0] ? ": " : "", io->warn);
+                                name, SIAM_IMAGE_MAX_DIM, io->msg, io->warn[0] ? ": " : "", io->warn);
         else
             st = siam_error_set(err, SIAM_ERR_FORMAT, "%s: corrupt PNG (%s%s%s)", name, io->msg,
                                 io->warn[0] ? "; warnings: " : "", io->warn);
@@ -158,15 +158,15 @@ siam_status siam_png_decode(const char *name, const uint8_t *bytes, size_t n,
     png_set_read_fn(png, io, on_read);
     png_set_sig_bytes(png, 8);
     /* libpng refuses larger IHDR dimensions itself, before allocating. */
-    png_set_user_limits(png, SIAM_PNG_MAX_DIM, SIAM_PNG_MAX_DIM);
+    png_set_user_limits(png, SIAM_IMAGE_MAX_DIM, SIAM_IMAGE_MAX_DIM);
     png_set_chunk_malloc_max(png, 8u * 1024u * 1024u);
     png_read_info(png, info);
 
     png_uint_32 w = 0, h = 0;
     int depth = 0, ctype = 0, interlace = 0;
     png_get_IHDR(png, info, &w, &h, &depth, &ctype, &interlace, NULL, NULL);
-    if (w == 0 || h == 0 || w > SIAM_PNG_MAX_DIM || h > SIAM_PNG_MAX_DIM ||
-        (uint64_t)w * h > SIAM_PNG_MAX_PIXELS) {
+    if (w == 0 || h == 0 || w > SIAM_IMAGE_MAX_DIM || h > SIAM_IMAGE_MAX_DIM ||
+        (uint64_t)w * h > SIAM_IMAGE_MAX_PIXELS) {
         too_big = 1;
         big_w = w;
         big_h = h;
@@ -221,57 +221,6 @@ siam_status siam_png_decode(const char *name, const uint8_t *bytes, size_t n,
     out->w = (int)w;
     out->data = grey;
     return SIAM_OK;
-}
-
-siam_status siam_png_load(const char *path, siam_grey *out, siam_error *err)
-{
-    if (!path || !out)
-        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_png_load: NULL argument");
-    out->h = out->w = 0;
-    out->data = NULL;
-    FILE *f;
-    siam_status ost = siam_fopen_input(path, "image", &f, err);
-    if (ost != SIAM_OK)
-        return ost;
-    uint8_t *buf = NULL;
-    size_t cap = 0, n = 0;
-    /* Grow-and-read instead of fseek/ftell: works on pipes and avoids an
-     * extra system call per file; small files need one read. */
-    for (;;) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 16384;
-            if (ncap > SIAM_PNG_MAX_FILE_BYTES + 1)
-                ncap = SIAM_PNG_MAX_FILE_BYTES + 1;
-            if (ncap == cap)
-                break;
-            uint8_t *nb = realloc(buf, ncap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "%s: out of memory reading file", path);
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int read_error = ferror(f);
-    fclose(f);
-    if (read_error) {
-        free(buf);
-        return siam_error_set(err, SIAM_ERR_IO, "%s: read error", path);
-    }
-    if (n > SIAM_PNG_MAX_FILE_BYTES) {
-        free(buf);
-        return siam_error_set(err, SIAM_ERR_FORMAT, "%s: file larger than %u bytes",
-                              path, SIAM_PNG_MAX_FILE_BYTES);
-    }
-    siam_status st = siam_png_decode(path, buf, n, out, err);
-    free(buf);
-    return st;
 }
 
 double siam_border_mean(const uint8_t *img, int h, int w)

@@ -55,8 +55,8 @@ static int axis_make(int n_src, int n_dst, axis_table *t)
 
 static int check_sizes(int sh, int sw, int dh, int dw)
 {
-    return sh > 0 && sw > 0 && dh > 0 && dw > 0 && sh <= SIAM_PNG_MAX_DIM &&
-           sw <= SIAM_PNG_MAX_DIM && dh <= SIAM_PNG_MAX_DIM && dw <= SIAM_PNG_MAX_DIM;
+    return sh > 0 && sw > 0 && dh > 0 && dw > 0 && sh <= SIAM_IMAGE_MAX_DIM &&
+           sw <= SIAM_IMAGE_MAX_DIM && dh <= SIAM_IMAGE_MAX_DIM && dw <= SIAM_IMAGE_MAX_DIM;
 }
 
 /* Either src8 or srcf is non-NULL; writes the (dh, dw) result to dst

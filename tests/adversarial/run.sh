@@ -259,8 +259,8 @@ declare -A png_why=(
     [empty]='empty file \(0 bytes\)'
     [signature_only]='truncated PNG \(file ends after 8 bytes\)'
     [cut]='truncated PNG \(file ends after [0-9]+ bytes\)'
-    [text]='not a PNG file \(bad signature\)'
-    [jpeg_magic]='not a PNG file \(bad signature\)'
+    [text]='not a PNG or JPEG image'
+    [jpeg_magic]='corrupt or truncated JPEG'
     [bad_crc]='corrupt PNG \(IHDR: CRC error\)'
     [zero_width]='Image width is zero in IHDR'
     [1x1]="a 1x1 image is too small for the model's 28x28 input"
@@ -289,7 +289,7 @@ t 1 "class 'c0' is given twice" classify --model "$M" --backend cpu --support "$
 mk_support; cp "$img" "$S/x.png"; cp "$img" "$S/x.PNG"
 t 1 "class 'x' is given twice" classify --model "$M" --backend cpu --support "$S" "$img"
 mk_support; mkdir "$S/empty"
-t 1 "class folder .*/empty holds no PNG images" classify --model "$M" --backend cpu --support "$S" "$img"
+t 1 "class folder .*/empty holds no PNG or JPEG images" classify --model "$M" --backend cpu --support "$S" "$img"
 mk_support; cp "$img" "$S/c1/UPPER.PNG"; cp "$img" "$S/single.PNG"
 t 0 '' classify --model "$M" --backend cpu --support "$S" "$img"
 grep -q '^ *[0-9]\. single ' "$T/out" || fail "an upper-case .PNG class was not listed: $(cat "$T/out")"
@@ -298,13 +298,13 @@ t 1 'fifo.png is not a regular file \(a FIFO\)' classify --model "$M" --backend 
 mk_support; cp "$P/p_cut.png" "$S/c1/"
 t 1 'p_cut.png' classify --model "$M" --backend cpu --support "$S" "$img"
 mk_support; rm -rf "$S"/*; echo notes >"$S/readme.txt"
-t 1 'holds no PNG images' classify --model "$M" --backend cpu --support "$S" "$img"
+t 1 'holds no PNG or JPEG images' classify --model "$M" --backend cpu --support "$S" "$img"
 mk_support; mkdir "$S/c0/stray"; cp "$img" "$S/c0/stray/"
 t 0 '' classify --model "$M" --backend cpu --support "$S" "$img"
 t 0 '' eval --model "$M" --backend cpu --dataset "$S" --way 2 --trials 2 --protocol unstructured
 grep -q 'accuracy' "$T/out" || fail "eval on a class folder with a stray subfolder printed no accuracy"
 mk_support; mkdir "$S/empty"
-t 1 'empty: no PNG images in this class folder' eval --model "$M" --backend cpu --dataset "$S" --way 2 --trials 2 --protocol unstructured
+t 1 'empty: no PNG or JPEG images in this class folder' eval --model "$M" --backend cpu --dataset "$S" --way 2 --trials 2 --protocol unstructured
 mk_support; cp "$P/p_cut.png" "$S/c0/"
 t 1 'p_cut.png' eval --model "$M" --backend cpu --dataset "$S" --way 2 --trials 2 --protocol unstructured
 

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <png.h>
 #include <stdio.h>
+#include <jpeglib.h> /* after stdio.h: it uses FILE */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -219,4 +220,31 @@ const char *tu_omniglot_dir(void)
     }
     snprintf(buf, sizeof buf, "%s", dir);
     return buf;
+}
+
+int tu_write_jpeg(const char *path, int w, int h, int components, const uint8_t *pixels,
+                  int quality)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr e;
+    c.err = jpeg_std_error(&e);
+    jpeg_create_compress(&c);
+    jpeg_stdio_dest(&c, f);
+    c.image_width = (JDIMENSION)w;
+    c.image_height = (JDIMENSION)h;
+    c.input_components = components;
+    c.in_color_space = components == 1 ? JCS_GRAYSCALE : components == 3 ? JCS_RGB : JCS_CMYK;
+    jpeg_set_defaults(&c);
+    jpeg_set_quality(&c, quality, TRUE);
+    jpeg_start_compress(&c, TRUE);
+    while (c.next_scanline < c.image_height) {
+        JSAMPROW row = (JSAMPROW)(pixels + (size_t)c.next_scanline * (size_t)w * (size_t)components);
+        jpeg_write_scanlines(&c, &row, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    return fclose(f) == 0 ? 0 : -1;
 }

@@ -26,6 +26,11 @@ int tu_write_png(const char *path, int w, int h, int color_type, int depth, int 
 /* A 1-bit grey PNG: 0 = black where ink[y*w+x] is nonzero, else white. */
 int tu_write_ink_png(const char *path, int w, int h, const uint8_t *ink);
 
+/* Writes a baseline JPEG with libjpeg at `quality` (1-100): components 1
+ * (grey), 3 (RGB) or 4 (CMYK), pixels (h, w, components). 0 = ok. */
+int tu_write_jpeg(const char *path, int w, int h, int components, const uint8_t *pixels,
+                  int quality);
+
 /* A synthetic set in the Omniglot layout under root: alphabets
  * "Alpha_00".. with n_chars[a] characters each, drawers 1..n_drawers,
  * size x size 1-bit drawings (random ink, white frame). 0 = ok. */

@@ -252,7 +252,7 @@ static void test_class_folder_edges(void **state)
     snprintf(dir, sizeof dir, "%s/dog", root);
     assert_int_equal(tu_mkdirs(dir), 0);
     assert_int_equal(siam_dataset_load(root, NULL, NULL, &ds, &err), SIAM_ERR_FORMAT);
-    assert_non_null(strstr(err.msg, "edges/dog: no PNG images in this class folder"));
+    assert_non_null(strstr(err.msg, "edges/dog: no PNG or JPEG images in this class folder"));
     /* So is one that cannot be read (unless root reads it anyway). */
     put_ink_png(dir, "c.png", 3);
     assert_int_equal(chmod(dir, 0), 0);

@@ -62,7 +62,7 @@ static void test_grey_depths(void **state)
                                               NULL, 0, NULL, 0), 0);
                 siam_grey g;
                 siam_error err;
-                assert_int_equal(siam_png_load(path, &g, &err), SIAM_OK);
+                assert_int_equal(siam_image_load(path, &g, &err), SIAM_OK);
                 assert_int_equal(g.h, h);
                 assert_int_equal(g.w, w);
                 for (int i = 0; i < w * h; i++) {
@@ -115,7 +115,7 @@ static void test_colour_and_alpha(void **state)
                                               NULL, 0), 0);
                 siam_grey g;
                 siam_error err;
-                assert_int_equal(siam_png_load(path, &g, &err), SIAM_OK);
+                assert_int_equal(siam_image_load(path, &g, &err), SIAM_OK);
                 assert_int_equal(g.w, w);
                 assert_int_equal(g.h, h);
                 for (int i = 0; i < w * h; i++) {
@@ -157,7 +157,7 @@ static void test_palette(void **state)
                                           n_pal, use_trns ? trns : NULL, use_trns ? n_pal : 0), 0);
             siam_grey g;
             siam_error err;
-            assert_int_equal(siam_png_load(path, &g, &err), SIAM_OK);
+            assert_int_equal(siam_image_load(path, &g, &err), SIAM_OK);
             for (int i = 0; i < w * h; i++) {
                 int idx = i % n_pal;
                 int expect = (use_trns && idx == 0) ? 255 : pal[3 * idx];
@@ -188,7 +188,7 @@ static void expect_refused(const char *name, const uint8_t *bytes, size_t n, con
     siam_grey g = {7, 7, (uint8_t *)&g};
     siam_error err;
     siam_error_clear(&err);
-    siam_status st = siam_png_load(path, &g, &err);
+    siam_status st = siam_image_load(path, &g, &err);
     if (st == SIAM_OK || !strstr(err.msg, path) || !strstr(err.msg, what))
         fail_msg("%s: status %d, message '%s' (wanted '%s')", name, st, err.msg, what);
     assert_null(g.data);
@@ -222,7 +222,7 @@ static void test_refused(void **state)
     make_valid(&png, &n, vpath, sizeof vpath);
     siam_grey g;
     siam_error err;
-    assert_int_equal(siam_png_load(vpath, &g, &err), SIAM_OK);
+    assert_int_equal(siam_image_load(vpath, &g, &err), SIAM_OK);
     siam_grey_free(&g);
 
     expect_refused("empty.png", png, 0, "empty");
@@ -263,12 +263,12 @@ static void test_refused(void **state)
     char missing[4200];
     path_of(missing, sizeof missing, "does_not_exist.png");
     siam_error_clear(&err);
-    assert_int_equal(siam_png_load(missing, &g, &err), SIAM_ERR_NOT_FOUND);
+    assert_int_equal(siam_image_load(missing, &g, &err), SIAM_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, missing));
     assert_non_null(strstr(err.msg, "No such file or directory"));
     /* A folder (and so a FIFO or a device) is refused before any read. */
     path_of(missing, sizeof missing, "");
-    assert_int_equal(siam_png_load(missing, &g, &err), SIAM_ERR_INVALID_ARG);
+    assert_int_equal(siam_image_load(missing, &g, &err), SIAM_ERR_INVALID_ARG);
     assert_non_null(strstr(err.msg, "is not a regular file (a folder)"));
 }
 
