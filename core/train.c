@@ -88,6 +88,10 @@ typedef struct run {
     int64_t epoch_pos, step;
     double best_val, elapsed_before, t0;
     int best_epoch, since_best;
+    /* A resumed run's random streams (any, same, distort), applied once the
+     * samplers and the batch builder exist. */
+    uint64_t ck_rng[3];
+    int have_ck_rng;
 } run;
 
 static void run_free(run *r)
@@ -327,12 +331,24 @@ static siam_status resume_options(const siam_st_file *f, siam_train_options *o, 
     r->step = (int64_t)v[18];
     r->since_best = (int)v[19];
     r->elapsed_before = v[20];
-    r->samp[0].rng.counter = (uint64_t)v[21];
-    r->samp[1].rng.counter = (uint64_t)v[22];
-    siam_rng d = siam_rng_make(o->seed, SIAM_RNG_STREAM_DISTORT);
-    d.counter = (uint64_t)v[23];
-    siam_batch_builder_set_rng(r->builder, d);
+    r->ck_rng[0] = (uint64_t)v[21];
+    r->ck_rng[1] = (uint64_t)v[22];
+    r->ck_rng[2] = (uint64_t)v[23];
+    r->have_ck_rng = 1;
     return SIAM_OK;
+}
+
+/* The checkpoint's positions in the pair and distortion streams, on the
+ * samplers and builder that load_data made with the checkpoint's seed. */
+static void resume_streams(run *r)
+{
+    if (!r->have_ck_rng)
+        return;
+    r->samp[0].rng.counter = r->ck_rng[0];
+    r->samp[1].rng.counter = r->ck_rng[1];
+    siam_rng d = siam_rng_make(r->o.seed, SIAM_RNG_STREAM_DISTORT);
+    d.counter = r->ck_rng[2];
+    siam_batch_builder_set_rng(r->builder, d);
 }
 
 /* The network and the per-layer optimiser values come from the checkpoint
@@ -601,6 +617,12 @@ static siam_status setup(run *r, siam_error *err)
             st = siam_net_parse(o->preset, 1, 105, 105, &desc, err);
         desc.head_bias = o->head_bias;
     }
+    /* The checkpoint's seed, drawers and validation settings first: the
+     * data, samplers and trials below are made from them. */
+    if (st == SIAM_OK && have_ck)
+        st = resume_options(&ck, o, r, err);
+    if (st == SIAM_OK)
+        st = check_options(o, err);
     if (st == SIAM_OK)
         st = load_data(r, err);
     siam_batch_options bo;
@@ -609,10 +631,8 @@ static siam_status setup(run *r, siam_error *err)
     bo.seed = o->seed;
     if (st == SIAM_OK)
         st = siam_batch_builder_create(r->train_ds, &bo, &r->builder, err);
-    if (st == SIAM_OK && have_ck)
-        st = resume_options(&ck, o, r, err);
     if (st == SIAM_OK)
-        st = check_options(o, err);
+        resume_streams(r);
     if (st == SIAM_OK && o->pairs > 0)
         st = make_fixed_set(r, err);
     if (st == SIAM_OK)

@@ -140,6 +140,7 @@ static void resume_continues_exactly(void **state)
         o->epoch_pairs = 320;
         o->val_trials = 20;
         o->max_steps = STEPS;
+        o->seed = 7; /* not the default: the resumed run must take it from the checkpoint */
     }
     snprintf(loga, sizeof loga, "%s/a.log", f->dir);
     snprintf(logb, sizeof logb, "%s/b.log", f->dir);
@@ -159,7 +160,11 @@ static void resume_continues_exactly(void **state)
     free(lp);
     b.resume = latest;
     b.max_steps = STEPS;
-    b.batch = 99; /* ignored: a resumed run keeps the checkpoint's settings */
+    /* Ignored: a resumed run keeps the checkpoint's settings, and makes its
+     * samplers and validation trials from them. */
+    b.batch = 99;
+    b.seed = 12345;
+    b.val_trials = 40;
     if (siam_train(&b, &res, &err) != SIAM_OK)
         fail_msg("%s", err.msg);
     assert_int_equal(res.steps, STEPS);
