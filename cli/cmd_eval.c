@@ -5,6 +5,7 @@
  * method is a scorer made by make_scorer(). Model evaluation plugs in there:
  * a scorer whose context holds the model and embeds images with
  * siam_image_float. */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include "commands.h"
 
 #include "term_text.h"
@@ -16,6 +17,7 @@
 
 #include "data/baselines.h"
 #include "data/datapath.h"
+#include "data/class_split.h"
 #include "data/dataset.h"
 #include "data/lake_runs.h"
 #include "data/split.h"
@@ -32,6 +34,12 @@ typedef struct eval_args {
     long way, shots, trials;
     unsigned long long seed;
     int json, invert, generated; /* generated: any of way/shots/trials/protocol/dataset/split */
+    int way_given;
+    /* A model trained on a class-folder dataset, evaluated on its own test
+     * classes: the dataset (the model's, or --dataset), its layout, and the
+     * test class keys, from the model's metadata. */
+    char *own_root, *own_classes;
+    siam_layout own_layout;
 } eval_args;
 
 /* A scoring method bound to a dataset. */
@@ -176,6 +184,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
             if (!parse_long(name, val, 2, 10000, &a->way))
                 return 2;
             a->generated = 1;
+            a->way_given = 1;
         } else if (strcmp(name, "--shots") == 0) {
             if (!parse_long(name, val, 1, 10000, &a->shots))
                 return 2;
@@ -295,6 +304,68 @@ static siam_status make_scorer(const eval_args *a, const siam_dataset *ds, eval_
                           "unknown baseline '%s' (expected mhd or pixel-1nn)", a->baseline);
 }
 
+/* Trials on the test classes a model was trained without (class_split.h):
+ * at most 20-way (fewer when there are fewer test classes, unless --way),
+ * across groups unless the classes are in one. */
+static siam_status load_own_trials(const eval_args *a, siam_load_options *opt,
+                                   siam_protocol protocol, siam_dataset **ds, siam_trial_set *ts,
+                                   char *what, size_t what_cap, siam_error *err)
+{
+    opt->layout = a->own_layout;
+    siam_load_report rep = {0, NULL, 0};
+    siam_status st = siam_dataset_load(a->own_root, opt, &rep, ds, err);
+    siam_load_report_clear(&rep);
+    if (st != SIAM_OK)
+        return siam_error_prefix(err, "the model's dataset: ");
+    siam_subset *sub = NULL;
+    st = siam_class_subset_from_json(*ds, a->own_classes, &sub, err);
+    if (st != SIAM_OK)
+        siam_error_prefix(err, "the model's test classes: ");
+    long way = a->way;
+    if (st == SIAM_OK && !a->way_given && (size_t)way > sub->n_classes)
+        way = (long)sub->n_classes;
+    if (st == SIAM_OK && !a->protocol && sub->n_alphabets > 1)
+        protocol = SIAM_PROTOCOL_UNSTRUCTURED;
+    if (st == SIAM_OK)
+        st = siam_trials_make(sub, protocol, (int)way, (int)a->shots, (size_t)a->trials, a->seed,
+                              ts, err);
+    size_t n_classes = sub ? sub->n_classes : 0;
+    siam_subset_destroy(sub);
+    if (st != SIAM_OK) {
+        siam_dataset_destroy(*ds);
+        *ds = NULL;
+        return st;
+    }
+    snprintf(what, what_cap, "%s:%s (its %zu test classes)",
+             protocol == SIAM_PROTOCOL_WITHIN ? "within" : "unstructured", a->own_root, n_classes);
+    return SIAM_OK;
+}
+
+/* The model's own test classes, when it was trained on a class-folder
+ * dataset and no other trials were asked for. */
+static siam_status find_own_test(eval_args *a, const siam_st_file *f, siam_error *err)
+{
+    const char *root = siam_st_meta(f, "dataset"), *keys = siam_st_meta(f, "test_classes");
+    const char *layout = siam_st_meta(f, "dataset_layout");
+    if (!root || !keys || !layout || a->runs || a->split || a->data)
+        return SIAM_OK;
+    if (strcmp(keys, "[]") == 0) {
+        if (a->dataset)
+            return SIAM_OK; /* the whole of the --dataset given */
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "%s was trained with --test-classes 0: give --dataset DIR or "
+                              "--data DIR to evaluate it", a->model);
+    }
+    a->own_root = strdup(a->dataset ? a->dataset : root);
+    a->own_classes = strdup(keys);
+    if (!a->own_root || !a->own_classes)
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    a->own_layout = strcmp(layout, "class_folders") == 0 ? SIAM_LAYOUT_CLASS_FOLDERS
+                                                         : SIAM_LAYOUT_NESTED;
+    a->generated = 1;
+    return SIAM_OK;
+}
+
 /* Loads the images and trials the arguments ask for. `what` describes them. */
 static siam_status load_trials(const eval_args *a, siam_dataset **ds, siam_trial_set *ts,
                                char *what, size_t what_cap, siam_error *err)
@@ -320,6 +391,8 @@ static siam_status load_trials(const eval_args *a, siam_dataset **ds, siam_trial
         if (st != SIAM_OK)
             return st;
     }
+    if (a->own_classes)
+        return load_own_trials(a, &opt, protocol, ds, ts, what, what_cap, err);
     const char *split = a->split ? a->split : "test";
     int whole = a->dataset || strcmp(split, "evaluation") == 0;
     siam_split_id sid = SIAM_SPLIT_TEST;
@@ -409,12 +482,23 @@ int siam_cmd_eval(int argc, char **argv)
             siam_print_error("eval", err.msg);
             return 1;
         }
+        siam_status own = find_own_test(&a, &f, &err);
         siam_st_close(&f);
+        if (own != SIAM_OK) {
+            siam_print_error("eval", err.msg);
+            free(a.own_root);
+            free(a.own_classes);
+            return own == SIAM_ERR_INVALID_ARG ? 2 : 1;
+        }
     }
     siam_dataset *ds = NULL;
     siam_trial_set ts;
     char what[4200];
-    if (load_trials(&a, &ds, &ts, what, sizeof what, &err) != SIAM_OK) {
+    siam_status lt = load_trials(&a, &ds, &ts, what, sizeof what, &err);
+    free(a.own_root);
+    free(a.own_classes);
+    a.own_root = a.own_classes = NULL;
+    if (lt != SIAM_OK) {
         siam_print_error("eval", err.msg);
         return 1;
     }

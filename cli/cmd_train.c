@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 static const char usage[] =
-    "usage: siamese train [--data DIR] [--preset koch105|koch35|tiny|LAYERS] [--backend NAME[:DEVICE]]\n"
+    "usage: siamese train [--data DIR | --dataset DIR [--depth 1|2|auto] [--val-classes X]\n"
+    "                     [--test-classes X]] [--preset koch105|koch35|tiny|LAYERS [--input N]]\n"
+    "                     [--backend NAME[:DEVICE]]\n"
     "                     [--loss bce|contrastive] [--margin M] [--optimizer sgd|adam]\n"
     "                     [--pairs N | --stream] [--epoch-pairs N] [--distort on|off|8x]\n"
     "                     [--negatives any|same|half] [--all-drawers] [--epochs E] [--minutes M]\n"
@@ -32,6 +34,15 @@ static const char usage[] =
     "Ctrl-C (SIGINT) or SIGTERM: the current step ends, the latest checkpoint is\n"
     "written, and the run exits 130 (143) saying how to resume; a second signal\n"
     "exits at once, after any checkpoint write under way.\n"
+    "\n"
+    "--dataset DIR trains on your own images instead: one folder per class\n"
+    "(PNG or JPEG, any size), optionally inside group folders (--depth 2; groups\n"
+    "give harder same-group negatives). Its classes are split with --seed into\n"
+    "training, validation (--val-classes, default 0.15) and test (--test-classes,\n"
+    "default 0.15), counts or fractions; the split is stored in the model, and\n"
+    "`siamese eval --model MODEL` scores the test classes. Every image is made\n"
+    "grey and resized to the net's input: koch35 35x35, koch105 105x105, tiny 28x28;\n"
+    "a layer list takes --input N (default 105).\n"
     "\n"
     "Trains on Koch's split (30 background alphabets, drawers 1-12) with balanced\n"
     "same/different pairs and stops early when one-shot accuracy on validation\n"
@@ -142,6 +153,15 @@ int siam_cmd_train(int argc, char **argv)
         const char *v = argv[++i];
         double x;
         if (!strcmp(a, "--data")) data = v;
+        else if (!strcmp(a, "--dataset")) o.dataset = v;
+        else if (!strcmp(a, "--depth")) {
+            if (!strcmp(v, "auto")) o.dataset_depth = 0;
+            else if (!strcmp(v, "1") || !strcmp(v, "2")) o.dataset_depth = v[0] - '0';
+            else { siam_print_errorf("train", "--depth is 1, 2 or auto, not '%s'", v); return 2; }
+        }
+        else if (!strcmp(a, "--input")) { if (!parse_int(a, v, 8, 4096, &x)) return 2; o.input = (int)x; }
+        else if (!strcmp(a, "--val-classes")) { if (!parse_num(a, v, 0, 1e9, &x)) return 2; o.val_classes = x; }
+        else if (!strcmp(a, "--test-classes")) { if (!parse_num(a, v, 0, 1e9, &x)) return 2; o.test_classes = x; }
         else if (!strcmp(a, "--preset")) o.preset = v;
         else if (!strcmp(a, "--backend")) o.backend = v;
         else if (!strcmp(a, "--out")) o.out = v;
@@ -196,15 +216,21 @@ int siam_cmd_train(int argc, char **argv)
         siam_print_errorf("train", "--out MODEL is required (see siamese train --help)");
         return 2;
     }
-    if (o.val_trials % o.val_way) { /* a usage error: caught here, exit 2 */
+    if (!o.dataset && o.val_trials % o.val_way) { /* a usage error: caught here, exit 2 */
         siam_print_errorf("train", "--val-trials must be a multiple of the %d-way rounds, "
                         "got %d", o.val_way, o.val_trials);
         return 2;
     }
+    if (o.dataset && (data || o.all_drawers)) {
+        siam_print_errorf("train", "--dataset trains on your own folder: drop %s",
+                          data ? "--data (Omniglot's)" : "--all-drawers (Omniglot's)");
+        return 2;
+    }
     char data_buf[4096];
     o.data_dir = siam_data_dir(data, data_buf, sizeof data_buf);
-    siam_error derr = {0};
-    if (siam_data_check(o.data_dir, "images_background", &derr) != SIAM_OK) {
+    if (!o.data_dir && !o.dataset) {
+        siam_error derr;
+        siam_data_check(NULL, "images_background", &derr);
         siam_print_error("train", derr.msg);
         return 1;
     }

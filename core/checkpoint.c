@@ -77,6 +77,7 @@ static const struct {
     {"distort", META_CHOICE, "0 1 2"},
     {"negatives", META_CHOICE, "0 1 2"},
     {"all_drawers", META_CHOICE, "0 1"},
+    {"dataset_layout", META_CHOICE, "class_folders nested"},
     {"optim_step", META_WHOLE, NULL},
     {"seed", META_WHOLE, NULL},
     {"best_epoch", META_WHOLE, NULL},

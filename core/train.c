@@ -1,10 +1,12 @@
 /* The training driver (see train.h). */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "train.h"
 
 #include "atomic_file.h"
 #include "checkpoint.h"
 #include "clock.h"
+#include "data/class_split.h"
+#include "data/datapath.h"
 #include "data/split.h"
 #include "evaluator.h"
 #include "hparams.h"
@@ -46,6 +48,8 @@ void siam_train_options_default(siam_train_options *o)
     o->val_trials = 320;
     o->val_way = 20;
     o->patience = 20;
+    o->val_classes = 0.15;
+    o->test_classes = 0.15;
 }
 
 char *siam_train_latest_path(const char *out)
@@ -92,6 +96,12 @@ typedef struct run {
      * samplers and the batch builder exist. */
     uint64_t ck_rng[3];
     int have_ck_rng;
+    /* A class-folder dataset (o.dataset): its split, and the metadata that
+     * records it (absolute root, layout, validation and test class keys);
+     * a resumed run's validation keys, to check the split is unchanged. */
+    siam_class_split split;
+    char *meta_dataset, *meta_val, *meta_test, *ck_val, *ck_dataset;
+    const char *meta_layout;
 } run;
 
 static void run_free(run *r)
@@ -106,6 +116,12 @@ static void run_free(run *r)
     siam_subset_destroy(r->val_sub);
     siam_dataset_destroy(r->train_ds);
     siam_dataset_destroy(r->val_ds);
+    siam_class_split_free(&r->split);
+    free(r->meta_dataset);
+    free(r->meta_val);
+    free(r->meta_test);
+    free(r->ck_val);
+    free(r->ck_dataset);
     siam_backend_close(r->be);
     free(r->set);
     free(r->order);
@@ -119,7 +135,7 @@ static void run_free(run *r)
 
 static siam_status check_options(const siam_train_options *o, siam_error *err)
 {
-    if (!o->data_dir || !o->out)
+    if ((!o->data_dir && !o->dataset) || !o->out)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "training needs a data folder and --out");
     if (o->batch < 1 || o->batch > 65536)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "batch must be 1..65536 pairs (got %d)",
@@ -136,9 +152,17 @@ static siam_status check_options(const siam_train_options *o, siam_error *err)
         o->minutes < 0 || o->max_steps < 0)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG,
                               "need epochs >= 1, pairs >= 0, epoch pairs >= 1, minutes >= 0");
-    if (o->val_trials < 1 || o->val_way < 2 || o->val_trials % o->val_way || o->patience < 1)
+    /* A dataset's validation rounds are fitted to its classes (class_val_trials). */
+    if (o->val_trials < 1 || o->val_way < 2 || (!o->dataset && o->val_trials % o->val_way) ||
+        o->patience < 1)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG,
                               "validation needs way >= 2, trials a multiple of the way, patience >= 1");
+    if (o->dataset && o->all_drawers)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "--all-drawers is for Omniglot; a --dataset trains on every image "
+                              "of its training classes");
+    if (o->dataset_depth < 0 || o->dataset_depth > 2)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "dataset depth is 0 (auto), 1 or 2");
     if (o->loss == SIAM_LOSS_CONTRASTIVE && !(o->margin > 0))
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "contrastive margin must be > 0");
     return SIAM_OK;
@@ -177,6 +201,14 @@ static void meta_fill(run *r, meta *m, int with_state)
     meta_add(m, "seed", "%" PRIu64, o->seed);
     meta_add(m, "best_val_accuracy", "%.6f", r->best_val);
     meta_add(m, "best_epoch", "%d", r->best_epoch);
+    if (r->meta_dataset) {
+        const char *kv[] = {"dataset", r->meta_dataset, "dataset_layout", r->meta_layout,
+                            "val_classes", r->meta_val, "test_classes", r->meta_test};
+        for (int i = 0; i < 4 && m->n < META_MAX; i++, m->n++) {
+            m->kv[2 * m->n] = kv[2 * i];
+            m->kv[2 * m->n + 1] = kv[2 * i + 1];
+        }
+    }
     if (!with_state)
         return;
     siam_hparams_format(r->m, &r->base, m->hp, sizeof m->hp);
@@ -331,6 +363,24 @@ static siam_status resume_options(const siam_st_file *f, siam_train_options *o, 
     r->step = (int64_t)v[18];
     r->since_best = (int)v[19];
     r->elapsed_before = v[20];
+    /* A class-folder run resumes on its dataset (--dataset may move it)
+     * with the same split; an Omniglot run stays on Omniglot. */
+    const char *ck_ds = siam_st_meta(f, "dataset"), *ck_val = siam_st_meta(f, "val_classes");
+    const char *ck_layout = siam_st_meta(f, "dataset_layout");
+    if (!ck_ds && o->dataset)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "--dataset: the checkpoint %s trained on Omniglot; drop --dataset to "
+                              "resume it", p);
+    if (ck_ds) {
+        if (!ck_val || !ck_layout)
+            return siam_error_set(err, SIAM_ERR_FORMAT, "%s: dataset metadata incomplete", p);
+        r->ck_val = strdup(ck_val);
+        r->ck_dataset = strdup(o->dataset ? o->dataset : ck_ds);
+        if (!r->ck_val || !r->ck_dataset)
+            return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+        o->dataset = r->ck_dataset;
+        o->dataset_depth = strcmp(ck_layout, "class_folders") == 0 ? 1 : 2;
+    }
     r->ck_rng[0] = (uint64_t)v[21];
     r->ck_rng[1] = (uint64_t)v[22];
     r->ck_rng[2] = (uint64_t)v[23];
@@ -408,8 +458,100 @@ static siam_status resume_model_agrees(const run *r, const siam_net_desc *ck, si
 
 /* ---- setup ---- */
 
-static siam_status load_data(run *r, siam_error *err)
+static const char *layout_name(siam_layout l)
 {
+    return l == SIAM_LAYOUT_CLASS_FOLDERS ? "class_folders"
+           : l == SIAM_LAYOUT_OMNIGLOT    ? "omniglot"
+                                          : "nested";
+}
+
+/* Validation trials on the validation classes: Koch's within-group rounds
+ * where the classes are in one group, else drawn across groups; at most as
+ * many ways as there are classes, trials a whole number of rounds. */
+static siam_status class_val_trials(run *r, siam_error *err)
+{
+    siam_train_options *o = &r->o;
+    int way = o->val_way;
+    if ((size_t)way > r->val_sub->n_classes)
+        way = (int)r->val_sub->n_classes;
+    int trials = o->val_trials - o->val_trials % way;
+    if (trials < way)
+        trials = way;
+    if ((way != o->val_way || trials != o->val_trials) && o->progress)
+        fprintf(o->progress, "note: %zu validation classes: validation on %d trials of %d-way\n",
+                r->val_sub->n_classes, trials, way);
+    o->val_way = way;
+    o->val_trials = trials;
+    siam_protocol p = r->val_sub->n_alphabets > 1 ? SIAM_PROTOCOL_UNSTRUCTURED : SIAM_PROTOCOL_WITHIN;
+    return siam_trials_make(r->val_sub, p, way, 1, (size_t)trials, o->seed, &r->val, err);
+}
+
+/* A class-folder dataset: loaded at Omniglot's 105 pixels (or the input's
+ * size when larger, so the distortions keep their scale), its classes
+ * split with the seed, the split recorded for the model's metadata. */
+static siam_status load_class_data(run *r, int in_h, int in_w, siam_error *err)
+{
+    const siam_train_options *o = &r->o;
+    siam_load_options lo;
+    siam_load_options_default(&lo);
+    lo.layout = o->dataset_depth == 1   ? SIAM_LAYOUT_CLASS_FOLDERS
+                : o->dataset_depth == 2 ? SIAM_LAYOUT_NESTED
+                                        : SIAM_LAYOUT_AUTO;
+    lo.store_h = in_h > 105 ? in_h : 105;
+    lo.store_w = in_w > 105 ? in_w : 105;
+    siam_load_report rep = {0};
+    siam_status st = siam_dataset_load(o->dataset, &lo, &rep, &r->train_ds, err);
+    if (st != SIAM_OK && rep.n_bad)
+        siam_error_set(err, st, "%s (and %zu more unreadable files)", rep.bad[0], rep.n_bad - 1);
+    siam_load_report_clear(&rep);
+    if (st != SIAM_OK)
+        return st;
+    const siam_dataset *ds = r->train_ds;
+    st = siam_class_split_make(ds, o->val_classes, o->test_classes, o->seed, &r->split, err);
+    if (st == SIAM_OK)
+        st = siam_class_split_subset(ds, &r->split, SIAM_PART_TRAIN, &r->train_sub, err);
+    if (st == SIAM_OK)
+        st = siam_class_split_subset(ds, &r->split, SIAM_PART_VAL, &r->val_sub, err);
+    if (st != SIAM_OK)
+        return st;
+    r->meta_dataset = realpath(o->dataset, NULL);
+    r->meta_val = siam_class_split_keys_json(ds, &r->split, SIAM_PART_VAL);
+    r->meta_test = siam_class_split_keys_json(ds, &r->split, SIAM_PART_TEST);
+    if (!r->meta_dataset || !r->meta_val || !r->meta_test)
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "%s: cannot record the split",
+                              o->dataset);
+    /* The layout as found, so that eval reads the folder the same way. */
+    int nested = siam_dataset_n_alphabets(ds) > 1 || lo.layout == SIAM_LAYOUT_NESTED;
+    r->meta_layout = layout_name(nested ? SIAM_LAYOUT_NESTED : SIAM_LAYOUT_CLASS_FOLDERS);
+    if (r->ck_val && strcmp(r->ck_val, r->meta_val) != 0)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "%s no longer splits into the checkpoint's validation classes (its "
+                              "classes changed): resume on the dataset it trained on",
+                              o->dataset);
+    /* Same-group negatives need a group with two classes; without one,
+     * every negative is drawn from anywhere. */
+    siam_negatives same = SIAM_NEG_SAME_ALPHABET;
+    int two = 0;
+    for (size_t a = 0; a < r->train_sub->n_alphabets; a++)
+        two |= r->train_sub->alphabet_count[a] >= 2;
+    if (!two)
+        same = SIAM_NEG_ANY_ALPHABET;
+    st = siam_pair_sampler_init(&r->samp[0], r->train_sub, SIAM_NEG_ANY_ALPHABET, o->seed, err);
+    if (st == SIAM_OK)
+        st = siam_pair_sampler_init(&r->samp[1], r->train_sub, same, o->seed + 0x5eed, err);
+    if (st == SIAM_OK)
+        st = class_val_trials(r, err);
+    return st;
+}
+
+static siam_status load_data(run *r, int in_h, int in_w, siam_error *err)
+{
+    if (r->o.dataset)
+        return load_class_data(r, in_h, in_w, err);
+    /* No Omniglot: a message that says where it looked and how to fetch it. */
+    if (siam_data_check(r->o.data_dir, "images_background", err) != SIAM_OK ||
+        siam_data_check(r->o.data_dir, "images_evaluation", err) != SIAM_OK)
+        return err->status;
     const siam_train_options *o = &r->o;
     char path[2048];
     siam_load_options lo;
@@ -591,10 +733,17 @@ static void print_header(run *r)
         fprintf(p, "note: %.*s\n", (int)(end - line), line);
     }
     siam_net_print(&r->m->desc, p);
-    fprintf(p, "data: train %zu images in %zu classes of %zu alphabets (drawers 1-%d); "
-               "validation %zu images, %d trials of %d-way\n",
-            r->train_sub->n_images, r->train_sub->n_classes, r->train_sub->n_alphabets,
-            r->o.all_drawers ? 20 : 12, r->val_sub->n_images, r->o.val_trials, r->o.val_way);
+    if (r->o.dataset)
+        fprintf(p, "data: %s (%s): train %zu images in %zu classes of %zu groups; validation "
+                   "%zu classes, %d trials of %d-way; %zu test classes held out\n",
+                r->o.dataset, r->meta_layout, r->train_sub->n_images, r->train_sub->n_classes,
+                r->train_sub->n_alphabets, r->val_sub->n_classes, r->o.val_trials, r->o.val_way,
+                r->split.n[SIAM_PART_TEST]);
+    else
+        fprintf(p, "data: train %zu images in %zu classes of %zu alphabets (drawers 1-%d); "
+                   "validation %zu images, %d trials of %d-way\n",
+                r->train_sub->n_images, r->train_sub->n_classes, r->train_sub->n_alphabets,
+                r->o.all_drawers ? 20 : 12, r->val_sub->n_images, r->o.val_trials, r->o.val_way);
     fprintf(p, "optimiser %s, batch %d pairs, %s, %" PRId64 " pairs per epoch\n",
             r->o.optim == SIAM_OPTIM_SGD ? "sgd" : "adam", r->o.batch,
             r->set ? "fixed pair set" : "endless pair stream", epoch_size(r));
@@ -613,8 +762,15 @@ static siam_status setup(run *r, siam_error *err)
         have_ck = st == SIAM_OK;
     } else if (st == SIAM_OK) {
         st = siam_net_preset(o->preset, &desc, err);
-        if (st == SIAM_ERR_NOT_FOUND && strchr(o->preset, ':'))
-            st = siam_net_parse(o->preset, 1, 105, 105, &desc, err);
+        if (st == SIAM_ERR_NOT_FOUND && strchr(o->preset, ':')) {
+            int in = o->input ? o->input : 105;
+            st = siam_net_parse(o->preset, 1, in, in, &desc, err);
+        } else if (st == SIAM_OK && o->input && o->input != desc.in_h) {
+            st = siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                                "--input %d: the preset %s takes %dx%d images (resized to it); "
+                                "give a layer list for another size",
+                                o->input, o->preset, desc.in_h, desc.in_w);
+        }
         desc.head_bias = o->head_bias;
     }
     /* The checkpoint's seed, drawers and validation settings first: the
@@ -624,7 +780,7 @@ static siam_status setup(run *r, siam_error *err)
     if (st == SIAM_OK)
         st = check_options(o, err);
     if (st == SIAM_OK)
-        st = load_data(r, err);
+        st = load_data(r, desc.in_h, desc.in_w, err);
     siam_batch_options bo;
     siam_batch_options_default(&bo, desc.in_h, desc.in_w);
     bo.distort = o->distort;
@@ -659,7 +815,7 @@ static siam_status setup(run *r, siam_error *err)
     if (st == SIAM_OK)
         st = siam_graph_create(r->m, &gc, &r->g, err);
     if (st == SIAM_OK)
-        st = siam_evaluator_create(r->m, r->val_ds, 64,
+        st = siam_evaluator_create(r->m, r->val_ds ? r->val_ds : r->train_ds, 64,
                                    o->loss == SIAM_LOSS_BCE ? SIAM_METRIC_WL1 : SIAM_METRIC_L2,
                                    &r->ev, err);
     if (st == SIAM_OK) {

@@ -1,7 +1,7 @@
 /* siamese: the training driver, one code path for every backend.
  *
  * Trains a Siamese net on Koch's training split of Omniglot (or all 20
- * drawers), with balanced same/different pairs, Koch's affine distortions,
+ * drawers), or on the training classes of any class-folder dataset, with balanced same/different pairs, Koch's affine distortions,
  * per-layer SGD (learning rate x lr_decay per epoch, momentum rising
  * linearly from momentum_start to each layer's value) or Adam, and early
  * stopping on one-shot accuracy over val_trials validation trials. Writes
@@ -27,7 +27,14 @@ typedef enum siam_negative_mix {
 
 typedef struct siam_train_options {
     const char *data_dir;      /* Omniglot root (images_background/, images_evaluation/) */
+    /* Instead of Omniglot: a dataset of class folders (nested in groups or
+     * not), its classes split with the seed into train, validation and
+     * test (class_split.h); NULL = Omniglot. */
+    const char *dataset;
+    int dataset_depth;         /* 0 auto, 1 class folders, 2 groups of class folders */
+    double val_classes, test_classes; /* counts, or fractions below 1 */
     const char *preset;        /* koch105, koch35, tiny, or a layer list */
+    int input;                 /* a layer list's square input size; 0 = 105 */
     const char *backend;       /* "cpu", "opencl:pocl", ... */
     int threads;
     int head_bias;

@@ -1,10 +1,11 @@
 /* siamese data: image datasets held in one contiguous uint8 arena.
  *
- * Two layouts on disk:
+ * Three layouts on disk (images are PNG or JPEG):
  *   Omniglot:      <root>/<Alphabet>/characterNN/<id>_<drawer>.png
- *   class folders: <root>/<class>/<name>.png  (one alphabet named after the root,
- *                  one class per folder; "drawer" = 1-based position of the
- *                  file in its sorted folder)
+ *   nested:        <root>/<group>/<class>/<name>  (groups are alphabets;
+ *                  "drawer" = 1-based position of the file in its sorted folder)
+ *   class folders: <root>/<class>/<name>  (one alphabet named after the root,
+ *                  one class per folder; "drawer" as for nested)
  * Images are sorted by alphabet, class, then file name, so the images of a
  * class are contiguous and the classes of an alphabet are contiguous.
  *
@@ -28,10 +29,12 @@
 typedef struct siam_dataset siam_dataset;
 
 typedef enum siam_layout {
-    SIAM_LAYOUT_AUTO = 0,      /* Omniglot if the files are named NNNN_DD.png
-                                  two levels down, else class folders */
+    SIAM_LAYOUT_AUTO = 0,      /* nested if the top folders hold only folders,
+                                  Omniglot if its first file is named
+                                  NNNN_DD.png; else class folders */
     SIAM_LAYOUT_OMNIGLOT,
-    SIAM_LAYOUT_CLASS_FOLDERS
+    SIAM_LAYOUT_CLASS_FOLDERS,
+    SIAM_LAYOUT_NESTED
 } siam_layout;
 
 typedef struct siam_load_options {

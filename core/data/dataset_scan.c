@@ -67,7 +67,8 @@ static void scan_class(siam_dsb *b, const char *dir, const char *rel, size_t cls
     siam_name_list_free(&files);
 }
 
-static void scan_omniglot(siam_dsb *b, const char *root, size_t *skipped)
+/* Omniglot, or (omniglot 0) groups of class folders with any file names. */
+static void scan_nested(siam_dsb *b, const char *root, int omniglot, size_t *skipped)
 {
     siam_name_list alphabets;
     if (!siam_name_list_read(root, &alphabets)) {
@@ -95,7 +96,7 @@ static void scan_omniglot(siam_dsb *b, const char *root, size_t *skipped)
                 } else {
                     size_t ci = siam_dsb_add_class(b, chars.names[c], ai);
                     if (ci != (size_t)-1)
-                        scan_class(b, cdir, rel, ci, 1, skipped);
+                        scan_class(b, cdir, rel, ci, omniglot, skipped);
                 }
                 free(cdir);
                 free(rel);
@@ -153,9 +154,33 @@ static int folder_kind(const char *dir)
     return kind;
 }
 
-/* AUTO: Omniglot when the top-level folders hold folders and none holds
- * images itself; one stray subfolder in a class folder (or a first folder
- * that happens to nest) does not turn class folders into alphabets. */
+/* 1 when the first image two folders down is named like Omniglot's. */
+static int first_image_omniglot(const char *dir, int depth)
+{
+    siam_name_list l;
+    if (!siam_name_list_read(dir, &l))
+        return 0;
+    int yes = 0, done = 0;
+    for (size_t i = 0; i < l.n && !done; i++) {
+        char *p = siam_path_join(dir, l.names[i]);
+        if (p && depth < 2 && siam_is_dir(p)) {
+            yes = first_image_omniglot(p, depth + 1);
+            done = 1;
+        } else if (p && depth == 2 && siam_is_image_name(l.names[i])) {
+            uint32_t id, drawer;
+            yes = parse_omniglot_name(l.names[i], &id, &drawer);
+            done = 1;
+        }
+        free(p);
+    }
+    siam_name_list_free(&l);
+    return yes;
+}
+
+/* AUTO: nested (Omniglot when its names say so) when the top-level folders
+ * hold folders and none holds images itself; one stray subfolder in a class
+ * folder (or a first folder that happens to nest) does not turn class
+ * folders into alphabets. */
 static siam_layout detect_layout(const char *root)
 {
     siam_name_list top;
@@ -172,7 +197,9 @@ static siam_layout detect_layout(const char *root)
         free(d);
     }
     siam_name_list_free(&top);
-    return nested && !images ? SIAM_LAYOUT_OMNIGLOT : SIAM_LAYOUT_CLASS_FOLDERS;
+    if (!nested || images)
+        return SIAM_LAYOUT_CLASS_FOLDERS;
+    return first_image_omniglot(root, 0) ? SIAM_LAYOUT_OMNIGLOT : SIAM_LAYOUT_NESTED;
 }
 
 siam_status siam_dataset_load(const char *root, const siam_load_options *opt,
@@ -206,8 +233,8 @@ siam_status siam_dataset_load(const char *root, const siam_load_options *opt,
     }
     siam_layout layout = opt->layout == SIAM_LAYOUT_AUTO ? detect_layout(clean) : opt->layout;
     size_t skipped = 0;
-    if (layout == SIAM_LAYOUT_OMNIGLOT)
-        scan_omniglot(&b, clean, &skipped);
+    if (layout == SIAM_LAYOUT_OMNIGLOT || layout == SIAM_LAYOUT_NESTED)
+        scan_nested(&b, clean, layout == SIAM_LAYOUT_OMNIGLOT, &skipped);
     else
         scan_class_folders(&b, clean, &skipped);
     if (report)

@@ -88,7 +88,7 @@ siam_status siam_split_subset(const siam_dataset *ds, siam_split_id id, int all_
                                   "%s: alphabet %s of the %s split is missing (expected the %s folder)",
                                   siam_dataset_root(ds), def->alphabets[k], def->name, def->source);
     siam_filter f = {def->alphabets, def->n_alphabets, def->drawer_lo,
-                     all_drawers ? SIAM_SPLIT_ALL_DRAWERS_HI : def->drawer_hi};
+                     all_drawers ? SIAM_SPLIT_ALL_DRAWERS_HI : def->drawer_hi, NULL};
     return siam_subset_create(ds, &f, out, err);
 }
 

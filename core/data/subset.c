@@ -72,6 +72,8 @@ siam_status siam_subset_create(const siam_dataset *ds, const siam_filter *f,
         size_t cn = siam_dataset_alphabet_n_classes(ds, a);
         size_t first_class = s->n_classes;
         for (size_t c = c0; c < c0 + cn; c++) {
+            if (f && f->classes && !f->classes[c])
+                continue;
             size_t i0 = siam_dataset_class_first_image(ds, c);
             size_t in = siam_dataset_class_n_images(ds, c);
             size_t first_image = s->n_images;

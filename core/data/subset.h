@@ -34,6 +34,7 @@ typedef struct siam_filter {
     const char *const *alphabets; /* names to keep; NULL = every alphabet */
     size_t n_alphabets;
     int drawer_lo, drawer_hi;     /* inclusive; 0, 0 = every drawer */
+    const unsigned char *classes; /* (dataset classes) nonzero = keep; NULL = every class */
 } siam_filter;
 
 /* f may be NULL (everything). An alphabet name not in the dataset is an

@@ -116,7 +116,7 @@ static void test_omniglot_layout(void **state)
     /* Subsets: drawer filter and alphabet filter. */
     siam_subset *s = NULL;
     const char *names[] = {"Beta_script"};
-    siam_filter f = {names, 1, 2, 3};
+    siam_filter f = {names, 1, 2, 3, NULL};
     assert_int_equal(siam_subset_create(ds, &f, &s, &err), SIAM_OK);
     assert_int_equal(s->n_alphabets, 1);
     assert_int_equal(s->n_classes, 3);
@@ -128,7 +128,7 @@ static void test_omniglot_layout(void **state)
     }
     siam_subset_destroy(s);
     const char *bad_names[] = {"Nope"};
-    siam_filter fb = {bad_names, 1, 0, 0};
+    siam_filter fb = {bad_names, 1, 0, 0, NULL};
     assert_int_equal(siam_subset_create(ds, &fb, &s, &err), SIAM_ERR_NOT_FOUND);
     assert_non_null(strstr(err.msg, "Nope"));
 

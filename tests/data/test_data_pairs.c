@@ -134,14 +134,14 @@ static void test_refusals(void **state)
     siam_pair_sampler s;
     /* Only the one-character alphabet: no negative possible. */
     const char *names[] = {"Alpha_02"};
-    siam_filter f = {names, 1, 0, 0};
+    siam_filter f = {names, 1, 0, 0, NULL};
     siam_subset *one;
     assert_int_equal(siam_subset_create(ds, &f, &one, &err), SIAM_OK);
     assert_int_equal(siam_pair_sampler_init(&s, one, SIAM_NEG_ANY_ALPHABET, 1, &err),
                      SIAM_ERR_INVALID_ARG);
     siam_subset_destroy(one);
     /* One drawer: no same pair possible. */
-    siam_filter g = {NULL, 0, 3, 3};
+    siam_filter g = {NULL, 0, 3, 3, NULL};
     assert_int_equal(siam_subset_create(ds, &g, &one, &err), SIAM_OK);
     assert_int_equal(siam_pair_sampler_init(&s, one, SIAM_NEG_ANY_ALPHABET, 1, &err),
                      SIAM_ERR_INVALID_ARG);
