@@ -18,7 +18,7 @@ int siam_cmd_verify(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: siamese verify --model MODEL [--backend NAME] A.png B.png\n\n"
-                   "Prints the probability that A and B show the same character (a\n"
+                   "Prints the probability that A and B (PNG or JPEG) show the same character (a\n"
                    "contrastive model prints the embedding distance instead).\n");
             return 0;
         }

@@ -12,6 +12,7 @@ int siam_cmd_train(int argc, char **argv);
 int siam_cmd_verify(int argc, char **argv);
 int siam_cmd_info(int argc, char **argv);
 int siam_cmd_classify(int argc, char **argv);
+int siam_cmd_embed(int argc, char **argv);
 int siam_cmd_plot(int argc, char **argv);
 int siam_cmd_parity(int argc, char **argv);
 

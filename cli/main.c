@@ -17,6 +17,7 @@ static const command commands[] = {
     {"train", siam_cmd_train, "train a Siamese network on Omniglot"},
     {"verify", siam_cmd_verify, "probability that two images show the same character"},
     {"classify", siam_cmd_classify, "classify images against a support folder, one shot"},
+    {"embed", siam_cmd_embed, "write images' embeddings (safetensors, .npy or CSV)"},
     {"parity", siam_cmd_parity, "train on two backends side by side and compare"},
     {"plot", siam_cmd_plot, "draw a training log as a PNG curve"},
     {"info", siam_cmd_info, "a model file's metadata and shape table"},

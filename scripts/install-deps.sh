@@ -19,4 +19,4 @@ apt-get install -y --no-install-recommends \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
   libclblast-dev libpng-dev libcmocka-dev libopenblas-dev nettle-dev \
   libcurl4-openssl-dev libzip-dev libjpeg62-turbo-dev \
-  clang libclang-rt-14-dev valgrind python3
+  clang libclang-rt-14-dev valgrind python3 python3-numpy

@@ -41,13 +41,15 @@ int siam_embedding_dim(const siam_ctx *ctx);
  * L2 distances (contrastive models). Higher is more alike either way. */
 int siam_scores_are_logits(const siam_ctx *ctx);
 
-/* Loads a PNG of any size, bit depth or colour type as the model's input:
+/* Loads a PNG or JPEG (by its content) of any size, bit depth or colour
+ * type as the model's input:
  * ink = 1.0, background 0 (a light border means dark ink, which is
  * inverted), area-resized to H x W. out holds H*W floats. */
 siam_status siam_load_image(const siam_ctx *ctx, const char *path, float *out, siam_error *err);
 
 /* Embeddings of n images (n, 1, H, W) into emb (n, D). */
 siam_status siam_embed(siam_ctx *ctx, const float *images, int n, float *emb, siam_error *err);
+/* One image file's embedding (PNG or JPEG, despite the name). */
 siam_status siam_embed_png(siam_ctx *ctx, const char *path, float *emb, siam_error *err);
 
 /* Score of the pair (a, b), both embeddings of length D: see

@@ -1,0 +1,193 @@
+/* siamese embed: the embeddings of images (files, or folders of them),
+ * computed in batches on any backend and written with their paths. */
+#define _POSIX_C_SOURCE 200809L
+#include "commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "atomic_file.h"
+#include "data/folder.h"
+#include "embed_write.h"
+#include "graph.h"
+#include "model_load.h"
+#include "term_text.h"
+
+static void embed_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: siamese embed --model MODEL [--backend NAME] [--batch N] --out FILE\n"
+            "                     IMAGE|FOLDER...\n"
+            "\n"
+            "Writes the embedding of each image (PNG or JPEG; a folder gives every\n"
+            "image below it, in name order) with its path: FILE.safetensors (tensor\n"
+            "\"embeddings\", metadata \"paths\"), FILE.npy (paths in FILE.npy.paths.json)\n"
+            "or FILE.csv (path, then the values). A weighted-L1 model's same/different\n"
+            "probability for images i and j is sigmoid(sum_k alpha_k |e_ik - e_jk| + b),\n"
+            "alpha and b being the model's head.alpha and head.bias tensors.\n"
+            "\n"
+            "  --batch N   images per forward pass (default 64)\n"
+            "\n"
+            "Exit status: 0 written; 1 a model, image or output failed; 2 bad options.\n");
+}
+
+typedef struct path_list {
+    char **p;
+    size_t n, cap;
+} path_list;
+
+static int push(path_list *l, char *path)
+{
+    if (!path)
+        return 0;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        char **np = realloc(l->p, cap * sizeof *np);
+        if (!np) {
+            free(path);
+            return 0;
+        }
+        l->p = np;
+        l->cap = cap;
+    }
+    l->p[l->n++] = path;
+    return 1;
+}
+
+/* The images below a folder, in name order (hidden entries skipped). */
+static siam_status add_folder(path_list *l, const char *dir, int depth, siam_error *err)
+{
+    if (depth > 16)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "%s: folders nested too deep", dir);
+    siam_name_list names;
+    if (!siam_name_list_read(dir, &names))
+        return siam_error_set(err, SIAM_ERR_IO, "cannot read folder %s", dir);
+    siam_status st = SIAM_OK;
+    for (size_t i = 0; st == SIAM_OK && i < names.n; i++) {
+        char *p = siam_path_join(dir, names.names[i]);
+        if (!p)
+            st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+        else if (siam_is_dir(p)) {
+            st = add_folder(l, p, depth + 1, err);
+            free(p);
+        } else if (siam_is_image_name(names.names[i])) {
+            if (!push(l, p))
+                st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+        } else {
+            free(p);
+        }
+    }
+    siam_name_list_free(&names);
+    return st;
+}
+
+static siam_status embed_all(const char *model, const char *backend, int batch,
+                             const path_list *l, const char *out, cli_embed_format fmt,
+                             siam_error *err)
+{
+    siam_backend *be;
+    siam_model *m;
+    siam_metric metric;
+    siam_status st = cli_model_open(model, backend, 0, &be, &m, &metric, err);
+    if (st != SIAM_OK)
+        return st;
+    int d = (int)m->shapes.embed_dim;
+    size_t pix = (size_t)m->desc.in_h * (size_t)m->desc.in_w;
+    float *x = malloc((size_t)batch * pix * sizeof *x);
+    float *emb = malloc(l->n * (size_t)d * sizeof *emb);
+    siam_graph *g = NULL;
+    siam_graph_config gc = {.max_images = batch};
+    if (!x || !emb)
+        st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory for %zu embeddings",
+                            l->n);
+    if (st == SIAM_OK)
+        st = siam_graph_create(m, &gc, &g, err);
+    for (size_t i0 = 0; st == SIAM_OK && i0 < l->n; i0 += (size_t)batch) {
+        int n = (int)(l->n - i0 < (size_t)batch ? l->n - i0 : (size_t)batch);
+        for (int k = 0; st == SIAM_OK && k < n; k++)
+            st = cli_image_load(l->p[i0 + (size_t)k], m, x + (size_t)k * pix, err);
+        if (st == SIAM_OK)
+            st = siam_graph_embed(g, x, n, emb + i0 * (size_t)d, err);
+    }
+    if (st == SIAM_OK)
+        st = cli_embed_write(out, fmt, model, (const char *const *)l->p, l->n, d, emb, err);
+    siam_graph_destroy(g);
+    free(x);
+    free(emb);
+    cli_model_close(be, m);
+    return st;
+}
+
+int siam_cmd_embed(int argc, char **argv)
+{
+    const char *model = NULL, *backend = NULL, *out = NULL;
+    long batch = 64;
+    path_list l = {NULL, 0, 0};
+    siam_error err;
+    siam_error_clear(&err);
+    int rc = 0;
+    for (int i = 1; i < argc && rc == 0; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            embed_usage(stdout);
+            rc = -1;
+        } else if (!strcmp(a, "--model") || !strcmp(a, "--backend") || !strcmp(a, "--out") ||
+                   !strcmp(a, "--batch")) {
+            if (i + 1 >= argc) {
+                siam_print_errorf("embed", "%s needs a value", a);
+                rc = 2;
+                break;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "--model"))
+                model = v;
+            else if (!strcmp(a, "--backend"))
+                backend = v;
+            else if (!strcmp(a, "--out"))
+                out = v;
+            else {
+                char *end;
+                batch = strtol(v, &end, 10);
+                if (end == v || *end || batch < 1 || batch > 4096) {
+                    siam_print_errorf("embed", "--batch needs a number in [1, 4096], got '%s'", v);
+                    rc = 2;
+                }
+            }
+        } else if (a[0] == '-' && a[1]) {
+            siam_print_errorf("embed", "unknown option '%s' (see siamese embed --help)", a);
+            rc = 2;
+        } else if (siam_is_dir(a)) {
+            if (add_folder(&l, a, 0, &err) != SIAM_OK) {
+                siam_print_error("embed", err.msg);
+                rc = 1;
+            }
+        } else if (!push(&l, strdup(a))) {
+            siam_print_error("embed", "out of memory");
+            rc = 1;
+        }
+    }
+    cli_embed_format fmt = CLI_EMBED_CSV;
+    if (rc == 0 && (!model || !out || l.n == 0)) {
+        siam_print_errorf("embed", "need --model MODEL, --out FILE and at least one image%s",
+                          l.n == 0 && argc > 1 ? " (the folders given hold none)" : "");
+        rc = 2;
+    } else if (rc == 0 && cli_embed_format_of(out, &fmt, &err) != SIAM_OK) {
+        siam_print_error("embed", err.msg);
+        rc = 2;
+    } else if (rc == 0 && siam_output_check(out, &err) != SIAM_OK) {
+        siam_print_error("embed", err.msg);
+        rc = 1;
+    } else if (rc == 0) {
+        if (embed_all(model, backend, (int)batch, &l, out, fmt, &err) != SIAM_OK) {
+            siam_print_error("embed", err.msg);
+            rc = 1;
+        } else {
+            printf("%zu embeddings -> %s\n", l.n, out);
+        }
+    }
+    for (size_t i = 0; i < l.n; i++)
+        free(l.p[i]);
+    free(l.p);
+    return rc < 0 ? 0 : rc;
+}
