@@ -5,6 +5,7 @@
 
 #include "graph.h"
 #include "model_load.h"
+#include "safetensors.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -18,7 +19,9 @@ int siam_cmd_verify(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             printf("usage: siamese verify --model MODEL [--backend NAME] A.png B.png\n\n"
-                   "Prints the probability that A and B (PNG or JPEG) show the same character (a\n"
+                   "Prints the probability that A and B (PNG or JPEG) show the same character,\n"
+                   "and says same or different at the threshold training chose on validation\n"
+                   "pairs (models trained before it was stored give the probability alone; a\n"
                    "contrastive model prints the embedding distance instead).\n");
             return 0;
         }
@@ -47,6 +50,19 @@ int siam_cmd_verify(int argc, char **argv)
     siam_model *m;
     siam_metric metric;
     siam_error err = {0};
+    /* The threshold training chose on validation pairs, when the model has one. */
+    double thr = 0, thr_acc = 0;
+    int have_thr = 0;
+    siam_st_file f;
+    if (siam_st_open(model, &f, NULL) == SIAM_OK) {
+        const char *t = siam_st_meta(&f, "verify_threshold"), *a = siam_st_meta(&f, "verify_accuracy");
+        have_thr = t && a;
+        if (have_thr) {
+            thr = strtod(t, NULL);
+            thr_acc = strtod(a, NULL);
+        }
+        siam_st_close(&f);
+    }
     if (cli_model_open(model, backend, 0, &be, &m, &metric, &err) != SIAM_OK) {
         siam_print_error("verify", err.msg);
         return 1;
@@ -91,8 +107,17 @@ int siam_cmd_verify(int argc, char **argv)
         siam_print_error("verify", err.msg);
         return 1;
     }
-    if (metric == SIAM_METRIC_WL1)
+    /* The threshold is in the evaluator's units: a logit, or minus the
+     * distance; "same" when the score is above it. */
+    if (metric == SIAM_METRIC_WL1 && have_thr)
+        printf("p(same) = %.4f: %s (threshold %.4f, %.1f%% right on validation pairs)\n",
+               1.0 / (1.0 + exp(-(double)score)), (double)score > thr ? "same" : "different",
+               1.0 / (1.0 + exp(-thr)), 100 * thr_acc);
+    else if (metric == SIAM_METRIC_WL1)
         printf("p(same) = %.4f\n", 1.0 / (1.0 + exp(-(double)score)));
+    else if (have_thr)
+        printf("distance = %.4f: %s (threshold %.4f, %.1f%% right on validation pairs)\n", score,
+               -(double)score > thr ? "same" : "different", -thr, 100 * thr_acc);
     else
         printf("distance = %.4f (contrastive model: smaller = more alike)\n", score);
     return 0;

@@ -100,6 +100,8 @@ static const struct {
     {"momentum_start", META_FINITE, NULL},
     {"momentum_slope", META_FINITE, NULL},
     {"elapsed", META_FINITE, NULL},
+    {"verify_threshold", META_FINITE, NULL},
+    {"verify_accuracy", META_FINITE, NULL},
 };
 
 static int is_choice(const char *v, const char *choices)

@@ -101,6 +101,10 @@ typedef struct run {
      * a resumed run's validation keys, to check the split is unchanged. */
     siam_class_split split;
     char *meta_dataset, *meta_val, *meta_test, *ck_val, *ck_dataset;
+    /* The best model's verification threshold on validation pairs (in the
+     * evaluator's score units: same when the score is above it). */
+    double verify_thr, verify_acc;
+    int have_verify;
     const char *meta_layout;
 } run;
 
@@ -208,6 +212,10 @@ static void meta_fill(run *r, meta *m, int with_state)
             m->kv[2 * m->n] = kv[2 * i];
             m->kv[2 * m->n + 1] = kv[2 * i + 1];
         }
+    }
+    if (r->have_verify) {
+        meta_add(m, "verify_threshold", "%.9g", r->verify_thr);
+        meta_add(m, "verify_accuracy", "%.6f", r->verify_acc);
     }
     if (!with_state)
         return;
@@ -696,7 +704,38 @@ static siam_status save(run *r, const char *path, int latest, siam_error *err)
 
 static siam_status save_latest(run *r, siam_error *err) { return save(r, r->latest, 1, err); }
 
-static siam_status save_best(run *r, siam_error *err) { return save(r, r->o.out, 0, err); }
+/* The threshold that best separates same from different on 2000 balanced
+ * validation pairs, scored by the model being saved as the best. */
+static siam_status verify_threshold(run *r, siam_error *err)
+{
+    enum { N = 2000 };
+    siam_pair *p = malloc(N * sizeof *p);
+    uint32_t *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
+    float *s = malloc(N * sizeof *s), *y = malloc(N * sizeof *y);
+    siam_status st = p && a && b && s && y
+                         ? siam_pair_set_make(r->val_sub, SIAM_NEG_ANY_ALPHABET,
+                                              r->o.seed + 0x7e51, N, p, err)
+                         : siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    for (size_t i = 0; st == SIAM_OK && i < N; i++) {
+        a[i] = p[i].left;
+        b[i] = p[i].right;
+        y[i] = (float)p[i].same;
+    }
+    if (st == SIAM_OK)
+        st = siam_evaluator_pairs(r->ev, a, b, N, s, err);
+    if (st == SIAM_OK) {
+        r->verify_thr = siam_best_threshold(s, y, N, &r->verify_acc);
+        r->have_verify = 1;
+    }
+    free(p), free(a), free(b), free(s), free(y);
+    return st;
+}
+
+static siam_status save_best(run *r, siam_error *err)
+{
+    siam_status st = verify_threshold(r, err);
+    return st == SIAM_OK ? save(r, r->o.out, 0, err) : st;
+}
 
 /* Log records are appended line by line (a crash keeps every line before
  * it), so the log is the one output not written through a temporary file;

@@ -13,6 +13,7 @@ a bad extension and a missing image are refused and leave no file."""
 import csv
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -75,7 +76,7 @@ def main():
                                                                e_st[j].astype(np.float64)))) + bias
         mine = 1.0 / (1.0 + np.exp(-logit))
         r = run(siamese, "verify", "--model", model, "--backend", "cpu", paths[i], paths[j])
-        printed = float(r.stdout.split("=")[1])
+        printed = float(re.search(r"p\(same\) = ([0-9.]+)", r.stdout).group(1))
         if abs(mine - printed) > 0.5e-4 + 1e-6:
             fails.append("pair %d,%d: numpy %.6f, verify %.4f" % (i, j, mine, printed))
         else:

@@ -10,6 +10,8 @@
 #     seed into 16 train / 4 validation / 4 test, the split in the model's
 #     metadata, and `siamese eval --model` scores the 4 held-out test
 #     classes by default (4-way) well above chance (25%): over 50%;
+#   - the best model holds the verification threshold chosen on validation
+#     pairs, and `siamese verify` says same/different by it;
 #   - the same seed splits the same way, another seed another way;
 #   - nested group folders are found (`nested`), trials drawn across groups;
 #   - a layer list takes --input 48; validation rounds fit 4 classes;
@@ -46,6 +48,21 @@ if printf '%s' "$json" | grep -q '"trials_source":"within:'"$tmp"'/flat (its 4 t
     awk -v a="$acc" 'BEGIN { exit !(a > 0.5) }'; then
     ok "eval scores its 4 test classes: accuracy $acc (chance 0.25)"
 else fail "eval on the test classes: $json $(cat "$tmp/err")"; fi
+
+# 1b. The best model carries the verification threshold chosen on validation
+# pairs, and verify says same or different by it.
+thr=$(meta "$tmp/m.safetensors" verify_threshold) vacc=$(meta "$tmp/m.safetensors" verify_accuracy)
+same=$("$siamese" verify --model "$tmp/m.safetensors" --backend cpu "$tmp/flat/class00/img00.jpg" "$tmp/flat/class00/img01.jpg")
+diff=$("$siamese" verify --model "$tmp/m.safetensors" --backend cpu "$tmp/flat/class00/img00.jpg" "$tmp/flat/class01/img00.jpg")
+consistent() { # the verdict follows p(same) against the printed threshold
+    printf '%s\n' "$1" | awk '{ p = $3 + 0; t = $6 + 0; v = $4   # equal when printed: either
+        exit !(p == t || (p > t && v == "same") || (p < t && v == "different")) }'
+}
+if [ -n "$thr" ] && awk -v a="$vacc" 'BEGIN { exit !(a > 0.5) }' &&
+    printf '%s' "$same" | grep -Eq '^p\(same\) = [0-9.]+: same \(threshold [0-9.]+, [0-9.]+% right on validation pairs\)$' &&
+    printf '%s' "$diff" | grep -Eq ': different \(threshold' && consistent "$same" && consistent "$diff"
+then ok "threshold $thr (validation pairs $vacc): '$same' / '$diff'"
+else fail "verify threshold: thr '$thr' acc '$vacc': '$same' / '$diff'"; fi
 
 # 2. The split follows the seed.
 "$siamese" train --dataset "$tmp/flat" "${common[@]}" --steps 1 --out "$tmp/same.safetensors" >/dev/null 2>&1
