@@ -26,9 +26,10 @@
 #include "evaluator.h"
 #include "model_load.h"
 #include "eval_verification.h"
+#include "report/eval_report.h"
 
 typedef struct eval_args {
-    const char *baseline, *model, *runs, *dataset, *data, *split, *backend;
+    const char *baseline, *model, *runs, *dataset, *data, *split, *backend, *report;
     long threads, verification;
     const char *protocol;
     long way, shots, trials;
@@ -56,7 +57,7 @@ static void eval_usage(FILE *f)
             "usage: siamese eval (--baseline mhd|pixel-1nn | --model FILE)\n"
             "                    [--runs DIR | --way N --shots K --trials T\n"
             "                     --protocol within|unstructured [--dataset DIR | --split S]]\n"
-            "                    [--data DIR] [--seed S] [--invert] [--json]\n"
+            "                    [--data DIR] [--seed S] [--invert] [--json] [--report DIR]\n"
             "                    [--backend NAME[:DEVICE]] [--threads T]\n"
             "\n"
             "One-shot classification accuracy with a 95%% Wilson confidence interval.\n"
@@ -76,7 +77,11 @@ static void eval_usage(FILE *f)
             "  --protocol P    within: Koch's within-alphabet rounds (default);\n"
             "                  unstructured: classes from any alphabet\n"
             "  --dataset DIR   generate trials from this folder (Omniglot or class-folder\n"
-            "                  layout) instead of an Omniglot split\n"
+            "                  layout) instead of an Omniglot split; a model trained with\n"
+            "                  train --dataset is scored on its own test classes by default\n"
+            "  --report DIR    also write DIR/index.html: accuracy and CI, the trials'\n"
+            "                  verification ROC (DIR/roc.svg), and 60 trials as images,\n"
+            "                  wrong ones first\n"
             "  --split S       Omniglot split for generated trials: test (default,\n"
             "                  Lake's alphabets, drawers 17-20), validation, or\n"
             "                  evaluation (all of images_evaluation)\n"
@@ -131,6 +136,7 @@ static int parse_args(int argc, char **argv, eval_args *a)
         }
         static const char *const valued[] = {"--baseline", "--model", "--runs", "--way", "--shots",
                                              "--trials", "--protocol", "--dataset", "--data",
+                                             "--report",
                                              "--seed", "--split", "--backend", "--threads",
                                              "--verification"};
         const char *val = NULL;
@@ -169,6 +175,8 @@ static int parse_args(int argc, char **argv, eval_args *a)
                 return 2;
         } else if (strcmp(name, "--runs") == 0) {
             a->runs = val;
+        } else if (strcmp(name, "--report") == 0) {
+            a->report = val;
         } else if (strcmp(name, "--dataset") == 0) {
             a->dataset = val;
             a->generated = 1;
@@ -507,8 +515,17 @@ int siam_cmd_eval(int argc, char **argv)
     size_t emb_count = 0;
     double emb_rate = 0;
     siam_status st = make_scorer(&a, ds, &sc, &err);
+    /* A report needs every trial's choice and class scores. */
+    uint32_t *picks = a.report ? malloc((ts.n_trials ? ts.n_trials : 1) * sizeof *picks) : NULL;
+    float *cscores = a.report ? malloc((ts.n_trials * (size_t)ts.way + 1) * sizeof *cscores) : NULL;
+    if (st == SIAM_OK && a.report && (!picks || !cscores))
+        st = siam_error_set(&err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     if (st == SIAM_OK) {
-        st = siam_trials_evaluate(&ts, sc.fn, sc.ctx, a.seed, &res, &err);
+        st = siam_trials_evaluate_detail(&ts, sc.fn, sc.ctx, a.seed, &res, picks, cscores, &err);
+        if (st == SIAM_OK && a.report) {
+            cli_report_input in = {sc.name, what, ds, &ts, picks, cscores, &res, 60};
+            st = cli_eval_report(a.report, &in, &err);
+        }
         if (st == SIAM_OK && a.model) {
             size_t n_emb;
             double secs;
@@ -520,6 +537,8 @@ int siam_cmd_eval(int argc, char **argv)
             sc.destroy(sc.ctx);
     }
     int way = ts.way, shots = ts.shots;
+    free(picks);
+    free(cscores);
     siam_trial_set_free(&ts);
     siam_dataset_destroy(ds);
     if (st != SIAM_OK) {

@@ -10,7 +10,9 @@
 # (tests/adversarial/gen_hostile.py writes the hostile files: bytes are
 # clearer in Python than in shell), libcurl + libzip (`siamese data fetch`:
 # downloads with TLS, redirects and ranges, and the release's zip archives;
-# nettle gives the git blob ids that pin them), libjpeg-turbo (JPEG images).
+# nettle gives the git blob ids that pin them), libjpeg-turbo (JPEG images),
+# python3-numpy (tests read `siamese embed` files as Python users do),
+# chromium (headless: the eval --report page is rendered and screenshotted).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
@@ -19,4 +21,4 @@ apt-get install -y --no-install-recommends \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
   libclblast-dev libpng-dev libcmocka-dev libopenblas-dev nettle-dev \
   libcurl4-openssl-dev libzip-dev libjpeg62-turbo-dev \
-  clang libclang-rt-14-dev valgrind python3 python3-numpy
+  clang libclang-rt-14-dev valgrind python3 python3-numpy chromium

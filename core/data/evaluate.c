@@ -26,6 +26,13 @@ void siam_wilson95(size_t k, size_t n, double *lo, double *hi)
 siam_status siam_trials_evaluate(const siam_trial_set *ts, siam_score_fn score, void *ctx,
                                  uint64_t seed, siam_eval_result *out, siam_error *err)
 {
+    return siam_trials_evaluate_detail(ts, score, ctx, seed, out, NULL, NULL, err);
+}
+
+siam_status siam_trials_evaluate_detail(const siam_trial_set *ts, siam_score_fn score, void *ctx,
+                                        uint64_t seed, siam_eval_result *out, uint32_t *picks,
+                                        float *class_scores, siam_error *err)
+{
     if (!ts || !score || !out)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "evaluate: NULL argument");
     if (ts->way < 1 || ts->shots < 1)
@@ -69,6 +76,14 @@ siam_status siam_trials_evaluate(const siam_trial_set *ts, siam_score_fn score, 
             }
         }
         correct += pick == ts->answer[t];
+        if (picks)
+            picks[t] = (uint32_t)pick;
+        for (int c = 0; class_scores && c < ts->way; c++) {
+            float cs = -INFINITY;
+            for (int s = 0; s < ts->shots; s++)
+                cs = scores[(size_t)c * ts->shots + s] > cs ? scores[(size_t)c * ts->shots + s] : cs;
+            class_scores[t * (size_t)ts->way + (size_t)c] = cs;
+        }
     }
     free(scores);
     out->trials = ts->n_trials;

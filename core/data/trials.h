@@ -69,6 +69,13 @@ typedef struct siam_eval_result {
 siam_status siam_trials_evaluate(const siam_trial_set *ts, siam_score_fn score, void *ctx,
                                  uint64_t seed, siam_eval_result *out, siam_error *err);
 
+/* The same, also writing each trial's chosen position (picks, n_trials)
+ * and each candidate class's score (class_scores, n_trials x way), for
+ * reports; either may be NULL. */
+siam_status siam_trials_evaluate_detail(const siam_trial_set *ts, siam_score_fn score, void *ctx,
+                                        uint64_t seed, siam_eval_result *out, uint32_t *picks,
+                                        float *class_scores, siam_error *err);
+
 /* 95% Wilson score interval for k successes out of n. */
 void siam_wilson95(size_t k, size_t n, double *lo, double *hi);
 
