@@ -3,8 +3,8 @@
 # each RPATH/RUNPATH entry must be $ORIGIN-based or an absolute path outside
 # the build and source trees; never empty (the loader then searches the
 # working directory, where anyone may plant a libpng16.so.16) and never
-# relative. libsiamese must not carry the build folder (as a module path)
-# at all. (ctest `elf_search_paths` on the build tree; .ci/run on the
+# relative. libsiamese and the program must not carry the build or source
+# folder (as a module or data path) at all. (ctest `elf_search_paths` on the build tree; .ci/run on the
 # installed tree.)
 #
 #   test_elf_paths.sh TREE FORBIDDEN_PREFIX...
@@ -33,16 +33,19 @@ while IFS= read -r -d '' f; do
         esac
     done
 done < <(find "$tree" -type f \( -perm -u+x -o -name '*.so*' \) -print0)
-lib=$(find "$tree" -name 'libsiamese.so*' -type f | head -n 1)
-if [ -n "$lib" ]; then
+# No path of the build machine compiled in: the strings the code can use
+# (.rodata), not debug information, which names the build folder in any
+# -g build. In libsiamese (module and data folders are found at run time)
+# and in the program.
+while IFS= read -r -d '' f; do
+    case "$(basename "$f")" in libsiamese.so* | siamese) ;; *) continue ;; esac
+    head -c 4 "$f" 2>/dev/null | grep -q $'\x7fELF' || continue
     for bad in "$@"; do
-        # The strings the code can use (.rodata), not debug information,
-        # which names the build folder in any -g build.
-        if readelf -p .rodata "$lib" 2>/dev/null | grep -qF "$bad"; then
-            echo "FAIL: $lib holds a build-tree path ($bad)"; fails=$((fails + 1))
+        if readelf -p .rodata "$f" 2>/dev/null | grep -qF "$bad"; then
+            echo "FAIL: $f holds a build-tree path ($bad)"; fails=$((fails + 1))
         fi
     done
-fi
+done < <(find "$tree" -type f \( -name 'libsiamese.so*' -o -name siamese \) -print0)
 [ "$checked" -gt 0 ] || { echo "FAIL: no ELF file under $tree"; exit 1; }
 [ "$fails" = 0 ] || exit 1
 echo "ok: $checked ELF files under $tree, search paths clean"
