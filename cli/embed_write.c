@@ -107,14 +107,9 @@ static siam_status write_csv(const char *out, const char *const *paths, size_t n
                              const float *emb, siam_error *err)
 {
     siam_atomic_file f;
-    siam_status st = siam_atomic_begin(&f, out, err);
-    if (st != SIAM_OK)
-        return st;
-    FILE *fp = siam_atomic_stream(&f, err);
-    if (!fp) {
-        siam_atomic_abort(&f);
+    FILE *fp = siam_atomic_begin_stream(&f, out, err);
+    if (!fp)
         return err ? err->status : SIAM_ERR_IO;
-    }
     fputs("path", fp);
     for (int j = 0; j < d; j++)
         fprintf(fp, ",e%d", j);

@@ -177,6 +177,16 @@ FILE *siam_atomic_stream(siam_atomic_file *f, siam_error *err)
     return f->fp;
 }
 
+FILE *siam_atomic_begin_stream(siam_atomic_file *f, const char *path, siam_error *err)
+{
+    if (siam_atomic_begin(f, path, err) != SIAM_OK)
+        return NULL;
+    FILE *fp = siam_atomic_stream(f, err);
+    if (!fp)
+        siam_atomic_abort(f);
+    return fp;
+}
+
 static void free_names(siam_atomic_file *f)
 {
     free(f->tmp);

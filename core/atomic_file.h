@@ -44,6 +44,9 @@ siam_status siam_atomic_write(siam_atomic_file *f, const void *data, size_t n, s
 /* A stdio stream over the temporary file (for libraries that write to a
  * FILE *); commit flushes and closes it. */
 FILE *siam_atomic_stream(siam_atomic_file *f, siam_error *err);
+/* begin + stream in one: the stream, or NULL with nothing left behind
+ * (the temporary file removed) and err set. */
+FILE *siam_atomic_begin_stream(siam_atomic_file *f, const char *path, siam_error *err);
 /* fsync, close, rename over the target, fsync the folder. On failure the
  * temporary file is removed and the target is left as it was. */
 siam_status siam_atomic_commit(siam_atomic_file *f, siam_error *err);

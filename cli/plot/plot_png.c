@@ -82,14 +82,9 @@ static void text(canvas *c, int x, int y, const char *s, const uint8_t rgb[3])
 static siam_status write_png(const char *path, const canvas *c, siam_error *err)
 {
     siam_atomic_file out;
-    siam_status st = siam_atomic_begin(&out, path, err);
-    if (st != SIAM_OK)
-        return st;
-    FILE *f = siam_atomic_stream(&out, err);
-    if (!f) {
-        siam_atomic_abort(&out);
-        return SIAM_ERR_IO;
-    }
+    FILE *f = siam_atomic_begin_stream(&out, path, err);
+    if (!f)
+        return err ? err->status : SIAM_ERR_IO;
     png_structp p = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = p ? png_create_info_struct(p) : NULL;
     int ok = p && info;

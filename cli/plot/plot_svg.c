@@ -5,25 +5,9 @@
 #include <string.h>
 
 #include "atomic_file.h"
+#include "markup.h"
 
 enum { W = 900, H = 500, L = 80, R = 80, T = 40, B = 110 };
-
-/* Text as XML character data: & < > " escaped. */
-static void xml_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default:
-            /* Control characters are not allowed in XML 1.0 */
-            if ((unsigned char)*s >= 0x20 || *s == '\t')
-                fputc(*s, f);
-        }
-    }
-}
 
 static void colour(FILE *f, int k)
 {
@@ -113,7 +97,7 @@ static void draw(FILE *f, const plot_log *logs, int n)
                 lx, ly - 4, lx + 24, ly - 4);
         colour(f, k);
         fprintf(f, "\"/>\n<text class=\"legend\" x=\"%d\" y=\"%d\">", lx + 30, ly);
-        xml_text(f, lg->name);
+        cli_markup_text(f, lg->name);
         fputs("</text>\n", f);
     }
     fputs("</svg>\n", f);
@@ -125,14 +109,9 @@ static void draw(FILE *f, const plot_log *logs, int n)
 siam_status plot_write_svg(const char *path, const plot_log *logs, int n, siam_error *err)
 {
     siam_atomic_file out;
-    siam_status st = siam_atomic_begin(&out, path, err);
-    if (st != SIAM_OK)
-        return st;
-    FILE *f = siam_atomic_stream(&out, err);
-    if (!f) {
-        siam_atomic_abort(&out);
-        return SIAM_ERR_IO;
-    }
+    FILE *f = siam_atomic_begin_stream(&out, path, err);
+    if (!f)
+        return err ? err->status : SIAM_ERR_IO;
     draw(f, logs, n);
     return siam_atomic_commit(&out, err);
 }

@@ -12,21 +12,7 @@
 #include "atomic_file.h"
 #include "evaluator.h"
 #include "grey_png.h"
-
-static void html_text(FILE *f, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\t')
-                fputc(*s, f);
-        }
-    }
-}
+#include "markup.h"
 
 static siam_status make_dir(const char *path, siam_error *err)
 {
@@ -83,13 +69,10 @@ static siam_status write_roc(const char *path, const float *s, const float *y, s
     qsort(v, n, sizeof *v, by_score_desc);
     size_t neg = n - pos;
     siam_atomic_file out;
-    siam_status st = siam_atomic_begin(&out, path, err);
-    FILE *f = st == SIAM_OK ? siam_atomic_stream(&out, err) : NULL;
+    FILE *f = siam_atomic_begin_stream(&out, path, err);
     if (!f) {
-        if (st == SIAM_OK)
-            siam_atomic_abort(&out);
         free(v);
-        return st == SIAM_OK ? SIAM_ERR_IO : st;
+        return err ? err->status : SIAM_ERR_IO;
     }
     const int S = 400, M = 50, P = S - 2 * M;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -179,18 +162,14 @@ static siam_status write_html(const char *dir, const cli_report_input *in, doubl
     if (snprintf(path, sizeof path, "%s/index.html", dir) >= (int)sizeof path)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "report path too long");
     siam_atomic_file out;
-    siam_status st = siam_atomic_begin(&out, path, err);
-    FILE *f = st == SIAM_OK ? siam_atomic_stream(&out, err) : NULL;
-    if (!f) {
-        if (st == SIAM_OK)
-            siam_atomic_abort(&out);
-        return st == SIAM_OK ? SIAM_ERR_IO : st;
-    }
+    FILE *f = siam_atomic_begin_stream(&out, path, err);
+    if (!f)
+        return err ? err->status : SIAM_ERR_IO;
     const siam_eval_result *r = in->res;
     const siam_trial_set *ts = in->ts;
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>siamese "
           "eval: ", f);
-    html_text(f, in->method);
+    cli_markup_text(f, in->method);
     fputs("</title>\n<style>\n"
           "body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px;color:#222}\n"
           "table.summary td,table.summary th{padding:2px 12px;text-align:left}\n"
@@ -201,9 +180,9 @@ static siam_status write_html(const char *dir, const cli_report_input *in, doubl
           ".cell.query img{border-color:#333}\n.cell.true img{border-color:#0a0}\n"
           ".cell.chosen:not(.true) img{border-color:#d22}\n"
           "</style></head><body>\n<h1>One-shot evaluation</h1>\n<p>", f);
-    html_text(f, in->method);
+    cli_markup_text(f, in->method);
     fputs(" on ", f);
-    html_text(f, in->source);
+    cli_markup_text(f, in->source);
     fprintf(f, ", %d-way %d-shot</p>\n<table class=\"summary\">\n"
                "<tr><th>accuracy</th><td id=\"accuracy\" data-value=\"%.6f\">%.2f%%</td></tr>\n"
                "<tr><th>trials correct</th><td><span id=\"correct\">%zu</span> of "

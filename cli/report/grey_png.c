@@ -14,13 +14,12 @@ siam_status cli_write_grey_png(const char *path, const uint8_t *ink, int h, int 
     if (!row)
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     siam_atomic_file out;
-    siam_status st = siam_atomic_begin(&out, path, err);
-    if (st != SIAM_OK) {
+    FILE *f = siam_atomic_begin_stream(&out, path, err);
+    if (!f) {
         free(row);
-        return st;
+        return err ? err->status : SIAM_ERR_IO;
     }
-    FILE *f = siam_atomic_stream(&out, err);
-    png_structp p = f ? png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL) : NULL;
+    png_structp p = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
     png_infop info = p ? png_create_info_struct(p) : NULL;
     int ok = p && info;
     if (ok && setjmp(png_jmpbuf(p)) == 0) {

@@ -2,6 +2,8 @@
 #define _XOPEN_SOURCE 700
 #include "fuzz_util.h"
 
+#include "data/image.h"
+
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -101,4 +103,24 @@ int fz_write_file(const char *path, const void *bytes, size_t n)
         return -1;
     int ok = fwrite(bytes, 1, n, f) == n;
     return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+void fz_check_decoded(int status, siam_grey *g, const siam_error *err)
+{
+    if (status != SIAM_OK) {
+        if (err->msg[0] == '\0')
+            abort();
+        return;
+    }
+    if (g->h <= 0 || g->w <= 0 || !g->data)
+        abort();
+    volatile unsigned sum = 0; /* keeps the reads */
+    for (size_t i = 0; i < (size_t)g->h * (size_t)g->w; i++)
+        sum += g->data[i];
+    (void)siam_border_mean(g->data, g->h, g->w);
+    uint8_t small[7 * 5];
+    siam_error e;
+    if (siam_resize_area_u8(g->data, g->h, g->w, small, 7, 5, &e) != SIAM_OK)
+        abort();
+    siam_grey_free(g);
 }

@@ -21,6 +21,14 @@ int fz_mkdirs(const char *dir);
 /* Creates or truncates path with bytes. 0 = ok. */
 int fz_write_file(const char *path, const void *bytes, size_t n);
 
+/* What the image decoders' harnesses check of a decode: a failure says
+ * why; a success is an image whose every pixel can be read and that the
+ * next steps of the pipeline (border mean, area resize) take. Frees g;
+ * aborts on a broken promise. */
+struct siam_grey;
+struct siam_error;
+void fz_check_decoded(int status, struct siam_grey *g, const struct siam_error *err);
+
 /* A valid 3x2 8-bit grey PNG (a dark stroke on white). */
 extern const uint8_t fz_tiny_png[];
 extern const size_t fz_tiny_png_len;
