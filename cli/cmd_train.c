@@ -30,7 +30,7 @@ static const char usage[] =
     "With --resume, the run continues the checkpoint's trajectory: every option\n"
     "that shapes it comes from the checkpoint, and one given that disagrees is\n"
     "refused. Options that may change on resume: --minutes, --steps, --epochs,\n"
-    "--threads, --backend, --log, --data, --out.\n"
+    "--threads, --backend, --log, --data, --dataset (the same classes moved), --out.\n"
     "Ctrl-C (SIGINT) or SIGTERM: the current step ends, the latest checkpoint is\n"
     "written, and the run exits 130 (143) saying how to resume; a second signal\n"
     "exits at once, after any checkpoint write under way.\n"
@@ -127,6 +127,7 @@ int siam_cmd_train(int argc, char **argv)
     siam_train_options o;
     siam_train_options_default(&o);
     const char *data = NULL;
+    int split_given = 0; /* --val-classes, --test-classes, --depth */
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -155,13 +156,14 @@ int siam_cmd_train(int argc, char **argv)
         if (!strcmp(a, "--data")) data = v;
         else if (!strcmp(a, "--dataset")) o.dataset = v;
         else if (!strcmp(a, "--depth")) {
+            split_given = 1;
             if (!strcmp(v, "auto")) o.dataset_depth = 0;
             else if (!strcmp(v, "1") || !strcmp(v, "2")) o.dataset_depth = v[0] - '0';
             else { siam_print_errorf("train", "--depth is 1, 2 or auto, not '%s'", v); return 2; }
         }
         else if (!strcmp(a, "--input")) { if (!parse_int(a, v, 8, 4096, &x)) return 2; o.input = (int)x; }
-        else if (!strcmp(a, "--val-classes")) { if (!parse_num(a, v, 0, 1e9, &x)) return 2; o.val_classes = x; }
-        else if (!strcmp(a, "--test-classes")) { if (!parse_num(a, v, 0, 1e9, &x)) return 2; o.test_classes = x; }
+        else if (!strcmp(a, "--val-classes")) { if (!parse_num(a, v, 0, 1e9, &x)) return 2; o.val_classes = x; split_given = 1; }
+        else if (!strcmp(a, "--test-classes")) { if (!parse_num(a, v, 0, 1e9, &x)) return 2; o.test_classes = x; split_given = 1; }
         else if (!strcmp(a, "--preset")) o.preset = v;
         else if (!strcmp(a, "--backend")) o.backend = v;
         else if (!strcmp(a, "--out")) o.out = v;
@@ -219,6 +221,11 @@ int siam_cmd_train(int argc, char **argv)
     if (!o.dataset && o.val_trials % o.val_way) { /* a usage error: caught here, exit 2 */
         siam_print_errorf("train", "--val-trials must be a multiple of the %d-way rounds, "
                         "got %d", o.val_way, o.val_trials);
+        return 2;
+    }
+    if (o.resume && split_given) {
+        siam_print_errorf("train", "--resume keeps the checkpoint's dataset split: drop "
+                                   "--val-classes, --test-classes and --depth");
         return 2;
     }
     if (o.dataset && (data || o.all_drawers)) {

@@ -5,7 +5,6 @@
 
 #include "graph.h"
 #include "model_load.h"
-#include "safetensors.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -50,20 +49,8 @@ int siam_cmd_verify(int argc, char **argv)
     siam_model *m;
     siam_metric metric;
     siam_error err = {0};
-    /* The threshold training chose on validation pairs, when the model has one. */
-    double thr = 0, thr_acc = 0;
-    int have_thr = 0;
-    siam_st_file f;
-    if (siam_st_open(model, &f, NULL) == SIAM_OK) {
-        const char *t = siam_st_meta(&f, "verify_threshold"), *a = siam_st_meta(&f, "verify_accuracy");
-        have_thr = t && a;
-        if (have_thr) {
-            thr = strtod(t, NULL);
-            thr_acc = strtod(a, NULL);
-        }
-        siam_st_close(&f);
-    }
-    if (cli_model_open(model, backend, 0, &be, &m, &metric, &err) != SIAM_OK) {
+    cli_model_info info;
+    if (cli_model_open_info(model, backend, 0, &be, &m, &metric, &info, &err) != SIAM_OK) {
         siam_print_error("verify", err.msg);
         return 1;
     }
@@ -107,8 +94,11 @@ int siam_cmd_verify(int argc, char **argv)
         siam_print_error("verify", err.msg);
         return 1;
     }
-    /* The threshold is in the evaluator's units: a logit, or minus the
+    /* The threshold training chose on validation pairs, when the model has
+     * one, in the evaluator's units: a logit, or minus the
      * distance; "same" when the score is above it. */
+    int have_thr = info.have_threshold;
+    double thr = info.threshold, thr_acc = info.threshold_accuracy;
     if (metric == SIAM_METRIC_WL1 && have_thr)
         printf("p(same) = %.4f: %s (threshold %.4f, %.1f%% right on validation pairs)\n",
                1.0 / (1.0 + exp(-(double)score)), (double)score > thr ? "same" : "different",

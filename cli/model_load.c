@@ -6,11 +6,19 @@
 #include "term_text.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <string.h>
 
 siam_status cli_model_open(const char *path, const char *spec, int threads, siam_backend **be,
                            siam_model **m, siam_metric *metric, siam_error *err)
+{
+    return cli_model_open_info(path, spec, threads, be, m, metric, NULL, err);
+}
+
+siam_status cli_model_open_info(const char *path, const char *spec, int threads,
+                                siam_backend **be, siam_model **m, siam_metric *metric,
+                                cli_model_info *info, siam_error *err)
 {
     *be = NULL;
     *m = NULL;
@@ -21,6 +29,14 @@ siam_status cli_model_open(const char *path, const char *spec, int threads, siam
         return st;
     const char *loss = siam_st_meta(&f, "loss");
     *metric = loss && strcmp(loss, "contrastive") == 0 ? SIAM_METRIC_L2 : SIAM_METRIC_WL1;
+    if (info) { /* from the same open file as the weights: a model replaced
+                   meanwhile cannot mix its threshold with another's weights */
+        const char *t = siam_st_meta(&f, "verify_threshold");
+        const char *a = siam_st_meta(&f, "verify_accuracy");
+        info->have_threshold = t && a;
+        info->threshold = t ? strtod(t, NULL) : 0;
+        info->threshold_accuracy = a ? strtod(a, NULL) : 0;
+    }
     st = siam_backend_open(spec, threads, be, err);
     if (st == SIAM_OK)
         st = siam_model_create(*be, &desc, m, err);

@@ -109,6 +109,8 @@ expect 1 "has 24 classes: 20 for validation and 4 for test leave 0 for training"
     "$siamese" train --dataset "$tmp/flat" "${common[@]}" --val-classes 20 --test-classes 4 --out "$tmp/x.safetensors"
 expect 1 "--input 48: the preset tiny takes 28x28 images" \
     "$siamese" train --dataset "$tmp/flat" "${common[@]}" --input 48 --out "$tmp/x.safetensors"
+expect 2 "--resume keeps the checkpoint's dataset split: drop --val-classes" \
+    "$siamese" train --resume "$latest" --val-classes 3 --out "$tmp/n.safetensors"
 expect 2 "--depth is 1, 2 or auto, not '3'" \
     "$siamese" train --dataset "$tmp/flat" --depth 3 --out "$tmp/x.safetensors"
 "$siamese" train --dataset "$tmp/flat" "${common[@]}" --steps 1 --test-classes 0 --out "$tmp/z.safetensors" >/dev/null 2>&1
