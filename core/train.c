@@ -791,7 +791,20 @@ static void print_header(run *r)
 static siam_status setup(run *r, siam_error *err)
 {
     siam_train_options *o = &r->o;
+    /* Threads the backend starts (its pool, OpenBLAS's) inherit this
+     * thread's signal mask: with SIGINT and SIGTERM blocked there, the
+     * signals reach only this thread, which holds them back during
+     * checkpoint writes (save); another thread taking the second signal
+     * would end the process mid-write. */
+    sigset_t hold, old;
+    sigemptyset(&hold);
+    sigaddset(&hold, SIGINT);
+    sigaddset(&hold, SIGTERM);
+    if (o->stop)
+        pthread_sigmask(SIG_BLOCK, &hold, &old);
     siam_status st = siam_backend_open(o->backend, o->threads, &r->be, err);
+    if (o->stop)
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
     siam_net_desc desc;
     memset(&desc, 0, sizeof desc); /* sizes below stay 0 if the preset is bad */
     siam_st_file ck = {0};
