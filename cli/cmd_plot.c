@@ -6,20 +6,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "atomic_file.h"
+#include "data/folder.h"
 #include "plot/plot_data.h"
 #include "plot/plot_write.h"
 #include "term_text.h"
 
 #define MAX_LOGS 16
-
-static int ends_with(const char *s, const char *ext)
-{
-    size_t n = strlen(s), e = strlen(ext);
-    return n > e && strcasecmp(s + n - e, ext) == 0;
-}
 
 int siam_cmd_plot(int argc, char **argv)
 {
@@ -61,8 +55,8 @@ int siam_cmd_plot(int argc, char **argv)
      * extension would get bytes its name does not promise. */
     const char *base = strrchr(out, '/'), *dot;
     dot = strrchr(base ? base + 1 : out, '.');
-    int svg = ends_with(out, ".svg");
-    if (!svg && dot && dot[1] && !ends_with(out, ".png")) {
+    int svg = siam_name_ends_with(out, ".svg");
+    if (!svg && dot && dot[1] && !siam_name_ends_with(out, ".png")) {
         siam_print_errorf("plot", "--out %s: name a .png or .svg file", out);
         return 2;
     }

@@ -4,25 +4,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "atomic_file.h"
+#include "data/folder.h"
 #include "json.h"
 #include "safetensors.h"
 
-static int ends_with(const char *s, const char *ext)
-{
-    size_t n = strlen(s), e = strlen(ext);
-    return n > e && strcasecmp(s + n - e, ext) == 0;
-}
-
 siam_status cli_embed_format_of(const char *path, cli_embed_format *fmt, siam_error *err)
 {
-    if (ends_with(path, ".safetensors"))
+    if (siam_name_ends_with(path, ".safetensors"))
         *fmt = CLI_EMBED_SAFETENSORS;
-    else if (ends_with(path, ".npy"))
+    else if (siam_name_ends_with(path, ".npy"))
         *fmt = CLI_EMBED_NPY;
-    else if (ends_with(path, ".csv"))
+    else if (siam_name_ends_with(path, ".csv"))
         *fmt = CLI_EMBED_CSV;
     else
         return siam_error_set(err, SIAM_ERR_INVALID_ARG,

@@ -82,20 +82,19 @@ int siam_is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-static int ends_with_nocase(const char *name, size_t n, const char *ext)
+int siam_name_ends_with(const char *name, const char *ext)
 {
-    size_t e = strlen(ext);
+    size_t n = strlen(name), e = strlen(ext);
     if (n <= e)
         return 0;
     for (size_t i = 0; i < e; i++)
-        if (tolower((unsigned char)name[n - e + i]) != ext[i])
+        if (tolower((unsigned char)name[n - e + i]) != tolower((unsigned char)ext[i]))
             return 0;
     return 1;
 }
 
 int siam_is_image_name(const char *name)
 {
-    size_t n = strlen(name);
-    return ends_with_nocase(name, n, ".png") || ends_with_nocase(name, n, ".jpg") ||
-           ends_with_nocase(name, n, ".jpeg");
+    return siam_name_ends_with(name, ".png") || siam_name_ends_with(name, ".jpg") ||
+           siam_name_ends_with(name, ".jpeg");
 }

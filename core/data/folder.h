@@ -20,6 +20,8 @@ int siam_name_order(const void *a, const void *b);
 char *siam_path_join(const char *dir, const char *name);
 /* 1 for a folder (following links). */
 int siam_is_dir(const char *path);
+/* 1 when name ends with ext (".svg") in any case, and has more before it. */
+int siam_name_ends_with(const char *name, const char *ext);
 /* 1 for a name ending in .png, .jpg or .jpeg, in any case. */
 int siam_is_image_name(const char *name);
 
