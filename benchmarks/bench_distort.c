@@ -16,7 +16,7 @@
 #include "data/distort.h"
 #include "data/pairs.h"
 #include "data/subset.h"
-#include "rng.h"
+#include "base/rng.h"
 
 static double now(void)
 {

@@ -16,9 +16,9 @@
  * the blas backend names its path (conv_path: im2col or dft); by DFT the
  * GFLOP/s are direct-convolution flops over the time, and no peak_fraction. */
 #define _POSIX_C_SOURCE 200809L
-#include "backend_loader.h"
-#include "op_info.h"
-#include "rng.h"
+#include "engine/backend_loader.h"
+#include "engine/op_info.h"
+#include "base/rng.h"
 
 #include <dirent.h>
 #include <immintrin.h>

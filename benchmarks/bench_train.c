@@ -14,10 +14,11 @@
  * Benchmark commands unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE (see README).
  */
 #define _POSIX_C_SOURCE 200809L
-#include "clock.h"
-#include "graph.h"
-#include "optim.h"
-#include "rng.h"
+#include "base/clock.h"
+#include "engine/graph.h"
+#include "engine/head.h"
+#include "engine/optim.h"
+#include "base/rng.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -172,14 +173,10 @@ int main(int argc, char **argv)
     if (siam_graph_embed(e, img, 40, NULL, &err) != SIAM_OK)
         return fail(&err);
     siam_tensor h = siam_graph_embeddings(e);
-    siam_op_args a = {.op = SIAM_OP_PAIR_SCORES};
-    a.t[0] = siam_tensor_2d(h.buf, h.offset, 20, dim);
-    a.t[1] = siam_tensor_2d(h.buf, h.offset + (size_t)(20 * dim), 20, dim);
-    a.t[2] = siam_model_param(m, m->head_alpha);
-    if (m->head_bias >= 0)
-        a.t[3] = siam_model_param(m, m->head_bias);
-    a.t[4] = siam_tensor_2d(sc, 0, 20, 20);
-    if (siam_backend_run(be, &a, &err) != SIAM_OK || siam_tensor_download(be, &a.t[4], out, &err) != SIAM_OK)
+    siam_tensor q = siam_tensor_2d(h.buf, h.offset, 20, dim);
+    siam_tensor c = siam_tensor_2d(h.buf, h.offset + (size_t)(20 * dim), 20, dim);
+    siam_tensor so = siam_tensor_2d(sc, 0, 20, 20);
+    if (siam_head_score(m, SIAM_METRIC_WL1, &q, &c, &so, out, &err) != SIAM_OK)
         return fail(&err);
     double cached = siam_now() - t0;
     t0 = siam_now();

@@ -11,7 +11,7 @@
 #include "data/dataset.h"
 #include "data/lake_runs.h"
 #include "data/split.h"
-#include "term_text.h"
+#include "base/term_text.h"
 
 static const char *const data_folders[] = {"images_background", "images_evaluation"};
 #define N_FOLDERS 2

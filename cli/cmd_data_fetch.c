@@ -10,7 +10,7 @@
 #include "data/datapath.h"
 #include "fetch/blob_id.h"
 #include "fetch/omniglot_fetch.h"
-#include "term_text.h"
+#include "base/term_text.h"
 
 static void fetch_usage(FILE *f)
 {

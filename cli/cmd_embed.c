@@ -3,16 +3,16 @@
 #define _POSIX_C_SOURCE 200809L
 #include "commands.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_file.h"
+#include "base/atomic_file.h"
 #include "data/folder.h"
 #include "embed_write.h"
-#include "graph.h"
-#include "model_load.h"
-#include "term_text.h"
+#include "image_warn.h"
+#include "base/term_text.h"
 
 static void embed_usage(FILE *f)
 {
@@ -86,36 +86,25 @@ static siam_status embed_all(const char *model, const char *backend, int batch,
                              const path_list *l, const char *out, cli_embed_format fmt,
                              siam_error *err)
 {
-    siam_backend *be;
-    siam_model *m;
-    siam_metric metric;
-    siam_status st = cli_model_open(model, backend, 0, &be, &m, &metric, err);
+    siam_session *s = NULL;
+    siam_session_options so = {.backend = backend, .batch = batch};
+    siam_status st = siam_session_open(model, &so, &s, err);
     if (st != SIAM_OK)
         return st;
-    int d = (int)m->shapes.embed_dim;
-    size_t pix = (size_t)m->desc.in_h * (size_t)m->desc.in_w;
-    float *x = malloc((size_t)batch * pix * sizeof *x);
-    float *emb = malloc(l->n * (size_t)d * sizeof *emb);
-    siam_graph *g = NULL;
-    siam_graph_config gc = {.max_images = batch};
-    if (!x || !emb)
+    int d = siam_session_dim(s);
+    float *emb = malloc((l->n ? l->n : 1) * (size_t)d * sizeof *emb);
+    if (!emb)
         st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory for %zu embeddings",
                             l->n);
+    if (st == SIAM_OK && l->n > (size_t)INT_MAX)
+        st = siam_error_set(err, SIAM_ERR_INVALID_ARG, "too many images (%zu)", l->n);
     if (st == SIAM_OK)
-        st = siam_graph_create(m, &gc, &g, err);
-    for (size_t i0 = 0; st == SIAM_OK && i0 < l->n; i0 += (size_t)batch) {
-        int n = (int)(l->n - i0 < (size_t)batch ? l->n - i0 : (size_t)batch);
-        for (int k = 0; st == SIAM_OK && k < n; k++)
-            st = cli_image_load(l->p[i0 + (size_t)k], m, x + (size_t)k * pix, err);
-        if (st == SIAM_OK)
-            st = siam_graph_embed(g, x, n, emb + i0 * (size_t)d, err);
-    }
+        st = siam_session_embed_files(s, (const char *const *)l->p, (int)l->n, emb, NULL, 0,
+                                      cli_warn_squashed, NULL, err);
     if (st == SIAM_OK)
         st = cli_embed_write(out, fmt, model, (const char *const *)l->p, l->n, d, emb, err);
-    siam_graph_destroy(g);
-    free(x);
     free(emb);
-    cli_model_close(be, m);
+    siam_session_close(s);
     return st;
 }
 

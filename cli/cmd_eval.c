@@ -1,31 +1,30 @@
 /* siamese eval: one-shot accuracy of a scorer on Lake's runs or on
  * generated N-way k-shot trials.
  *
- * The trial harness only sees a siam_score_fn (core/data/trials.h); each
+ * The trial harness only sees a siam_score_fn (core/eval/trial_scoring.h); each
  * method is a scorer made by make_scorer(). Model evaluation plugs in there:
  * a scorer whose context holds the model and embeds images with
  * siam_image_float. */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "commands.h"
 
-#include "term_text.h"
+#include "base/term_text.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "data/baselines.h"
+#include "eval/baselines.h"
 #include "data/datapath.h"
 #include "data/class_split.h"
 #include "data/dataset.h"
 #include "data/lake_runs.h"
 #include "data/split.h"
-#include "data/trials.h"
-#include "checkpoint.h"
-#include "evaluator.h"
-#include "model_load.h"
-#include "eval_verification.h"
+#include "eval/trial_scoring.h"
+#include "eval/evaluator.h"
+#include "eval/session.h"
+#include "eval/verification.h"
 #include "report/eval_report.h"
 
 typedef struct eval_args {
@@ -235,8 +234,7 @@ static void mhd_destroy(void *ctx) { siam_mhd_destroy(ctx); }
 
 /* A trained model on a backend, scoring through the embedding cache. */
 typedef struct model_scorer {
-    siam_backend *be;
-    siam_model *m;
+    siam_session *s;
     siam_evaluator *ev;
 } model_scorer;
 
@@ -246,21 +244,23 @@ static void model_destroy(void *ctx)
     if (!ms)
         return;
     siam_evaluator_destroy(ms->ev);
-    cli_model_close(ms->be, ms->m);
+    siam_session_close(ms->s);
     free(ms);
 }
 
-static siam_status model_create(const eval_args *a, const siam_dataset *ds, model_scorer **out,
+/* Takes the session *s (closed with the scorer, or here on failure). */
+static siam_status model_create(siam_session **s, const siam_dataset *ds, model_scorer **out,
                                 siam_error *err)
 {
     model_scorer *ms = calloc(1, sizeof *ms);
-    if (!ms)
+    if (!ms) {
+        siam_session_close(*s);
+        *s = NULL;
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
-    siam_metric metric;
-    siam_status st = cli_model_open(a->model, a->backend, (int)a->threads, &ms->be, &ms->m,
-                                    &metric, err);
-    if (st == SIAM_OK)
-        st = siam_evaluator_create(ms->m, ds, 64, metric, &ms->ev, err);
+    }
+    ms->s = *s;
+    *s = NULL;
+    siam_status st = siam_evaluator_create(ms->s->m, ds, 64, ms->s->metric, &ms->ev, err);
     if (st != SIAM_OK) {
         model_destroy(ms);
         return st;
@@ -275,14 +275,42 @@ static siam_status model_score(void *ctx, uint32_t query, const uint32_t *suppor
     return siam_evaluator_score(((model_scorer *)ctx)->ev, query, support, n, out, err);
 }
 
+/* --verification N: accuracy on N test pairs at the threshold best on N
+ * validation pairs, and the ROC AUC. */
+static int eval_verification(const eval_args *a, const char *dir)
+{
+    siam_error err = {0};
+    siam_session *s = NULL;
+    siam_verification v;
+    siam_session_options so = {.backend = a->backend, .threads = (int)a->threads, .batch = 1};
+    siam_status st = siam_session_open(a->model, &so, &s, &err);
+    if (st == SIAM_OK)
+        st = siam_verification_measure(s->m, s->metric, dir, (size_t)a->verification, a->seed,
+                                       &v, &err);
+    siam_session_close(s);
+    if (st != SIAM_OK) {
+        siam_print_error("eval", err.msg);
+        return 1;
+    }
+    if (a->json)
+        printf("{\"method\":\"verification\",\"pairs\":%zu,\"threshold\":%.6g,"
+               "\"val_accuracy\":%.6f,\"accuracy\":%.6f,\"auc\":%.6f}\n",
+               v.pairs, v.threshold, v.val_accuracy, v.accuracy, v.auc);
+    else
+        printf("verification on %zu test pairs: accuracy %.2f%% at the threshold %.4g "
+               "chosen on %zu validation pairs (%.2f%% there); ROC AUC %.4f\n",
+               v.pairs, 100 * v.accuracy, v.threshold, v.pairs, 100 * v.val_accuracy, v.auc);
+    return 0;
+}
+
 /* Binds the requested method to the dataset the trials index. */
-static siam_status make_scorer(const eval_args *a, const siam_dataset *ds, eval_scorer *sc,
-                               siam_error *err)
+static siam_status make_scorer(const eval_args *a, siam_session **session,
+                               const siam_dataset *ds, eval_scorer *sc, siam_error *err)
 {
     memset(sc, 0, sizeof *sc);
     if (a->model) {
         model_scorer *ms = NULL;
-        siam_status st = model_create(a, ds, &ms, err);
+        siam_status st = model_create(session, ds, &ms, err);
         if (st != SIAM_OK)
             return st;
         sc->name = a->model;
@@ -351,10 +379,10 @@ static siam_status load_own_trials(const eval_args *a, siam_load_options *opt,
 
 /* The model's own test classes, when it was trained on a class-folder
  * dataset and no other trials were asked for. */
-static siam_status find_own_test(eval_args *a, const siam_st_file *f, siam_error *err)
+static siam_status find_own_test(eval_args *a, const siam_session *f, siam_error *err)
 {
-    const char *root = siam_st_meta(f, "dataset"), *keys = siam_st_meta(f, "test_classes");
-    const char *layout = siam_st_meta(f, "dataset_layout");
+    const char *root = siam_session_meta(f, "dataset"), *keys = siam_session_meta(f, "test_classes");
+    const char *layout = siam_session_meta(f, "dataset_layout");
     if (!root || !keys || !layout || a->runs || a->split || a->data)
         return SIAM_OK;
     if (strcmp(keys, "[]") == 0) {
@@ -478,22 +506,23 @@ int siam_cmd_eval(int argc, char **argv)
             siam_print_error("eval", err.msg);
             return 1;
         }
-        return cli_eval_verification(a.model, a.backend, (int)a.threads, dir, a.verification,
-                                     a.seed, a.json);
+        return eval_verification(&a, dir);
     }
     }
+    siam_session *session = NULL;
     if (a.model) {
-        /* Checked before loading any images, so a bad model fails at once. */
-        siam_st_file f;
-        siam_net_desc desc;
-        if (siam_checkpoint_open(a.model, &f, &desc, &err) != SIAM_OK) {
+        /* Opened before loading any images, so a bad model fails at once;
+         * its metadata may name the dataset and test classes it was trained
+         * with. The graph is the evaluator's, so the session's is minimal. */
+        siam_session_options so = {.backend = a.backend, .threads = (int)a.threads, .batch = 1};
+        if (siam_session_open(a.model, &so, &session, &err) != SIAM_OK) {
             siam_print_error("eval", err.msg);
             return 1;
         }
-        siam_status own = find_own_test(&a, &f, &err);
-        siam_st_close(&f);
+        siam_status own = find_own_test(&a, session, &err);
         if (own != SIAM_OK) {
             siam_print_error("eval", err.msg);
+            siam_session_close(session);
             free(a.own_root);
             free(a.own_classes);
             return own == SIAM_ERR_INVALID_ARG ? 2 : 1;
@@ -507,6 +536,7 @@ int siam_cmd_eval(int argc, char **argv)
     free(a.own_classes);
     a.own_root = a.own_classes = NULL;
     if (lt != SIAM_OK) {
+        siam_session_close(session);
         siam_print_error("eval", err.msg);
         return 1;
     }
@@ -514,7 +544,8 @@ int siam_cmd_eval(int argc, char **argv)
     siam_eval_result res;
     size_t emb_count = 0;
     double emb_rate = 0;
-    siam_status st = make_scorer(&a, ds, &sc, &err);
+    siam_status st = make_scorer(&a, &session, ds, &sc, &err);
+    siam_session_close(session); /* NULL once the scorer has it */
     /* A report needs every trial's choice and class scores. */
     uint32_t *picks = a.report ? malloc((ts.n_trials ? ts.n_trials : 1) * sizeof *picks) : NULL;
     float *cscores = a.report ? malloc((ts.n_trials * (size_t)ts.way + 1) * sizeof *cscores) : NULL;

@@ -1,10 +1,9 @@
 /* siamese info: a model file's metadata and shape table. */
 #include "commands.h"
 
-#include "term_text.h"
+#include "base/term_text.h"
 
-#include "checkpoint.h"
-#include "term_text.h"
+#include "engine/checkpoint.h"
 
 #include <stdio.h>
 #include <string.h>

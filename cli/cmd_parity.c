@@ -1,11 +1,11 @@
 /* siamese parity: train the same steps on two backends and compare. */
 #include "commands.h"
 
-#include "term_text.h"
+#include "base/term_text.h"
 
 #include "data/datapath.h"
-#include "op_parity.h"
-#include "parity.h"
+#include "engine/op_parity.h"
+#include "train/parity.h"
 
 #include <stdio.h>
 #include <stdlib.h>

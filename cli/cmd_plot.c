@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_file.h"
+#include "base/atomic_file.h"
 #include "data/folder.h"
 #include "plot/plot_data.h"
 #include "plot/plot_write.h"
-#include "term_text.h"
+#include "base/term_text.h"
 
 #define MAX_LOGS 16
 

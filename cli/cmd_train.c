@@ -2,10 +2,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include "commands.h"
 
-#include "term_text.h"
+#include "base/term_text.h"
 
 #include "data/datapath.h"
-#include "train.h"
+#include "train/train.h"
 
 #include <errno.h>
 #include <signal.h>

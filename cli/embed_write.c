@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "atomic_file.h"
+#include "base/atomic_file.h"
 #include "data/folder.h"
-#include "json.h"
-#include "safetensors.h"
+#include "base/json.h"
+#include "base/safetensors.h"
 
 siam_status cli_embed_format_of(const char *path, cli_embed_format *fmt, siam_error *err)
 {

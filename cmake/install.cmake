@@ -1,6 +1,7 @@
 # Install layout (cmake --install build --prefix P):
-#   P/bin/siamese                      the program (RPATH $ORIGIN/../lib)
-#   P/lib/libsiamese.so                the core library
+#   P/bin/siamese                      the program (the core linked in)
+#   P/lib/libsiamese.so.0              the C API library (SONAME libsiamese.so.0;
+#                                      libsiamese.so links to it)
 #   P/lib/siamese/libsiamese-backend-*.so   backend modules, where the
 #                                      program looks (../lib/siamese beside it)
 #   P/include/siamese/*.h              the public headers (include/siamese/ only;
@@ -8,6 +9,7 @@
 #   P/lib/cmake/siamese/               find_package(siamese): siamese::headers,
 #                                      siamese::siamese
 #   P/lib/pkgconfig/siamese.pc         pkg-config
+#   P/share/doc/siamese/LICENSE        MIT
 # The per-target install() rules sit beside their targets (core/, cli/,
 # backends/CMakeLists.txt's siam_add_backend); this file does the rest.
 # Fixed "lib", not GNUInstallDirs' multiarch libdir: the loader's
@@ -38,3 +40,6 @@ install(FILES ${CMAKE_BINARY_DIR}/siameseConfig.cmake
 
 configure_file(${CMAKE_CURRENT_LIST_DIR}/siamese.pc.in ${CMAKE_BINARY_DIR}/siamese.pc @ONLY)
 install(FILES ${CMAKE_BINARY_DIR}/siamese.pc DESTINATION ${SIAM_INSTALL_LIBDIR}/pkgconfig)
+
+# The license travels with the installed package.
+install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION share/doc/siamese)

@@ -1,6 +1,6 @@
 #include "harness.h"
 
-#include "rng.h"
+#include "base/rng.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "backend_loader.h"
+#include "engine/backend_loader.h"
 
 typedef struct harness {
     siam_backend *be;

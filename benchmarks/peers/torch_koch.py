@@ -30,7 +30,7 @@ except ImportError:
     sys.exit(0)
 
 PRESETS = {
-    # (input size, tower layers, embedding size); the same lists as core/net.c
+    # (input size, tower layers, embedding size); the same lists as core/engine/net.c
     "koch105": (105, [("conv", 64, 10), ("pool",), ("conv", 128, 7), ("pool",),
                       ("conv", 128, 4), ("pool",), ("conv", 256, 4)], 4096),
     "koch35": (35, [("conv", 64, 5), ("pool",), ("conv", 128, 5), ("pool",),

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "input_file.h"
+#include "base/input_file.h"
 
 siam_status siam_blob_id_file(const char *path, char hex[SIAM_BLOB_ID_HEX], siam_error *err)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "input_file.h"
+#include "base/input_file.h"
 
 static int push(plot_series *s, double t, double v)
 {

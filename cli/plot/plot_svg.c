@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "atomic_file.h"
+#include "base/atomic_file.h"
 #include "markup.h"
 
 enum { W = 900, H = 500, L = 80, R = 80, T = 40, B = 110 };

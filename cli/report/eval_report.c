@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "atomic_file.h"
-#include "evaluator.h"
+#include "base/atomic_file.h"
+#include "eval/verification.h"
 #include "grey_png.h"
 #include "markup.h"
 

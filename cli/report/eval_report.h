@@ -14,7 +14,7 @@
 #define SIAMESE_CLI_EVAL_REPORT_H
 
 #include "data/dataset.h"
-#include "data/trials.h"
+#include "eval/trial_scoring.h"
 
 typedef struct cli_report_input {
     const char *method;  /* the model's path or the baseline's name */

@@ -5,7 +5,7 @@
 #include <png.h>
 #include <stdlib.h>
 
-#include "atomic_file.h"
+#include "base/atomic_file.h"
 
 siam_status cli_write_grey_png(const char *path, const uint8_t *ink, int h, int w,
                                siam_error *err)

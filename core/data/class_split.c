@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
-#include "rng.h"
+#include "base/json.h"
+#include "base/rng.h"
 
 /* Far from the well-known streams (rng.h): data code's own. */
 #define CLASS_SPLIT_STREAM 1001

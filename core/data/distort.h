@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#include "rng.h"
+#include "base/rng.h"
 #include "siamese/status.h"
 
 /* Draws consumed by one siam_affine_sample, whatever is included. */

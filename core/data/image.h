@@ -84,6 +84,11 @@ siam_status siam_resize_area_ff(const float *src, int sh, int sw, float *dst,
 siam_status siam_input_from_image(const char *path, int h, int w, float *out, int size[2],
                                 siam_error *err);
 
+/* The same from 8-bit grey pixels in memory (ih rows of iw, stride bytes
+ * apart); `what` names them in messages. */
+siam_status siam_input_from_grey(const char *what, const uint8_t *pixels, int ih, int iw,
+                                 size_t stride, int h, int w, float *out, siam_error *err);
+
 /* Most an image's aspect ratio may differ from the input's, either way,
  * before a caller warns that resizing squashes it. */
 #define SIAM_INPUT_ASPECT_WARN 3.0

@@ -1,6 +1,37 @@
 /* A user's PNG as a model input: ink = 1.0 whatever the file's polarity. */
 #include "data/image.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+siam_status siam_input_from_grey(const char *what, const uint8_t *pixels, int ih, int iw,
+                                 size_t stride, int h, int w, float *out, siam_error *err)
+{
+    if (!pixels || !out || ih < 1 || iw < 1 || stride < (size_t)iw)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "%s: need pixels, a size of at least 1x1 and a stride >= width",
+                              what);
+    if (ih > SIAM_IMAGE_MAX_DIM || iw > SIAM_IMAGE_MAX_DIM ||
+        (size_t)ih * (size_t)iw > (size_t)SIAM_IMAGE_MAX_PIXELS)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "%s: %dx%d is over the limits (%d per side, %u pixels)", what, iw,
+                              ih, SIAM_IMAGE_MAX_DIM, SIAM_IMAGE_MAX_PIXELS);
+    siam_status st = siam_input_size_check(what, ih, iw, h, w, err);
+    if (st != SIAM_OK)
+        return st;
+    uint8_t *g = malloc((size_t)ih * (size_t)iw);
+    if (!g)
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    for (int y = 0; y < ih; y++)
+        memcpy(g + (size_t)y * (size_t)iw, pixels + (size_t)y * stride, (size_t)iw);
+    if (siam_border_mean(g, ih, iw) > 127.5) /* a light border: dark ink, invert */
+        for (size_t i = 0; i < (size_t)ih * (size_t)iw; i++)
+            g[i] = (uint8_t)(255 - g[i]);
+    st = siam_resize_area_f32(g, ih, iw, out, h, w, 1.0f / 255.0f, err);
+    free(g);
+    return st;
+}
+
 siam_status siam_input_from_image(const char *path, int h, int w, float *out, int size[2],
                                 siam_error *err)
 {
@@ -10,15 +41,7 @@ siam_status siam_input_from_image(const char *path, int h, int w, float *out, in
         return st;
     if (size)
         size[0] = g.h, size[1] = g.w;
-    st = siam_input_size_check(path, g.h, g.w, h, w, err);
-    if (st != SIAM_OK) {
-        siam_grey_free(&g);
-        return st;
-    }
-    if (siam_border_mean(g.data, g.h, g.w) > 127.5) /* a light border: dark ink, invert */
-        for (int i = 0; i < g.h * g.w; i++)
-            g.data[i] = (uint8_t)(255 - g.data[i]);
-    st = siam_resize_area_f32(g.data, g.h, g.w, out, h, w, 1.0f / 255.0f, err);
+    st = siam_input_from_grey(path, g.data, g.h, g.w, (size_t)g.w, h, w, out, err);
     siam_grey_free(&g);
     return st;
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "dataset_internal.h"
-#include "input_file.h"
+#include "base/input_file.h"
 
 #define LAKE_MAX_LINES 1000
 #define LAKE_PATH_MAX 512

@@ -18,7 +18,7 @@
 #define SIAMESE_DATA_PAIRS_H
 
 #include "data/subset.h"
-#include "rng.h"
+#include "base/rng.h"
 
 #define SIAM_PAIR_DRAWS 16
 

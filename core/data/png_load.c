@@ -9,7 +9,7 @@
  */
 #include "image.h"
 
-#include "input_file.h"
+#include "base/input_file.h"
 
 #include <png.h>
 #include <setjmp.h>

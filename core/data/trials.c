@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
+#include "base/rng.h"
 
 siam_status siam_protocol_parse(const char *name, siam_protocol *p, siam_error *err)
 {

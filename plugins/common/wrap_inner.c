@@ -1,5 +1,5 @@
 /* Finding, loading and opening a wrapper's inner module (wrap_inner.h).
- * The search order is the core's (core/backend_loader.h), for one file:
+ * The search order is the core's (core/engine/backend_loader.h), for one file:
  *   1. SIAMESE_BACKEND_PATH: folders or files separated by ':';
  *   2. ../lib/siamese beside the running program (/proc/self/exe);
  *   3. the folder holding the wrapper module (dladdr: this file is compiled

@@ -2,7 +2,7 @@
  * opening the inner backend that a wrapper forwards to.
  *
  * A wrapper cannot call the core's loader (modules never link libsiamese),
- * so this file repeats the core's search order (core/backend_loader.h) for
+ * so this file repeats the core's search order (core/engine/backend_loader.h) for
  * one module file, and is compiled into each wrapper module. Its functions
  * have hidden visibility there (C_VISIBILITY_PRESET hidden), so two wrappers
  * loaded into one process never see each other's copy.

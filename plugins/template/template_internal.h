@@ -34,7 +34,7 @@ static inline float *tpl_f32(const siam_tensor *t)
 }
 
 /* One function per op of the ABI. The core has checked the shapes
- * (core/op_info.c) and asked supports_op() before any of these runs. */
+ * (core/engine/op_info.c) and asked supports_op() before any of these runs. */
 siam_status tpl_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err);
 siam_status tpl_conv2d_bwd_data(void *ctx, const siam_op_args *a, siam_error *err);
 siam_status tpl_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *err);

@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
 # The trace module, end to end (registered with ctest as `trace`).
 #
-#   test_trace.sh PARITY_PROGRAM SIAMESE_PROGRAM MODULE_DIR
+#   test_trace.sh PARITY_PROGRAM SIAMESE_PROGRAM MODULE_DIR API_SHARED_PROGRAM
 #
 # 1. `parity test -b trace` (inner cpu by default) on relu and maxpool: the
 #    parity cases pass through the wrapper, and the table printed at exit has
 #    exactly one call per case for each op, no other op, a total that is the
-#    sum of its rows, and rows sorted by time. 1b: the inner module is found
-#    in the trace module's own folder when nothing else has it.
+#    sum of its rows, and rows sorted by time.
 # 2. SIAMESE_TRACE_INNER naming a module that does not exist: the module is
 #    skipped with a message naming it, and no table is printed.
-# 3. With the Omniglot data present: `siamese parity --backends cpu,trace:cpu`
+# 3. With the Omniglot data present: 1b, a program on libsiamese.so finds the
+#    inner module in the trace module's own folder when nothing else has it;
+#    `siamese parity --backends cpu,trace:cpu`
 #    trains 3 steps on both and agrees; the table lists the training ops.
 #    `trace:nosuch` fails with a message naming the missing module.
 set -u
-parity=$1 siamese=$2 moddir=$3
+parity=$1 siamese=$2 moddir=$3 api_shared=$4
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(cd "$(mktemp -d)" && pwd -P)
 # The table names the inner module's resolved path.
@@ -69,23 +70,6 @@ for op in upload download; do
 done
 [ -z "$(calls_of conv2d_fwd "$tmp/p.err")" ] || fail "conv2d_fwd row although it never ran"
 
-# ---- 1b. the inner module found beside the trace module (dladdr) ----
-# A copy of the program whose ../lib/siamese does not exist (libsiamese
-# comes from the build through LD_LIBRARY_PATH, and the core finds the
-# parity program's reference cpu beside it), and a path that names only
-# the trace module's file: the inner cpu can only come from the trace
-# module's own folder.
-mkdir -p "$tmp/bin" "$tmp/mods"
-cp "$parity" "$tmp/bin/parity"
-cp "$moddir/libsiamese-backend-trace.so" "$moddir/libsiamese-backend-cpu.so" "$tmp/mods/"
-LD_LIBRARY_PATH=$moddir/..${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
-    SIAMESE_BACKEND_PATH=$tmp/mods/libsiamese-backend-trace.so "$tmp/bin/parity" test -b trace \
-    -o relu_fwd >"$tmp/d.out" 2>"$tmp/d.err"
-rc=$?
-[ $rc -eq 0 ] || fail "parity (copied) test -b trace exited $rc"
-grep -q "^siamese trace: cpu ($tmp/mods/libsiamese-backend-cpu.so)," "$tmp/d.err" ||
-    fail "inner cpu not taken from the trace module's folder: $(head -n 1 "$tmp/d.err")"
-
 # ---- 2. an inner backend that does not exist ----
 SIAMESE_TRACE_INNER=nosuch SIAMESE_BACKEND_PATH=$moddir "$parity" test -b trace -o relu_fwd \
     >"$tmp/n.out" 2>"$tmp/n.err"
@@ -98,6 +82,27 @@ grep -q "^backend trace: skipped (trace: inner backend 'nosuch' not found" "$tmp
 # ---- 3. training through trace ----
 data=${SIAMESE_DATA:-$here/../../../shared/data/omniglot}
 if [ -d "$data/images_background" ]; then
+    # ---- 1b. the inner module found beside the trace module (dladdr) ----
+    # A program linked against libsiamese.so (api_shared), copied where no
+    # ../lib/siamese exists, with a path that names only the trace module's
+    # file: the core finds trace there, and the inner cpu can only come from
+    # the trace module's own folder.
+    "$siamese" train --data "$data" --preset tiny --steps 1 --batch 4 --val-trials 20 \
+        --epoch-pairs 4 --threads 1 --backend cpu --out "$tmp/tiny.safetensors" \
+        >/dev/null 2>"$tmp/t.err" || fail "tiny model not trained: $(tail -c 300 "$tmp/t.err")"
+    mkdir -p "$tmp/bin" "$tmp/mods"
+    cp "$api_shared" "$tmp/bin/api_shared"
+    cp "$moddir/libsiamese-backend-trace.so" "$moddir/libsiamese-backend-cpu.so" "$tmp/mods/"
+    run=$data/all_runs/run01
+    LD_LIBRARY_PATH=$moddir/..${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} \
+        SIAMESE_BACKEND_PATH=$tmp/mods/libsiamese-backend-trace.so "$tmp/bin/api_shared" \
+        "$tmp/tiny.safetensors" trace "$run/test/item01.png" "$run/training/class01.png" \
+        >"$tmp/d.out" 2>"$tmp/d.err"
+    rc=$?
+    [ $rc -eq 0 ] || fail "api_shared (copied) on trace exited $rc: $(tail -c 300 "$tmp/d.err")"
+    grep -q "^siamese trace: cpu ($tmp/mods/libsiamese-backend-cpu.so)," "$tmp/d.err" ||
+        fail "inner cpu not taken from the trace module's folder: $(head -n 1 "$tmp/d.err")"
+
     SIAMESE_BACKEND_PATH=$moddir "$siamese" parity --backends cpu,trace:cpu --preset tiny \
         --steps 3 --batch 4 --trials 0 --data "$data" >"$tmp/s.out" 2>"$tmp/s.err"
     rc=$?
@@ -127,6 +132,7 @@ fi
 if [ $fails -ne 0 ]; then
     echo "--- parity stderr"; cat "$tmp/p.err"
     [ -f "$tmp/s.err" ] && { echo "--- siamese parity stderr"; cat "$tmp/s.err"; }
+    [ -f "$tmp/d.err" ] && { echo "--- api_shared stderr"; cat "$tmp/d.err"; }
     echo "$fails check(s) failed"
     exit 1
 fi

@@ -8,9 +8,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "atomic_file.h"
-#include "input_file.h"
-#include "safetensors.h"
+#include "base/atomic_file.h"
+#include "base/input_file.h"
+#include "base/safetensors.h"
 
 #include <dirent.h>
 #include <fcntl.h>

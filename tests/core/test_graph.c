@@ -3,9 +3,9 @@
  * 28x28) on synthetic images made here. */
 #include "harness.h"
 
-#include "graph.h"
-#include "optim.h"
-#include "rng.h"
+#include "engine/graph.h"
+#include "engine/optim.h"
+#include "base/rng.h"
 
 #define IMG 28
 #define PIX (IMG * IMG)

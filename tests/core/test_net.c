@@ -1,7 +1,7 @@
 /* Presets, layer-list parsing, shapes and parameter counts. */
 #include "harness.h"
 
-#include "net.h"
+#include "engine/net.h"
 
 static void koch105_is_the_paper_net(void **state)
 {

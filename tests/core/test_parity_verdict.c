@@ -8,7 +8,7 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "parity_verdict.h"
+#include "train/parity_verdict.h"
 
 static void mcnemar_exact(void **state)
 {

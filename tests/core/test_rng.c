@@ -7,7 +7,7 @@
 #include <math.h>
 #include <cmocka.h>
 
-#include "rng.h"
+#include "base/rng.h"
 
 static void same_seed_same_sequence(void **state)
 {

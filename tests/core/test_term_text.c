@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "term_text.h"
+#include "base/term_text.h"
 #include "siamese/status.h"
 
 #include <string.h>

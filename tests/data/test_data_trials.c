@@ -14,9 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "data/baselines.h"
+#include "eval/baselines.h"
 #include "data/lake_runs.h"
-#include "data/trials.h"
+#include "eval/trial_scoring.h"
 #include "data_test_util.h"
 
 static char tmpdir[4096];

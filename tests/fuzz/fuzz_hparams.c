@@ -5,11 +5,11 @@
  * parameters are never touched). The input, cut at its first NUL byte as a
  * file read by siam_hparams_load would be refused there, is parsed against
  * a uniform configuration; on success the values are formatted back. */
-#include "backend_loader.h"
+#include "engine/backend_loader.h"
 #include "fuzz_util.h"
-#include "hparams.h"
-#include "model.h"
-#include "net.h"
+#include "train/hparams.h"
+#include "engine/model.h"
+#include "engine/net.h"
 
 #include <stdio.h>
 #include <stdlib.h>

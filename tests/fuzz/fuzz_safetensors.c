@@ -6,12 +6,12 @@
  * promised. If the file also passes siam_checkpoint_open (siamese metadata),
  * a model of that network is created on the cpu backend and its parameters
  * are loaded from the file, as `siamese classify --model` does. */
-#include "backend_loader.h"
-#include "checkpoint.h"
+#include "engine/backend_loader.h"
+#include "engine/checkpoint.h"
 #include "fuzz_util.h"
-#include "model.h"
-#include "net.h"
-#include "safetensors.h"
+#include "engine/model.h"
+#include "engine/net.h"
+#include "base/safetensors.h"
 
 #include <stdio.h>
 #include <stdlib.h>

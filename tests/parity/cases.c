@@ -6,16 +6,16 @@
  * convolution stack, a wide fully connected layer, 4096-ish embeddings). */
 #include "parity.h"
 
-#include "op_parity.h"
+#include "engine/op_parity.h"
 
-#include "rng.h"
+#include "base/rng.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* The bounds live with the ops (core/op_parity.c), shared with training
+/* The bounds live with the ops (core/engine/op_parity.c), shared with training
  * parity. */
 double pcase_max_nmse(siam_op op, const char **why) { return siam_op_parity_nmse(op, why); }
 

@@ -9,7 +9,7 @@
  * skipped, with the count reported. */
 #include "parity.h"
 
-#include "rng.h"
+#include "base/rng.h"
 
 #include <math.h>
 #include <stdio.h>

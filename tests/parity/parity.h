@@ -7,8 +7,8 @@
 #ifndef SIAMESE_PARITY_H
 #define SIAMESE_PARITY_H
 
-#include "backend_loader.h"
-#include "op_info.h"
+#include "engine/backend_loader.h"
+#include "engine/op_info.h"
 
 #include <stdint.h>
 

@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "backend_loader.h"
+#include "engine/backend_loader.h"
 #include "ocl_internal.h"
 
 #include <dirent.h>

@@ -3,11 +3,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "harness.h"
 
-#include "checkpoint.h"
+#include "engine/checkpoint.h"
 #include "data/data_test_util.h"
 #include "siamese/siamese.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static void api_embeds_scores_and_classifies(void **state)
 {
@@ -66,6 +67,25 @@ static void api_embeds_scores_and_classifies(void **state)
     }
     assert_int_equal(best, arg);
     assert_true(siam_probability(0.0f) == 0.5);
+    /* The same drawing as grey pixels in memory, rows 48 bytes apart (the
+     * padding is noise that must not leak in): the same input exactly. */
+    uint8_t grey[40 * 48];
+    for (int i = 0; i < 40 * 48; i++)
+        grey[i] = (uint8_t)(i * 37);
+    for (int i = 5; i < 35; i++)
+        for (int j = 0; j < 40; j++)
+            grey[i * 48 + j] = 255;
+    for (int i = 0; i < 5; i++)
+        memset(grey + i * 48, 255, 40), memset(grey + (35 + i) * 48, 255, 40);
+    for (int i = 5; i < 35; i++)
+        grey[20 * 48 + i] = 0, grey[i * 48 + 10] = 0;
+    float xg[28 * 28];
+    assert_int_equal(siam_image_from_grey(c, grey, 40, 40, 48, xg, &err), SIAM_OK);
+    assert_memory_equal(xg, x, sizeof x);
+    assert_int_equal(siam_image_from_grey(c, grey, 40, 40, 39, xg, &err), SIAM_ERR_INVALID_ARG);
+    assert_non_null(strstr(err.msg, "stride"));
+    assert_int_not_equal(siam_image_from_grey(c, grey, 2, 2, 48, xg, &err), SIAM_OK); /* too small */
+    assert_int_equal(siam_image_from_grey(c, NULL, 40, 40, 48, xg, &err), SIAM_ERR_INVALID_ARG);
     /* Bad input: errors, never a crash. */
     assert_int_equal(siam_classify(c, e[0], &e[1][0], 0, scores, &best, &err), SIAM_ERR_INVALID_ARG);
     assert_int_not_equal(siam_embed_png(c, model, e0, &err), SIAM_OK); /* not a PNG */
@@ -78,6 +98,16 @@ static void api_embeds_scores_and_classifies(void **state)
     assert_null(c2);
     assert_int_equal(siam_open(model, "nosuchbackend", &c2, &err), SIAM_ERR_NOT_FOUND);
     assert_int_equal(siam_open(NULL, NULL, &c2, &err), SIAM_ERR_INVALID_ARG);
+    assert_int_equal(siam_open_threads(model, "cpu", -1, &c2, &err), SIAM_ERR_INVALID_ARG);
+    /* One thread or the default: the same embedding. */
+    assert_int_equal(siam_open_threads(model, "cpu", 1, &c2, &err), SIAM_OK);
+    assert_int_equal(siam_embed(c2, x, 1, e[1], &err), SIAM_OK);
+    assert_memory_equal(e0, e[1], sizeof e0);
+    siam_close(c2);
+    char want[32];
+    snprintf(want, sizeof want, "%d.%d.%d", SIAMESE_VERSION_MAJOR, SIAMESE_VERSION_MINOR,
+             SIAMESE_VERSION_PATCH);
+    assert_string_equal(siam_version(), want);
     tu_rmtree(dir);
 }
 

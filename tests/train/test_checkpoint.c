@@ -2,8 +2,8 @@
 #define _GNU_SOURCE
 #include "harness.h"
 
-#include "checkpoint.h"
-#include "graph.h"
+#include "engine/checkpoint.h"
+#include "engine/graph.h"
 #include "data/data_test_util.h"
 
 #include <signal.h>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Names and metadata from files reach the terminal with their control
-# characters escaped (core/term_text.c): a newline in a class folder's name
+# characters escaped (core/base/term_text.c): a newline in a class folder's name
 # forges no output line, an escape sequence in a model's metadata or file
 # name is printed as \x1b, in output and in error messages alike.
 #   test_escape.sh SIAMESE FIXTURES   (the cli_fixtures folder)

@@ -13,7 +13,7 @@
 #   - its step never goes backwards;
 #   - at most one temporary file per checkpoint path is left (a killed
 #     writer's; the next write of that path, or the next run's start,
-#     removes it: core/atomic_file.c, core/train.c);
+#     removes it: core/base/atomic_file.c, core/train/train.c);
 # and the next round resumes from it (--resume), training on until killed.
 # At the end a resumed run finishes on its own: it exits 0, is further on
 # than where the kills stopped, and leaves no temporary file at all.

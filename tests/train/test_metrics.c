@@ -1,7 +1,7 @@
 /* Verification metrics by hand: the best threshold and the ROC AUC. */
 #include "harness.h"
 
-#include "evaluator.h"
+#include "eval/verification.h"
 
 static void threshold_and_auc_by_hand(void **state)
 {

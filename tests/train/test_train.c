@@ -5,12 +5,12 @@
 #define _POSIX_C_SOURCE 200809L
 #include "harness.h"
 
-#include "data/baselines.h"
+#include "eval/baselines.h"
 #include "data/data_test_util.h"
 #include "data/lake_runs.h"
 #include "data/split.h"
-#include "evaluator.h"
-#include "train.h"
+#include "eval/evaluator.h"
+#include "train/train.h"
 
 #include <stdio.h>
 #include <stdlib.h>
