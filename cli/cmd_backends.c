@@ -4,9 +4,9 @@
 #define _GNU_SOURCE
 #include "commands.h"
 
-#include "term_text.h"
+#include "base/term_text.h"
 
-#include "backend_loader.h"
+#include "engine/backend_loader.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -26,6 +26,21 @@ static const siam_backend_iface *iface_of(const siam_module_entry *e, void **dl)
     void *sym = dlsym(*dl, SIAM_BACKEND_ENTRY_SYMBOL);
     memcpy(&entry, &sym, sizeof entry);
     return sym ? entry() : NULL;
+}
+
+/* 1 and the usage ("trace:INNER[:DEVICE]") when the module is a wrapper
+ * (SIAM_EXT_WRAPPER), else 0. */
+static int wrapper_usage(const siam_module_entry *e, char *usage, size_t size)
+{
+    void *dl = NULL;
+    const siam_backend_iface *ifc = e->usable ? iface_of(e, &dl) : NULL;
+    const char *u = ifc && ifc->get_proc_address ? ifc->get_proc_address(NULL, SIAM_EXT_WRAPPER)
+                                                 : NULL;
+    if (u)
+        snprintf(usage, size, "%s", u);
+    if (dl)
+        dlclose(dl);
+    return u != NULL;
 }
 
 static void print_notes(const siam_backend_iface *ifc)
@@ -146,13 +161,26 @@ int siam_cmd_backends(int argc, char **argv)
     }
     if (n == 0)
         printf("no backend modules found (set SIAMESE_BACKEND_PATH)\n");
-    for (int i = 0; i < n; i++) {
-        printf("%s  version %s  score %d  %s\n", e[i].name, e[i].usable ? e[i].version : "-",
-               e[i].score, e[i].path);
-        if (e[i].problem[0])
-            printf("    unusable: %s\n", e[i].problem);
-        if (e[i].usable)
-            print_devices(&e[i]);
+    /* Backends that compute first; then the wrappers that forward to one. */
+    int n_wrappers = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && n_wrappers > 0)
+            printf("\nwrappers (in front of another backend):\n");
+        for (int i = 0; i < n; i++) {
+            char usage[128];
+            int wraps = wrapper_usage(&e[i], usage, sizeof usage);
+            n_wrappers += pass == 0 && wraps;
+            if (wraps != pass)
+                continue;
+            printf("%s  version %s  score %d  %s\n", e[i].name,
+                   e[i].usable ? e[i].version : "-", e[i].score, e[i].path);
+            if (wraps)
+                printf("    use: --backend %s\n", usage);
+            if (e[i].problem[0])
+                printf("    unusable: %s\n", e[i].problem);
+            if (e[i].usable)
+                print_devices(&e[i]);
+        }
     }
     free(e);
     return 0;

@@ -1,6 +1,7 @@
 /* siamese: one-shot image recognition with convolutional Siamese networks. */
 #include "commands.h"
-#include "term_text.h"
+#include "base/term_text.h"
+#include "siamese/version.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -24,12 +25,80 @@ static const command commands[] = {
     {"eval", siam_cmd_eval, "one-shot accuracy of a baseline (or model) with a 95% CI"},
 };
 
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: siamese COMMAND [OPTIONS]   (siamese COMMAND --help for details)\n\n"
+    fprintf(f, "usage: siamese COMMAND [OPTIONS]   (siamese help COMMAND for details)\n"
+               "       siamese --version\n\n"
                "commands:\n");
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+    for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+}
+
+static const command *find(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+/* Edit distance (insertions, deletions, substitutions, adjacent swaps) of
+ * two short strings; past 32 characters it is only "far". */
+static int distance(const char *a, const char *b)
+{
+    size_t n = strlen(a), m = strlen(b);
+    if (n > 32 || m > 32)
+        return 99;
+    int d[33][33];
+    for (size_t i = 0; i <= n; i++)
+        for (size_t j = 0; j <= m; j++) {
+            if (i == 0 || j == 0) {
+                d[i][j] = (int)(i + j);
+                continue;
+            }
+            int cost = a[i - 1] != b[j - 1];
+            int v = d[i - 1][j - 1] + cost;
+            v = d[i - 1][j] + 1 < v ? d[i - 1][j] + 1 : v;
+            v = d[i][j - 1] + 1 < v ? d[i][j - 1] + 1 : v;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[n][m];
+}
+
+/* The command a mistyped one most likely meant (a prefix of one command,
+ * or at most 2 edits from the nearest), or NULL. */
+static const char *suggest(const char *typed)
+{
+    const char *best = NULL;
+    int best_d = 3, prefix_of = 0;
+    size_t len = strlen(typed);
+    for (size_t i = 0; i < N_COMMANDS; i++) {
+        if (len >= 2 && strncmp(commands[i].name, typed, len) == 0) {
+            best = prefix_of++ ? NULL : commands[i].name; /* ambiguous prefix: none */
+            best_d = 0;
+            continue;
+        }
+        int d = distance(typed, commands[i].name);
+        if (!prefix_of && d < best_d)
+            best = commands[i].name, best_d = d;
+    }
+    return best;
+}
+
+static int unknown(const char *name)
+{
+    const char *s = suggest(name);
+    if (s)
+        siam_print_errorf("", "unknown command '%s': did you mean '%s'? (see siamese --help)",
+                          name, s);
+    else
+        siam_print_errorf("", "unknown command '%s' (see siamese --help)", name);
+    return 2;
 }
 
 int main(int argc, char **argv)
@@ -38,14 +107,25 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-        strcmp(argv[1], "help") == 0) {
+    const char *a = argv[1];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0 ||
+        (strcmp(a, "help") == 0 && argc == 2)) {
         usage(stdout);
         return 0;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
-    siam_print_errorf("", "unknown command '%s' (see siamese --help)", argv[1]);
-    return 2;
+    if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0 || strcmp(a, "version") == 0) {
+        printf("siamese %d.%d.%d\n", SIAMESE_VERSION_MAJOR, SIAMESE_VERSION_MINOR,
+               SIAMESE_VERSION_PATCH);
+        return 0;
+    }
+    if (strcmp(a, "help") == 0) { /* siamese help CMD = siamese CMD --help */
+        const command *c = find(argv[2]);
+        if (!c)
+            return unknown(argv[2]);
+        char help[] = "--help";
+        char *args[] = {argv[2], help, NULL};
+        return c->run(2, args);
+    }
+    const command *c = find(a);
+    return c ? c->run(argc - 1, argv + 1) : unknown(a);
 }

@@ -285,6 +285,13 @@ typedef void (*siam_counters_fn)(void *ctx, siam_counters *out);
 #define SIAM_EXT_NOTES "siam_backend_notes"
 typedef void (*siam_notes_fn)(char *out, size_t size);
 
+/* Optional extension SIAM_EXT_WRAPPER, asked without a context: a module
+ * that forwards every call to an inner backend (a profiler, a fault
+ * injector) returns its usage, a `const char *` such as
+ * "trace:INNER[:DEVICE]", rather than a function; programs list such
+ * modules apart from the backends that compute. */
+#define SIAM_EXT_WRAPPER "siam_backend_wrapper"
+
 typedef const siam_backend_iface *(*siam_backend_entry_fn)(void);
 
 #if defined(_WIN32)

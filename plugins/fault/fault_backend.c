@@ -262,10 +262,13 @@ static siam_status fault_synchronize(void *ctx, siam_error *err)
 }
 
 /* Extensions are not forwarded: callers invoke them with *our* context,
- * which the inner module's functions would misread. */
+ * which the inner module's functions would misread. Asked without one, we
+ * say we are a wrapper, and how to name the inner backend. */
 static void *fault_get_proc_address(void *ctx, const char *name)
 {
-    (void)ctx, (void)name;
+    static const char usage[] = "fault:INNER[:DEVICE]";
+    if (!ctx && name && strcmp(name, SIAM_EXT_WRAPPER) == 0)
+        return (void *)usage;
     return NULL;
 }
 

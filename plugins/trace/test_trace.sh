@@ -9,6 +9,7 @@
 #    sum of its rows, and rows sorted by time.
 # 2. SIAMESE_TRACE_INNER naming a module that does not exist: the module is
 #    skipped with a message naming it, and no table is printed.
+#    2b: `siamese backends` lists trace under "wrappers", after cpu.
 # 3. With the Omniglot data present: 1b, a program on libsiamese.so finds the
 #    inner module in the trace module's own folder when nothing else has it;
 #    `siamese parity --backends cpu,trace:cpu`
@@ -78,6 +79,14 @@ rc=$?
 grep -q "^backend trace: skipped (trace: inner backend 'nosuch' not found" "$tmp/n.out" ||
     fail "missing inner module not reported: $(head -c 300 "$tmp/n.out")"
 ! grep -q '^siamese trace:' "$tmp/n.err" || fail "a table printed without a context"
+
+# ---- 2b. `siamese backends` lists the wrappers apart ----
+SIAMESE_BACKEND_PATH=$moddir "$siamese" backends >"$tmp/b.out" 2>&1 || fail "siamese backends failed"
+awk '/^wrappers \(in front of another backend\):$/ { w = NR }
+     /^cpu  version / { c = NR } /^trace  version / { t = NR }
+     /^    use: --backend trace:INNER\[:DEVICE\]$/ { u = NR }
+     END { exit !(w && c && t && u && c < w && w < t && u == t + 1) }' "$tmp/b.out" ||
+    fail "siamese backends: cpu not before the wrappers heading, or trace not after it with its use: $(cat "$tmp/b.out")"
 
 # ---- 3. training through trace ----
 data=${SIAMESE_DATA:-$here/../../../shared/data/omniglot}
