@@ -109,8 +109,8 @@ static dft_dims dims_of_args(const cpu_ctx *ctx, const siam_op_args *a)
     d.fixed = 2 * d.bins * d.sh.k * d.sh.c + d.mats + threads_of(ctx) * d.scratch;
     int64_t per = 2 * d.bins * (d.sh.c + d.sh.k);
     d.nb = (DFT_WS_FLOATS - d.fixed) / per;
-    if (ctx->dft_batch > 0 && d.nb > ctx->dft_batch)
-        d.nb = ctx->dft_batch;
+    if (ctx->tune.dft_batch > 0 && d.nb > ctx->tune.dft_batch)
+        d.nb = ctx->tune.dft_batch;
     if (d.nb < 1)
         d.nb = 1;
     if (d.nb > d.sh.n)

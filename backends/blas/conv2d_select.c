@@ -58,11 +58,11 @@ int blas_tune(void *ctx, const char *key, long value)
     cpu_ctx *c = ctx;
     if (!key) {
         c->conv_algo = c->conv_algo_default;
-        c->dft_batch = 0;
+        c->tune = (cpu_tuning){0};
         return 1;
     }
     if (strcmp(key, "dft_batch") == 0 && value >= 0) {
-        c->dft_batch = value;
+        c->tune.dft_batch = value;
         c->conv_algo = value > 0 ? CPU_CONV_DFT : c->conv_algo_default;
         return 1;
     }

@@ -22,11 +22,17 @@ struct siam_buffer {
  * path (and reads SIAMESE_BLAS_CONV=auto|im2col|dft at context creation). */
 typedef enum cpu_conv_algo { CPU_CONV_AUTO = 0, CPU_CONV_IM2COL, CPU_CONV_DFT } cpu_conv_algo;
 
+/* Test hooks (blas_tune) that force code paths, apart from the production
+ * fields; all zero is the default. */
+typedef struct cpu_tuning {
+    int64_t dft_batch; /* > 0 caps DFT sub-batches */
+} cpu_tuning;
+
 typedef struct cpu_ctx {
     int threads;
     cpu_conv_algo conv_algo;         /* in force */
     cpu_conv_algo conv_algo_default; /* from creation, restored by a reset */
-    int64_t dft_batch;               /* test hook: > 0 caps DFT sub-batches */
+    cpu_tuning tune;                 /* test hooks, zero in production */
 } cpu_ctx;
 
 static inline float *cpu_f32(const siam_tensor *t)

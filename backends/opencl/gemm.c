@@ -85,11 +85,11 @@ siam_status ocl_transpose(ocl_ctx *c, cl_mem src, cl_ulong src_off, cl_mem dst, 
 
 static size_t k_chunk(const ocl_ctx *c, const ocl_gemm *g)
 {
-    if (!g->ta || g->tb || c->gemm_k_chunk < 0)
+    if (!g->ta || g->tb || c->tune.gemm_k_chunk < 0)
         return g->k;
     size_t kc;
-    if (c->gemm_k_chunk > 0) {
-        kc = (size_t)c->gemm_k_chunk;
+    if (c->tune.gemm_k_chunk > 0) {
+        kc = (size_t)c->tune.gemm_k_chunk;
     } else {
         if (!c->cpu_device)
             return g->k;
@@ -124,11 +124,11 @@ static k_split split_of(const ocl_ctx *c, const ocl_gemm *g)
 {
     k_split sp = {1, g->k};
     if (!g->ta || g->tb || g->ldc != g->n || g->k < 2 || g->m == 0 || g->n == 0 ||
-        c->gemm_k_split < 0)
+        c->tune.gemm_k_split < 0)
         return sp;
     size_t want;
-    if (c->gemm_k_split > 0) {
-        want = (size_t)c->gemm_k_split;
+    if (c->tune.gemm_k_split > 0) {
+        want = (size_t)c->tune.gemm_k_split;
     } else {
         if (c->cpu_device)
             return sp; /* a CPU fills its few cores already; k_chunk keeps caches warm */

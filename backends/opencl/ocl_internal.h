@@ -85,6 +85,16 @@ typedef struct ocl_candidate {
     cl_device_type type;
 } ocl_candidate;
 
+/* Test hooks (siam_opencl_tune) that force code paths a shape or device
+ * would not take by default, kept apart from the production fields; all
+ * zero is the default everywhere. */
+typedef struct ocl_tuning {
+    int force_tiled;   /* tiled pair_scores on any device */
+    long gemm_k_chunk; /* 0 auto (CPU devices), -1 never, >0 fixed */
+    long gemm_k_split; /* 0 auto (GPUs), -1 never, >0 that many slices */
+    size_t wg_limit;   /* caps every kernel's work-group size; 0 none */
+} ocl_tuning;
+
 typedef struct ocl_ctx {
     cl_platform_id platform;
     cl_device_id device;
@@ -96,14 +106,11 @@ typedef struct ocl_ctx {
     cl_uint base_align;      /* CL_DEVICE_MEM_BASE_ADDR_ALIGN, in bytes */
     int tile;                /* pair_scores tile edge (-DTILE): 16 or 8 */
     int cpu_device;          /* CL_DEVICE_TYPE_CPU: plain pair_scores */
-    int force_tiled;         /* test hook: tiled pair_scores on any device */
-    long gemm_k_chunk;       /* test hook: 0 auto (CPU devices), -1 never, >0 fixed */
-    long gemm_k_split;       /* test hook: 0 auto (GPUs), -1 never, >0 that many slices */
     size_t red_lsize;        /* work-group size of reductions: a power of two */
+    ocl_tuning tune;         /* test hooks, zero in production */
     char options[256];       /* build options of every program */
     size_t conv_budget;      /* bytes of conv col+tmp scratch to aim for */
     size_t conv_budget_default; /* the device's own (ocl_conv_budget_of) */
-    size_t wg_limit;         /* test hook: caps every kernel's work-group size; 0 none */
     size_t kernel_wg[OCL_K_COUNT]; /* CL_KERNEL_WORK_GROUP_SIZE per kernel; 0 not yet asked */
     cl_program programs[OCL_MAX_PROGRAMS];
     cl_kernel kernels[OCL_K_COUNT];
@@ -191,7 +198,6 @@ siam_status ocl_program_build(ocl_ctx *c, const char *name, const char *text, si
                               cl_program *out, siam_error *err);
 siam_status ocl_build_all(ocl_ctx *c, siam_error *err);
 void ocl_programs_release(ocl_ctx *c);
-const char *ocl_kernel_name(ocl_kernel_id id);
 
 typedef struct ocl_arg {
     size_t size;

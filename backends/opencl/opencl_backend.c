@@ -240,14 +240,11 @@ static int ext_tune(void *ctx, const char *key, long value)
     ocl_ctx *c = ctx;
     if (!key) {
         c->conv_budget = c->conv_budget_default;
-        c->force_tiled = 0;
-        c->gemm_k_chunk = 0;
-        c->gemm_k_split = 0;
-        c->wg_limit = 0;
+        c->tune = (ocl_tuning){0};
         return 1;
     }
     if (strcmp(key, "kernel_wg_limit") == 0) {
-        c->wg_limit = value > 0 ? (size_t)value : 0;
+        c->tune.wg_limit = value > 0 ? (size_t)value : 0;
         return 1;
     }
     if (strcmp(key, "conv_budget") == 0) {
@@ -255,15 +252,15 @@ static int ext_tune(void *ctx, const char *key, long value)
         return 1;
     }
     if (strcmp(key, "gemm_k_chunk") == 0) {
-        c->gemm_k_chunk = value;
+        c->tune.gemm_k_chunk = value;
         return 1;
     }
     if (strcmp(key, "gemm_k_split") == 0) {
-        c->gemm_k_split = value;
+        c->tune.gemm_k_split = value;
         return 1;
     }
     if (strcmp(key, "pair_scores_tiled") == 0) {
-        c->force_tiled = value != 0;
+        c->tune.force_tiled = value != 0;
         return 1;
     }
     return 0;

@@ -24,7 +24,7 @@ siam_status ocl_pair_scores(void *ctx, const siam_op_args *a, siam_error *err)
     size_t local[2] = {t, t};
     size_t global[2] = {(ns + blk - 1) / blk * t, (nq + blk - 1) / blk * t};
     int l2 = a->p.scores.metric == SIAM_METRIC_L2;
-    if (c->cpu_device && !c->force_tiled) {
+    if (c->cpu_device && !c->tune.force_tiled) {
         size_t plain[2] = {ns, nq};
         return ocl_launch(c, l2 ? OCL_K_PAIR_SCORES_PLAIN_L2 : OCL_K_PAIR_SCORES_PLAIN_WL1, 2,
                           plain, NULL, args, 15, err);

@@ -43,11 +43,6 @@ static const struct {
     [OCL_K_GEMM_SLICES_SUM] = {"gemm_slices", "gemm_slices_sum"},
 };
 
-const char *ocl_kernel_name(ocl_kernel_id id)
-{
-    return (int)id >= 0 && id < OCL_K_COUNT ? kernel_table[id].function : "?";
-}
-
 static int source_index(const char *file)
 {
     for (int i = 0; i < ocl_source_count; i++)
@@ -254,7 +249,7 @@ static siam_status kernel_wg(ocl_ctx *c, ocl_kernel_id id, cl_kernel k, size_t *
                             kernel_table[id].function, rc);
         c->kernel_wg[id] = wg ? wg : 1;
     }
-    *out = c->wg_limit && c->wg_limit < c->kernel_wg[id] ? c->wg_limit : c->kernel_wg[id];
+    *out = c->tune.wg_limit && c->tune.wg_limit < c->kernel_wg[id] ? c->tune.wg_limit : c->kernel_wg[id];
     return SIAM_OK;
 }
 

@@ -548,7 +548,6 @@ siam_status siam_graph_get_grads(siam_graph *g, float *host, siam_error *err)
 siam_tensor siam_graph_embeddings(const siam_graph *g) { return g->h; }
 
 siam_buffer *siam_graph_grad_buffer(siam_graph *g) { return g ? g->grads : NULL; }
-siam_model *siam_graph_model(siam_graph *g) { return g ? g->m : NULL; }
 
 const siam_node *siam_graph_nodes(const siam_graph *g, int backward, int *count)
 {

@@ -60,7 +60,6 @@ siam_tensor siam_graph_embeddings(const siam_graph *g);
 /* The gradient buffer has the parameter buffer's layout. */
 siam_status siam_graph_get_grads(siam_graph *g, float *host, siam_error *err);
 siam_buffer *siam_graph_grad_buffer(siam_graph *g);
-siam_model *siam_graph_model(siam_graph *g);
 /* Node lists, for tracing and parity tools. */
 const siam_node *siam_graph_nodes(const siam_graph *g, int backward, int *count);
 /* Uploads a batch's images and labels without running anything, for tools

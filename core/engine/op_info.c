@@ -40,16 +40,6 @@ const siam_op_info *siam_op_get_info(siam_op op)
     return &op_table[op];
 }
 
-siam_op siam_op_from_name(const char *name)
-{
-    if (!name)
-        return SIAM_OP_COUNT;
-    for (int i = 0; i < SIAM_OP_COUNT; i++)
-        if (strcmp(op_table[i].name, name) == 0)
-            return (siam_op)i;
-    return SIAM_OP_COUNT;
-}
-
 /* ---- shape helpers ---- */
 
 typedef struct vctx {

@@ -28,8 +28,6 @@ typedef struct siam_op_info {
 } siam_op_info;
 
 const siam_op_info *siam_op_get_info(siam_op op);
-/* SIAM_OP_COUNT if no op has that name. */
-siam_op siam_op_from_name(const char *name);
 /* Checks every shape, dtype and presence rule of the op's contract. */
 siam_status siam_op_validate(const siam_op_args *args, siam_error *err);
 

@@ -528,10 +528,10 @@ static void test_gemm_split_choice(void **state)
     c->cpu_device = 1;
     g = conv1_dw(44);
     assert_int_equal(ocl_gemm_split_floats(c, &g), 0);
-    c->gemm_k_split = 7;
+    c->tune.gemm_k_split = 7;
     assert_int_equal(ocl_gemm_split_floats(c, &g), 7 * g.m * g.n);
     c->cpu_device = 0;
-    c->gemm_k_split = -1;
+    c->tune.gemm_k_split = -1;
     assert_int_equal(ocl_gemm_split_floats(c, &g), 0);
     free(c);
 }
