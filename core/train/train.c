@@ -11,6 +11,7 @@
 #include "eval/evaluator.h"
 #include "eval/verification.h"
 #include "train/hparams.h"
+#include "train/progress.h"
 #include "base/rng.h"
 
 #include <errno.h>
@@ -93,6 +94,9 @@ typedef struct run {
     int64_t epoch_pos, step;
     double best_val, elapsed_before, t0;
     int best_epoch, since_best;
+    double last_val;   /* the last validation accuracy, -1 before one */
+    int64_t run_pairs; /* pairs trained by this process, and since when */
+    double t_loop;
     /* A resumed run's random streams (any, same, distort), applied once the
      * samplers and the batch builder exist. */
     uint64_t ck_rng[3];
@@ -878,7 +882,11 @@ static siam_status setup(run *r, siam_error *err)
 
 /* ---- the loop ---- */
 
-static void progress_line(run *r, float loss, double pps, int last)
+/* One progress line: on a terminal redrawn in place every step, otherwise
+ * every 50 steps and at each epoch's end. `epoch` is the line's own
+ * (1-based); the rate is the last measured one, else this process's
+ * average so far, so the first line's time left is already an estimate. */
+static void progress_line(run *r, int epoch, float loss, double pps, int last)
 {
     FILE *p = r->o.progress;
     if (!p)
@@ -886,13 +894,25 @@ static void progress_line(run *r, float loss, double pps, int last)
     int tty = isatty(fileno(p));
     if (!tty && !last && r->step % 50)
         return;
-    double elapsed = r->elapsed_before + siam_now() - r->t0;
-    double total = (double)r->o.epochs * (double)epoch_size(r) / (pps > 0 ? pps : 1);
-    if (r->o.minutes > 0 && r->o.minutes * 60 < total)
-        total = r->o.minutes * 60;
-    double eta = total - elapsed > 0 ? total - elapsed : 0;
-    fprintf(p, "%sepoch %d step %" PRId64 " %7.1f pairs/s loss %.4f ETA %.0fs%s",
-            tty ? "\r" : "", r->epoch + 1, r->step, pps, loss, eta, tty && !last ? "   " : "\n");
+    double now = siam_now();
+    double avg = r->run_pairs > 0 && now > r->t_loop ? (double)r->run_pairs / (now - r->t_loop) : 0;
+    int64_t esize = epoch_size(r);
+    siam_progress pr = {
+        .epoch = epoch,
+        .step = r->step,
+        .max_steps = r->o.max_steps,
+        .pairs_done = (int64_t)r->epoch * esize + r->epoch_pos,
+        .pairs_total = (int64_t)r->o.epochs * esize,
+        .batch = r->o.batch,
+        .elapsed = r->elapsed_before + now - r->t0,
+        .minutes = r->o.minutes,
+        .rate = pps > 0 ? pps : avg,
+        .loss = loss,
+        .val = r->last_val,
+    };
+    char line[256];
+    siam_progress_format(&pr, tty, line, sizeof line);
+    fprintf(p, "%s%s%s", tty ? "\r" : "", line, tty && !last ? "\033[K" : "\n");
     fflush(p);
 }
 
@@ -960,6 +980,8 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
     int stop = 0;
     float loss = 0;
     double t_rate = siam_now();
+    r->t_loop = t_rate;
+    r->last_val = -1;
     int64_t rate_pairs = 0;
     double pps = 0;
     while (st == SIAM_OK && !stop && r->epoch < o->epochs) {
@@ -992,6 +1014,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
             r->epoch_pos += n;
             r->step++;
             rate_pairs += n;
+            r->run_pairs += n;
             double t = siam_now();
             if (t - t_rate > 1.0 || rate_pairs >= 4 * o->batch) {
                 pps = (double)rate_pairs / (t - t_rate);
@@ -1004,7 +1027,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
                         "{\"type\":\"step\",\"step\":%" PRId64 ",\"epoch\":%d,\"loss\":%.9g,"
                         "\"lr\":%.6g,\"pairs_per_s\":%.2f,\"time\":%.3f}\n",
                         r->step, r->epoch + 1, loss, r->opt->cfg.group[0].lr, pps, elapsed);
-            progress_line(r, loss, pps, 0);
+            progress_line(r, r->epoch + 1, loss, pps, 0);
             if ((o->minutes > 0 && elapsed >= o->minutes * 60) ||
                 (o->max_steps > 0 && r->step >= o->max_steps)) {
                 stop = 1;
@@ -1050,6 +1073,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
         st = validate(r, &acc, err);
         if (st != SIAM_OK)
             break;
+        r->last_val = acc;
         r->epoch++;
         r->epoch_pos = 0;
         if (acc > r->best_val) {
@@ -1073,7 +1097,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
         if (st != SIAM_OK)
             break;
         if (o->progress) {
-            progress_line(r, loss, pps, 1);
+            progress_line(r, r->epoch, loss, pps, 1);
             fprintf(o->progress, "epoch %d: validation one-shot accuracy %.2f%% (best %.2f%% at epoch %d)\n",
                     r->epoch, 100 * acc, 100 * r->best_val, r->best_epoch);
         }
