@@ -28,21 +28,6 @@ static const siam_backend_iface *iface_of(const siam_module_entry *e, void **dl)
     return sym ? entry() : NULL;
 }
 
-/* 1 and the usage ("trace:INNER[:DEVICE]") when the module is a wrapper
- * (SIAM_EXT_WRAPPER), else 0. */
-static int wrapper_usage(const siam_module_entry *e, char *usage, size_t size)
-{
-    void *dl = NULL;
-    const siam_backend_iface *ifc = e->usable ? iface_of(e, &dl) : NULL;
-    const char *u = ifc && ifc->get_proc_address ? ifc->get_proc_address(NULL, SIAM_EXT_WRAPPER)
-                                                 : NULL;
-    if (u)
-        snprintf(usage, size, "%s", u);
-    if (dl)
-        dlclose(dl);
-    return u != NULL;
-}
-
 static void print_notes(const siam_backend_iface *ifc)
 {
     void *fn = ifc->get_proc_address ? ifc->get_proc_address(NULL, SIAM_EXT_NOTES) : NULL;
@@ -167,15 +152,14 @@ int siam_cmd_backends(int argc, char **argv)
         if (pass == 1 && n_wrappers > 0)
             printf("\nwrappers (in front of another backend):\n");
         for (int i = 0; i < n; i++) {
-            char usage[128];
-            int wraps = wrapper_usage(&e[i], usage, sizeof usage);
+            int wraps = e[i].wraps[0] != '\0';
             n_wrappers += pass == 0 && wraps;
             if (wraps != pass)
                 continue;
             printf("%s  version %s  score %d  %s\n", e[i].name,
                    e[i].usable ? e[i].version : "-", e[i].score, e[i].path);
             if (wraps)
-                printf("    use: --backend %s\n", usage);
+                printf("    use: --backend %s\n", e[i].wraps);
             if (e[i].problem[0])
                 printf("    unusable: %s\n", e[i].problem);
             if (e[i].usable)

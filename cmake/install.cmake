@@ -10,6 +10,7 @@
 #                                      siamese::siamese
 #   P/lib/pkgconfig/siamese.pc         pkg-config
 #   P/share/doc/siamese/LICENSE        MIT
+#   P/lib/python3/dist-packages/siamese  the Python package (finds ../../../libsiamese.so.0)
 # The per-target install() rules sit beside their targets (core/, cli/,
 # backends/CMakeLists.txt's siam_add_backend); this file does the rest.
 # Fixed "lib", not GNUInstallDirs' multiarch libdir: the loader's
@@ -43,3 +44,8 @@ install(FILES ${CMAKE_BINARY_DIR}/siamese.pc DESTINATION ${SIAM_INSTALL_LIBDIR}/
 
 # The license travels with the installed package.
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE DESTINATION share/doc/siamese)
+
+# The Python package, beside the library it loads (it looks for
+# ../../../libsiamese.so.0 from its folder): P/lib/python3/dist-packages/siamese.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/python/siamese DESTINATION lib/python3/dist-packages
+  FILES_MATCHING PATTERN "*.py" PATTERN "__pycache__" EXCLUDE)

@@ -12,7 +12,9 @@
 # downloads with TLS, redirects and ranges, and the release's zip archives;
 # nettle gives the git blob ids that pin them), libjpeg-turbo (JPEG images),
 # python3-numpy (tests read `siamese embed` files as Python users do),
-# chromium (headless: the eval --report page is rendered and screenshotted).
+# chromium (headless: the eval --report page is rendered and screenshotted),
+# python3-venv, -pip and -setuptools (CI pip-installs the Python package
+# into a fresh virtual environment, as users do).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
@@ -21,4 +23,5 @@ apt-get install -y --no-install-recommends \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
   libclblast-dev libpng-dev libcmocka-dev libopenblas-dev nettle-dev \
   libcurl4-openssl-dev libzip-dev libjpeg62-turbo-dev \
-  clang libclang-rt-14-dev valgrind python3 python3-numpy chromium
+  clang libclang-rt-14-dev valgrind python3 python3-numpy chromium \
+  python3-venv python3-pip python3-setuptools

@@ -1,6 +1,7 @@
 /* The public C API (include/siamese/siamese.h) over a session. */
 #include "siamese/siamese.h"
 
+#include "engine/backend_loader.h"
 #include "eval/session.h"
 
 #include <math.h>
@@ -61,6 +62,52 @@ SIAM_API int siam_scores_are_logits(const siam_ctx *c)
 {
     return c && c->s->metric == SIAM_METRIC_WL1;
 }
+SIAM_API int siam_verify_threshold(const siam_ctx *c, double *threshold, double *accuracy)
+{
+    if (!c || !c->s->have_threshold)
+        return 0;
+    if (threshold)
+        *threshold = c->s->threshold;
+    if (accuracy)
+        *accuracy = c->s->threshold_accuracy;
+    return 1;
+}
+
+static int by_score(const void *a, const void *b)
+{
+    const siam_module_entry *x = a, *y = b;
+    return (y->score > x->score) - (y->score < x->score);
+}
+
+SIAM_API int siam_backends(char *out, size_t size)
+{
+    siam_module_entry *e = NULL;
+    int n = 0, count = 0, fits = 1;
+    siam_error err;
+    if (out && size)
+        out[0] = '\0';
+    if (siam_backend_scan(&e, &n, &err) != SIAM_OK)
+        return 0;
+    qsort(e, (size_t)n, sizeof *e, by_score);
+    size_t used = 0;
+    for (int i = 0; i < n; i++) {
+        if (!e[i].usable || e[i].score <= 0 || e[i].wraps[0])
+            continue;
+        size_t len = strlen(e[i].name) + (count > 0);
+        if (!out) /* only counting */
+            ;
+        else if (fits && used + len < size) {
+            snprintf(out + used, size - used, "%s%s", count > 0 ? "," : "", e[i].name);
+            used += len;
+        } else {
+            fits = 0;
+        }
+        count++;
+    }
+    free(e);
+    return fits ? count : -1;
+}
+
 SIAM_API double siam_probability(float logit) { return 1.0 / (1.0 + exp(-(double)logit)); }
 
 SIAM_API siam_status siam_load_image(const siam_ctx *c, const char *path, float *out,

@@ -138,6 +138,11 @@ static void scan_add(scan_list *l, const char *path)
         e->score = ifc->score ? ifc->score() : 1;
         if (e->score <= 0)
             snprintf(e->problem, sizeof e->problem, "cannot run on this machine (score 0)");
+        const char *wraps = ifc->get_proc_address
+                                ? ifc->get_proc_address(NULL, SIAM_EXT_WRAPPER)
+                                : NULL;
+        if (wraps)
+            snprintf(e->wraps, sizeof e->wraps, "%s", wraps);
         dlclose(dl);
     }
 }

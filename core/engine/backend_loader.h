@@ -25,6 +25,7 @@ typedef struct siam_module_entry {
     int score;
     int usable;               /* loaded, right ABI */
     char problem[512];        /* why not usable */
+    char wraps[64];           /* a wrapper's usage (SIAM_EXT_WRAPPER), "" for a backend */
 } siam_module_entry;
 
 /* All modules found on the search path, usable or not; free with free(). */

@@ -48,6 +48,12 @@ SIAM_API siam_status siam_open_threads(const char *model_path, const char *backe
                               siam_ctx **out, siam_error *err);
 SIAM_API void siam_close(siam_ctx *ctx);
 
+/* The backends that can run here (modules found and usable, wrappers such
+ * as trace: left out), best first as "auto" would pick them, written to
+ * out as "blas,cpu,opencl". Returns how many (out may be NULL to count),
+ * or -1 with out holding as many as fit when size is too small. */
+SIAM_API int siam_backends(char *out, size_t size);
+
 /* The model's input size (images are 1 x H x W) and embedding length. */
 SIAM_API int siam_input_height(const siam_ctx *ctx);
 SIAM_API int siam_input_width(const siam_ctx *ctx);
@@ -55,6 +61,10 @@ SIAM_API int siam_embedding_dim(const siam_ctx *ctx);
 /* 1 if scores are logits of p(same) (BCE models), 0 if they are negated
  * L2 distances (contrastive models). Higher is more alike either way. */
 SIAM_API int siam_scores_are_logits(const siam_ctx *ctx);
+/* 1 when the model file holds the verification threshold training chose
+ * on validation pairs (in score units: "same" when a score is above it)
+ * and its accuracy there; 0 when it holds none. Either pointer may be NULL. */
+SIAM_API int siam_verify_threshold(const siam_ctx *ctx, double *threshold, double *accuracy);
 
 /* Loads a PNG or JPEG (by its content) of any size, bit depth or colour
  * type as the model's input:

@@ -26,6 +26,11 @@ static void api_embeds_scores_and_classifies(void **state)
     assert_int_equal(siam_model_init(m, 5, SIAM_INIT_UNIFORM, &h.err), SIAM_OK);
     const char *meta[2] = {"loss", "bce"};
     assert_int_equal(siam_checkpoint_save(model, m, NULL, meta, 1, &h.err), SIAM_OK);
+    /* The same with the verification threshold training stores. */
+    char model_thr[700];
+    snprintf(model_thr, sizeof model_thr, "%s/thr.safetensors", dir);
+    const char *meta_thr[6] = {"loss", "bce", "verify_threshold", "0.25", "verify_accuracy", "0.9"};
+    assert_int_equal(siam_checkpoint_save(model_thr, m, NULL, meta_thr, 3, &h.err), SIAM_OK);
     siam_model_destroy(m);
     h_close(&h);
     /* Four 40x40 ink drawings (dark ink on white, as Omniglot). */
@@ -44,6 +49,23 @@ static void api_embeds_scores_and_classifies(void **state)
     int dim = siam_embedding_dim(c);
     assert_int_equal(dim, 64);
     assert_true(siam_scores_are_logits(c));
+    double thr = 7;
+    assert_int_equal(siam_verify_threshold(c, &thr, NULL), 0); /* this file stores none */
+    assert_true(thr == 7);
+    siam_ctx *ct;
+    double acc = 0;
+    assert_int_equal(siam_open(model_thr, "cpu", &ct, &err), SIAM_OK);
+    assert_int_equal(siam_verify_threshold(ct, &thr, &acc), 1);
+    assert_true(thr == 0.25 && acc == 0.9);
+    siam_close(ct);
+    /* The backends: cpu among them, no wrapper; a short buffer is refused. */
+    char names[256], tiny[2];
+    int nb = siam_backends(names, sizeof names);
+    assert_true(nb >= 1);
+    assert_int_equal(siam_backends(NULL, 0), nb);
+    assert_non_null(strstr(names, "cpu"));
+    assert_null(strstr(names, "trace"));
+    assert_int_equal(siam_backends(tiny, sizeof tiny), -1);
     float x[28 * 28], e[4][64], e0[64], scores[3], s;
     /* siam_embed_png = siam_load_image + siam_embed; ink becomes 1.0. */
     assert_int_equal(siam_load_image(c, png[0], x, &err), SIAM_OK);
