@@ -5,6 +5,7 @@
 #define SIAMESE_CLI_COMMANDS_H
 
 int siam_cmd_backends(int argc, char **argv);
+int siam_cmd_serve(int argc, char **argv);
 int siam_cmd_data(int argc, char **argv);
 int siam_cmd_data_fetch(int argc, char **argv);
 int siam_cmd_eval(int argc, char **argv);

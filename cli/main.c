@@ -22,6 +22,7 @@ static const command commands[] = {
     {"parity", siam_cmd_parity, "train on two backends side by side and compare"},
     {"plot", siam_cmd_plot, "draw a training log as a PNG curve"},
     {"info", siam_cmd_info, "a model file's metadata and shape table"},
+    {"serve", siam_cmd_serve, "verify, embed and classify over HTTP (JSON)"},
     {"eval", siam_cmd_eval, "one-shot accuracy of a baseline (or model) with a 95% CI"},
 };
 

@@ -13,6 +13,8 @@
 # nettle gives the git blob ids that pin them), libjpeg-turbo (JPEG images),
 # python3-numpy (tests read `siamese embed` files as Python users do),
 # chromium (headless: the eval --report page is rendered and screenshotted),
+# libmicrohttpd (the HTTP server of `siamese serve`: parsing, multipart
+# uploads and connection limits are a well-kept library's job),
 # python3-venv, -pip and -setuptools (CI pip-installs the Python package
 # into a fresh virtual environment, as users do).
 set -euo pipefail
@@ -22,6 +24,6 @@ apt-get install -y --no-install-recommends \
   build-essential cmake pkg-config \
   ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo \
   libclblast-dev libpng-dev libcmocka-dev libopenblas-dev nettle-dev \
-  libcurl4-openssl-dev libzip-dev libjpeg62-turbo-dev \
+  libcurl4-openssl-dev libzip-dev libjpeg62-turbo-dev libmicrohttpd-dev \
   clang libclang-rt-14-dev valgrind python3 python3-numpy chromium \
   python3-venv python3-pip python3-setuptools

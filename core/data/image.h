@@ -51,6 +51,10 @@ typedef struct siam_grey {
  * wrong: empty, neither format, truncated, corrupt, or over the limits. */
 siam_status siam_image_load(const char *path, siam_grey *out, siam_error *err);
 
+/* An image file held in memory, PNG or JPEG by its first bytes, as
+ * siam_image_load reads files; `name` is used in messages. */
+siam_status siam_image_decode(const char *name, const uint8_t *bytes, size_t n, siam_grey *out,
+                              siam_error *err);
 /* A PNG file held in memory; `name` is used in messages. */
 siam_status siam_png_decode(const char *name, const uint8_t *bytes, size_t n,
                             siam_grey *out, siam_error *err);

@@ -56,16 +56,25 @@ siam_status siam_image_load(const char *path, siam_grey *out, siam_error *err)
         return siam_error_set(err, SIAM_ERR_FORMAT, "%s: file larger than %u bytes",
                               path, SIAM_IMAGE_MAX_FILE_BYTES);
     }
-    siam_status st;
-    if (n >= 3 && buf[0] == 0xFF && buf[1] == 0xD8 && buf[2] == 0xFF)
-        st = siam_jpeg_decode(path, buf, n, out, err);
-    else if (n >= 8 && memcmp(buf, png_signature, 8) == 0)
-        st = siam_png_decode(path, buf, n, out, err);
-    else if (n == 0)
-        st = siam_error_set(err, SIAM_ERR_FORMAT, "%s: empty file (0 bytes)", path);
-    else
-        st = siam_error_set(err, SIAM_ERR_FORMAT, "%s: not a PNG or JPEG image", path);
+    siam_status st = siam_image_decode(path, buf, n, out, err);
     free(buf);
     return st;
+}
+
+siam_status siam_image_decode(const char *name, const uint8_t *bytes, size_t n, siam_grey *out,
+                              siam_error *err)
+{
+    if (!name || (!bytes && n) || !out)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_image_decode: NULL argument");
+    if (n > SIAM_IMAGE_MAX_FILE_BYTES)
+        return siam_error_set(err, SIAM_ERR_FORMAT, "%s: larger than %u bytes", name,
+                              SIAM_IMAGE_MAX_FILE_BYTES);
+    if (n >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
+        return siam_jpeg_decode(name, bytes, n, out, err);
+    if (n >= 8 && memcmp(bytes, png_signature, 8) == 0)
+        return siam_png_decode(name, bytes, n, out, err);
+    if (n == 0)
+        return siam_error_set(err, SIAM_ERR_FORMAT, "%s: empty file (0 bytes)", name);
+    return siam_error_set(err, SIAM_ERR_FORMAT, "%s: not a PNG or JPEG image", name);
 }
 

@@ -90,6 +90,8 @@ const char *siam_session_meta(const siam_session *s, const char *key)
     return s ? siam_st_meta(&s->file, key) : NULL;
 }
 
+const char *siam_session_backend(const siam_session *s) { return siam_backend_name(s->be); }
+
 int siam_session_dim(const siam_session *s) { return (int)s->m->shapes.embed_dim; }
 
 size_t siam_session_pixels(const siam_session *s)
@@ -103,6 +105,24 @@ siam_status siam_session_image(const siam_session *s, const char *path, float *o
     if (!s || !path || !out)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_session_image: NULL argument");
     return siam_input_from_image(path, s->m->desc.in_h, s->m->desc.in_w, out, size, err);
+}
+
+siam_status siam_session_image_bytes(const siam_session *s, const char *name,
+                                     const uint8_t *bytes, size_t n, float *out, int size[2],
+                                     siam_error *err)
+{
+    if (!s || !name || !out)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_session_image_bytes: NULL argument");
+    siam_grey g;
+    siam_status st = siam_image_decode(name, bytes, n, &g, err);
+    if (st != SIAM_OK)
+        return st;
+    if (size)
+        size[0] = g.h, size[1] = g.w;
+    st = siam_input_from_grey(name, g.data, g.h, g.w, (size_t)g.w, s->m->desc.in_h,
+                              s->m->desc.in_w, out, err);
+    siam_grey_free(&g);
+    return st;
 }
 
 siam_status siam_session_grey(const siam_session *s, const uint8_t *pixels, int h, int w,

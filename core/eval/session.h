@@ -46,6 +46,8 @@ void siam_session_close(siam_session *s);
 /* A metadata value of the model file ("dataset", "loss", ...), or NULL. */
 const char *siam_session_meta(const siam_session *s, const char *key);
 
+/* The backend's name ("blas", "opencl", ...). */
+const char *siam_session_backend(const siam_session *s);
 int siam_session_dim(const siam_session *s);
 size_t siam_session_pixels(const siam_session *s); /* H * W of one input */
 
@@ -53,6 +55,11 @@ size_t siam_session_pixels(const siam_session *s); /* H * W of one input */
  * size, when not NULL, receives the file's {height, width}. */
 siam_status siam_session_image(const siam_session *s, const char *path, float *out,
                                int size[2], siam_error *err);
+/* An image file's bytes held in memory (an upload), the same way; `name`
+ * is used in messages. */
+siam_status siam_session_image_bytes(const siam_session *s, const char *name,
+                                     const uint8_t *bytes, size_t n, float *out, int size[2],
+                                     siam_error *err);
 /* 8-bit grey pixels (h rows of w, `stride` bytes apart) the same way. */
 siam_status siam_session_grey(const siam_session *s, const uint8_t *pixels, int h, int w,
                               size_t stride, float *out, siam_error *err);
