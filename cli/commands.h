@@ -6,6 +6,7 @@
 
 int siam_cmd_backends(int argc, char **argv);
 int siam_cmd_serve(int argc, char **argv);
+int siam_cmd_export(int argc, char **argv);
 int siam_cmd_data(int argc, char **argv);
 int siam_cmd_data_fetch(int argc, char **argv);
 int siam_cmd_eval(int argc, char **argv);

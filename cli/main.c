@@ -23,6 +23,7 @@ static const command commands[] = {
     {"plot", siam_cmd_plot, "draw a training log as a PNG curve"},
     {"info", siam_cmd_info, "a model file's metadata and shape table"},
     {"serve", siam_cmd_serve, "verify, embed and classify over HTTP (JSON)"},
+    {"export", siam_cmd_export, "a model as ONNX graphs (tower and scorer), through PyTorch"},
     {"eval", siam_cmd_eval, "one-shot accuracy of a baseline (or model) with a 95% CI"},
 };
 
