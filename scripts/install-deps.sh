@@ -18,7 +18,7 @@
 # python3-venv, -pip and -setuptools (CI pip-installs the Python package
 # into a fresh virtual environment, as users do), python3-torch (the
 # package's PyTorch round trip and ONNX export are tested against the C
-# library).
+# library), curl (the README's service example is run as written).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
@@ -28,4 +28,4 @@ apt-get install -y --no-install-recommends \
   libclblast-dev libpng-dev libcmocka-dev libopenblas-dev nettle-dev \
   libcurl4-openssl-dev libzip-dev libjpeg62-turbo-dev libmicrohttpd-dev \
   clang libclang-rt-14-dev valgrind python3 python3-numpy chromium \
-  python3-venv python3-pip python3-setuptools python3-torch
+  python3-venv python3-pip python3-setuptools python3-torch curl
