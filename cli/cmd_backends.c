@@ -7,6 +7,7 @@
 #include "base/term_text.h"
 
 #include "engine/backend_loader.h"
+#include "json_out.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -72,6 +73,50 @@ static void print_devices(const siam_module_entry *e)
         dlclose(dl);
 }
 
+/* One module as a JSON object, its devices included. */
+static void json_module(const siam_module_entry *e)
+{
+    printf("{\"name\":");
+    cli_json_string(stdout, e->name);
+    printf(",\"version\":");
+    cli_json_string(stdout, e->usable ? e->version : "");
+    printf(",\"score\":%d,\"path\":", e->score);
+    cli_json_string(stdout, e->path);
+    printf(",\"usable\":%s,\"problem\":", e->usable && e->score > 0 ? "true" : "false");
+    cli_json_string(stdout, e->problem);
+    printf(",\"wrapper\":");
+    if (e->wraps[0])
+        cli_json_string(stdout, e->wraps);
+    else
+        printf("null");
+    printf(",\"devices\":[");
+    void *dl = NULL;
+    const siam_backend_iface *ifc = e->usable ? iface_of(e, &dl) : NULL;
+    int n = 0;
+    siam_error err = {0};
+    if (ifc && ifc->device_count(&n, &err) == SIAM_OK) {
+        for (int d = 0, first = 1; d < n; d++) {
+            siam_device_info info;
+            if (ifc->device_info(d, &info, &err) != SIAM_OK)
+                continue;
+            printf("%s{\"index\":%d,\"name\":", first ? "" : ",", d);
+            first = 0;
+            cli_json_string(stdout, info.name);
+            printf(",\"platform\":");
+            cli_json_string(stdout, info.platform);
+            printf(",\"vendor\":");
+            cli_json_string(stdout, info.vendor);
+            printf(",\"driver\":");
+            cli_json_string(stdout, info.driver);
+            printf(",\"memory_bytes\":%llu,\"compute_units\":%d}",
+                   (unsigned long long)info.global_mem_bytes, info.compute_units);
+        }
+    }
+    printf("]}");
+    if (dl)
+        dlclose(dl);
+}
+
 static int register_icd(const siam_module_entry *e, int n, const char *dir)
 {
     for (int i = 0; i < n; i++) {
@@ -107,13 +152,19 @@ static int register_icd(const siam_module_entry *e, int n, const char *dir)
 int siam_cmd_backends(int argc, char **argv)
 {
     const char *icd_dir = NULL;
+    int json = 0;
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+            continue;
+        }
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: siamese backends [--register-icd DIR]\n\n"
+            printf("usage: siamese backends [--json] [--register-icd DIR]\n\n"
                    "Lists the backend modules (libsiamese-backend-<name>.so) found in\n"
                    "SIAMESE_BACKEND_PATH, in ../lib/siamese beside this program and in the\n"
                    "build tree, with their version, score, devices and notes (e.g. a GPU\n"
-                   "driver's OpenCL library that no ICD file registers).\n\n"
+                   "driver's OpenCL library that no ICD file registers); --json: one JSON\n"
+                   "object {\"backends\": [...]}, wrappers marked by their usage.\n\n"
                    "--register-icd DIR  writes into DIR (created if missing) an ICD file for\n"
                    "    each vendor OpenCL library found that the ICD loader does not know\n"
                    "    (NVIDIA, AMD, Intel; more through SIAMESE_OPENCL_VENDOR_LIBS), plus the\n"
@@ -143,6 +194,16 @@ int siam_cmd_backends(int argc, char **argv)
         int rc = register_icd(e, n, icd_dir);
         free(e);
         return rc;
+    }
+    if (json) {
+        printf("{\"backends\":[");
+        for (int i = 0; i < n; i++) {
+            printf("%s", i ? "," : "");
+            json_module(&e[i]);
+        }
+        printf("]}\n");
+        free(e);
+        return 0;
     }
     if (n == 0)
         printf("no backend modules found (set SIAMESE_BACKEND_PATH)\n");

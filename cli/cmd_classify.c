@@ -6,6 +6,7 @@
 #include "base/term_text.h"
 
 #include "image_warn.h"
+#include "json_out.h"
 #include "support_folder.h"
 
 #include <stdio.h>
@@ -15,18 +16,23 @@
 int siam_cmd_classify(int argc, char **argv)
 {
     const char *model = NULL, *backend = NULL, *dir = NULL;
+    int json = 0;
     char **queries = calloc((size_t)argc, sizeof *queries);
     int nq = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: siamese classify --model MODEL --support DIR [--backend NAME] QUERY.png...\n\n"
+            printf("usage: siamese classify --model MODEL --support DIR [--backend NAME] [--json]\n"
+                   "                        QUERY.png...\n\n"
                    "For each query, the support class with the highest score and the top 5.\n"
                    "DIR holds one folder per class (DIR/<class>/*.png, one or more images)\n"
-                   "or one file per class (DIR/<class>.png). A class scores its best image.\n");
+                   "or one file per class (DIR/<class>.png). A class scores its best image.\n"
+                   "--json: one JSON object per query (query, label, top 5 with scores).\n");
             free(queries);
             return 0;
         }
-        if ((!strcmp(argv[i], "--model") || !strcmp(argv[i], "--backend") ||
+        if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else if ((!strcmp(argv[i], "--model") || !strcmp(argv[i], "--backend") ||
              !strcmp(argv[i], "--support")) && i + 1 < argc) {
             const char **dst = !strcmp(argv[i], "--model") ? &model : !strcmp(argv[i], "--backend") ? &backend : &dir;
             *dst = argv[++i];
@@ -88,6 +94,23 @@ int siam_cmd_classify(int argc, char **argv)
                     arg = c;
             }
             top[t] = arg;
+        }
+        if (json) {
+            printf("{\"query\":");
+            cli_json_string(stdout, queries[q]);
+            printf(",\"label\":");
+            cli_json_string(stdout, s.name[top[0]]);
+            printf(",\"scores\":\"%s\",\"top\":[",
+                   ss->metric == SIAM_METRIC_L2 ? "-distance" : "logit");
+            for (int t = 0; t < nt; t++) {
+                printf("%s{\"label\":", t ? "," : "");
+                cli_json_string(stdout, s.name[top[t]]);
+                printf(",\"score\":");
+                cli_json_number(stdout, best[top[t]]);
+                printf("}");
+            }
+            printf("]}\n");
+            continue;
         }
         /* File and class names are escaped: a newline in a folder name
          * must not forge an output line (term_text.h). */

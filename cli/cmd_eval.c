@@ -26,6 +26,7 @@
 #include "eval/session.h"
 #include "eval/verification.h"
 #include "report/eval_report.h"
+#include "json_out.h"
 
 typedef struct eval_args {
     const char *baseline, *model, *runs, *dataset, *data, *split, *backend, *report;
@@ -471,21 +472,6 @@ static siam_status load_trials(const eval_args *a, siam_dataset **ds, siam_trial
     return SIAM_OK;
 }
 
-static void print_json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 int siam_cmd_eval(int argc, char **argv)
 {
     eval_args a;
@@ -578,9 +564,9 @@ int siam_cmd_eval(int argc, char **argv)
     }
     if (a.json) {
         printf("{\"method\":");
-        print_json_string(sc.name);
+        cli_json_string(stdout, sc.name);
         printf(",\"trials_source\":");
-        print_json_string(what);
+        cli_json_string(stdout, what);
         printf(",\"way\":%d,\"shots\":%d,\"trials\":%zu,\"correct\":%zu,\"accuracy\":%.6f,"
                "\"error\":%.6f,\"ci95\":[%.6f,%.6f],\"seed\":%llu,\"embeddings\":%zu,"
                "\"embeddings_per_s\":%.1f}\n",

@@ -4,31 +4,64 @@
 #include "base/term_text.h"
 
 #include "engine/checkpoint.h"
+#include "json_out.h"
 
 #include <stdio.h>
 #include <string.h>
 
+static void print_json(const char *path, const siam_st_file *f, const siam_net_desc *d)
+{
+    siam_net_shapes sh;
+    siam_error err;
+    int64_t dim = siam_net_shapes_of(d, &sh, &err) == SIAM_OK ? sh.embed_dim : 0;
+    printf("{\"path\":");
+    cli_json_string(stdout, path);
+    printf(",\"tensors\":%d,\"input\":[%d,%d,%d],\"embedding_dim\":%lld,\"params\":%lld,"
+           "\"metadata\":{",
+           f->n, d->in_c, d->in_h, d->in_w, (long long)dim,
+           (long long)siam_net_param_count(d));
+    const siam_json *j = &f->json;
+    int first = 1;
+    if (f->meta >= 0)
+        for (int c = j->nodes[f->meta].first_child; c >= 0; c = j->nodes[c].next_sibling) {
+            printf("%s", first ? "" : ",");
+            first = 0;
+            cli_json_string(stdout, siam_json_key(j, c));
+            putchar(':');
+            cli_json_string(stdout, siam_json_str(j, c) ? siam_json_str(j, c) : "");
+        }
+    printf("}}\n");
+}
+
 int siam_cmd_info(int argc, char **argv)
 {
     if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: siamese info MODEL\n\nPrints the model's metadata and shape table.\n");
+        printf("usage: siamese info [--json] MODEL\n\nPrints the model's metadata and shape "
+               "table; --json: one JSON object (metadata, input, embedding size, parameters).\n");
         return 0;
     }
-    if (argc != 2 || argv[1][0] == '-') {
+    int json = argc == 3 && !strcmp(argv[1], "--json");
+    const char *path = argv[argc - 1];
+    if ((argc != 2 && !json) || path[0] == '-') {
         siam_print_errorf("info", "give one model file (see siamese info --help)");
         return 2;
     }
     siam_st_file f;
     siam_net_desc d;
     siam_error err = {0};
-    if (siam_checkpoint_open(argv[1], &f, &d, &err) != SIAM_OK) {
+    if (siam_checkpoint_open(path, &f, &d, &err) != SIAM_OK) {
         siam_print_error("info", err.msg);
         return 1;
+    }
+    if (json) {
+        print_json(path, &f, &d);
+        siam_st_close(&f);
+        return 0;
     }
     /* Names and metadata come from the file: printed with their control
      * characters escaped (term_text.h), so that a model cannot forge lines
      * or send escape sequences to the terminal. */
-    siam_fputs_escaped(argv[1], stdout);
+    siam_fputs_escaped(path, stdout);
     printf(": %d tensors\n", f.n);
     const siam_json *j = &f.json;
     if (f.meta >= 0)

@@ -6,6 +6,7 @@
 
 #include "data/datapath.h"
 #include "train/train.h"
+#include "json_out.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -25,7 +26,7 @@ static const char usage[] =
     "                     [--lr X] [--momentum X] [--l2 X] [--config FILE] [--lr-decay X]\n"
     "                     [--momentum-start X] [--momentum-slope X] [--init uniform|paper]\n"
     "                     [--no-head-bias] [--val-trials N] [--patience N]\n"
-    "                     --out MODEL [--resume CHECKPOINT] [--log FILE]\n"
+    "                     --out MODEL [--resume CHECKPOINT] [--log FILE] [--json]\n"
     "\n"
     "With --resume, the run continues the checkpoint's trajectory: every option\n"
     "that shapes it comes from the checkpoint, and one given that disagrees is\n"
@@ -48,6 +49,7 @@ static const char usage[] =
     "same/different pairs and stops early when one-shot accuracy on validation\n"
     "trials has not improved for --patience epochs. Writes the best model to MODEL\n"
     "and the latest checkpoint (for --resume) beside it as MODEL.latest.\n"
+    "--json prints the final summary as one JSON object.\n"
     "Defaults: koch35, SGD lr 0.1 momentum 0.9 L2 1e-4 (per layer with --config),\n"
     "lr x0.99 per epoch, momentum from 0.5 rising 0.4 per epoch, batch 128,\n"
     "endless stream of 30000-pair epochs, distortions on the fly, half the\n"
@@ -128,6 +130,7 @@ int siam_cmd_train(int argc, char **argv)
     siam_train_options_default(&o);
     const char *data = NULL;
     int split_given = 0; /* --val-classes, --test-classes, --depth */
+    int json = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -136,9 +139,11 @@ int siam_cmd_train(int argc, char **argv)
         }
         o.given |= given_bit(a);
         int flag_only = !strcmp(a, "--stream") || !strcmp(a, "--all-drawers") ||
-                        !strcmp(a, "--no-head-bias");
+                        !strcmp(a, "--no-head-bias") || !strcmp(a, "--json");
         if (flag_only) {
-            if (!strcmp(a, "--stream"))
+            if (!strcmp(a, "--json"))
+                json = 1;
+            else if (!strcmp(a, "--stream"))
                 o.pairs = 0;
             else if (!strcmp(a, "--all-drawers"))
                 o.all_drawers = 1;
@@ -265,6 +270,15 @@ int siam_cmd_train(int argc, char **argv)
                           latest ? latest : "?", latest ? latest : "?", o.out);
         free(latest);
         return 128 + res.interrupted;
+    }
+    if (json) {
+        printf("{\"steps\":%lld,\"epochs\":%d,\"seconds\":%.3f,\"pairs_per_s\":%.2f,"
+               "\"best_val_accuracy\":%.6f,\"best_epoch\":%d,\"stopped_early\":%s,\"model\":",
+               (long long)res.steps, res.epochs, res.seconds, res.pairs_per_second,
+               res.best_val_accuracy, res.best_epoch, res.stopped_early ? "true" : "false");
+        cli_json_string(stdout, o.out);
+        printf("}\n");
+        return 0;
     }
     printf("trained %lld steps over %d epochs in %.1f s (%.1f pairs/s); best validation one-shot "
            "accuracy %.2f%% at epoch %d%s; model %s\n",

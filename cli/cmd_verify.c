@@ -4,6 +4,7 @@
 #include "base/term_text.h"
 
 #include "image_warn.h"
+#include "json_out.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -13,17 +14,20 @@
 int siam_cmd_verify(int argc, char **argv)
 {
     const char *model = NULL, *backend = NULL, *img[2] = {NULL, NULL};
-    int n_img = 0;
+    int n_img = 0, json = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: siamese verify --model MODEL [--backend NAME] A.png B.png\n\n"
+            printf("usage: siamese verify --model MODEL [--backend NAME] [--json] A.png B.png\n\n"
                    "Prints the probability that A and B (PNG or JPEG) show the same character,\n"
                    "and says same or different at the threshold training chose on validation\n"
                    "pairs (models trained before it was stored give the probability alone; a\n"
-                   "contrastive model prints the embedding distance instead).\n");
+                   "contrastive model prints the embedding distance instead). --json: one\n"
+                   "JSON object: probability (or distance), score, same, threshold.\n");
             return 0;
         }
-        if (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--backend")) {
+        if (!strcmp(argv[i], "--json")) {
+            json = 1;
+        } else if (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--backend")) {
             if (i + 1 >= argc) {
                 siam_print_errorf("verify", "%s needs a value", argv[i]);
                 return 2;
@@ -67,6 +71,22 @@ int siam_cmd_verify(int argc, char **argv)
     if (st != SIAM_OK) {
         siam_print_error("verify", err.msg);
         return 1;
+    }
+    if (json) { /* score: the session's, higher = more alike */
+        double p = metric == SIAM_METRIC_WL1 ? 1.0 / (1.0 + exp(-(double)score)) : NAN;
+        printf("{\"score\":");
+        cli_json_number(stdout, score);
+        printf(",\"probability\":");
+        cli_json_number(stdout, p);
+        printf(",\"distance\":");
+        cli_json_number(stdout, metric == SIAM_METRIC_L2 ? -(double)score : NAN);
+        printf(",\"same\":%s,\"threshold\":",
+               !have_thr ? "null" : (double)score > thr ? "true" : "false");
+        cli_json_number(stdout, have_thr ? thr : NAN);
+        printf(",\"threshold_accuracy\":");
+        cli_json_number(stdout, have_thr ? thr_acc : NAN);
+        printf("}\n");
+        return 0;
     }
     if (metric == SIAM_METRIC_L2)
         score = -score; /* the session scores minus the distance */
