@@ -20,7 +20,7 @@ static const command commands[] = {
     {"classify", siam_cmd_classify, "classify images against a support folder, one shot"},
     {"embed", siam_cmd_embed, "write images' embeddings (safetensors, .npy or CSV)"},
     {"parity", siam_cmd_parity, "train on two backends side by side and compare"},
-    {"plot", siam_cmd_plot, "draw a training log as a PNG curve"},
+    {"plot", siam_cmd_plot, "draw training logs as PNG or SVG curves"},
     {"info", siam_cmd_info, "a model file's metadata and shape table"},
     {"serve", siam_cmd_serve, "verify, embed and classify over HTTP (JSON)"},
     {"export", siam_cmd_export, "a model as ONNX graphs (tower and scorer), through PyTorch"},

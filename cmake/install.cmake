@@ -10,6 +10,8 @@
 #                                      siamese::siamese
 #   P/lib/pkgconfig/siamese.pc         pkg-config
 #   P/share/doc/siamese/LICENSE        MIT
+#   P/share/man/man1/siamese.1, P/share/bash-completion/completions/siamese
+#                                      from the program's help (cli/CMakeLists.txt)
 #   P/lib/python3/dist-packages/siamese  the Python package (finds ../../../libsiamese.so.0)
 # The per-target install() rules sit beside their targets (core/, cli/,
 # backends/CMakeLists.txt's siam_add_backend); this file does the rest.
