@@ -31,6 +31,10 @@ static siam_tensor shape4(siam_buffer *b, size_t off, int64_t n, int64_t c, int6
     return flat ? siam_tensor_2d(b, off, n, c * h * w) : siam_tensor_4d(b, off, n, c, h, w);
 }
 
+/* The batch flags of a node: ROWS(i) when t[i]'s first dimension scales
+ * with the batch (a smaller batch runs the same node on fewer rows). */
+#define ROWS(i) (1u << (i))
+
 static siam_node *push(siam_node *list, int *count, siam_op op, const char *label, unsigned mask)
 {
     siam_node *n = &list[(*count)++];
@@ -78,9 +82,16 @@ static siam_tensor param_grad(const siam_graph *g, int entry)
     return t;
 }
 
-/* Lays out activations and builds the tower's nodes. Called twice: once
- * with NULL buffers to size them, once for real. */
-static void build_tower(siam_graph *g, size_t *acts_floats)
+/* The tower's activation views, layer by layer, and the gradient slot
+ * (see grad_in) of each layer's output. */
+typedef struct tower_views {
+    siam_tensor ins[SIAM_MAX_LAYERS], outs[SIAM_MAX_LAYERS];
+    int out_slot[SIAM_MAX_LAYERS];
+} tower_views;
+
+/* Lays out the activations and builds the forward nodes. Called twice
+ * (see build_tower): with NULL buffers to size them, then for real. */
+static void build_tower_forward(siam_graph *g, tower_views *tv, size_t *acts_floats)
 {
     const siam_model *m = g->m;
     const siam_net_desc *d = &m->desc;
@@ -91,7 +102,6 @@ static void build_tower(siam_graph *g, size_t *acts_floats)
     siam_tensor x = shape4(g->acts, off, B, c, hh, ww, 0);
     g->input = x;
     off += (size_t)(B * c * hh * ww);
-    siam_tensor outs[SIAM_MAX_LAYERS], ins[SIAM_MAX_LAYERS];
     int nconv = 0, nfc = 0;
     g->n_fwd = 0;
     for (int i = 0; i < d->n_layers; i++) {
@@ -109,13 +119,13 @@ static void build_tower(siam_graph *g, size_t *acts_floats)
             y = shape4(g->acts, off, B, oc, oh, ow, flat);
             off += (size_t)(B * oc * oh * ow);
         }
-        ins[i] = x;
-        outs[i] = y;
+        tv->ins[i] = x;
+        tv->outs[i] = y;
         siam_node *n;
         switch (l->kind) {
         case SIAM_LAYER_CONV:
             snprintf(label, sizeof label, "conv%d", ++nconv);
-            n = push(g->fwd, &g->n_fwd, SIAM_OP_CONV2D_FWD, label, 1u | 8u);
+            n = push(g->fwd, &g->n_fwd, SIAM_OP_CONV2D_FWD, label, ROWS(0) | ROWS(3));
             n->args.t[0] = x;
             n->args.t[1] = siam_model_param(m, m->layer_weight[i]);
             n->args.t[2] = siam_model_param(m, m->layer_weight[i] + 1);
@@ -123,7 +133,7 @@ static void build_tower(siam_graph *g, size_t *acts_floats)
             break;
         case SIAM_LAYER_LINEAR:
             snprintf(label, sizeof label, "fc%d", ++nfc);
-            n = push(g->fwd, &g->n_fwd, SIAM_OP_LINEAR_FWD, label, 1u | 8u);
+            n = push(g->fwd, &g->n_fwd, SIAM_OP_LINEAR_FWD, label, ROWS(0) | ROWS(3));
             n->args.t[0] = x;
             n->args.t[1] = siam_model_param(m, m->layer_weight[i]);
             n->args.t[2] = siam_model_param(m, m->layer_weight[i] + 1);
@@ -131,7 +141,7 @@ static void build_tower(siam_graph *g, size_t *acts_floats)
             break;
         case SIAM_LAYER_MAXPOOL:
             snprintf(label, sizeof label, "pool%d", i + 1);
-            n = push(g->fwd, &g->n_fwd, SIAM_OP_MAXPOOL_FWD, label, 1u | 2u);
+            n = push(g->fwd, &g->n_fwd, SIAM_OP_MAXPOOL_FWD, label, ROWS(0) | ROWS(1));
             n->args.t[0] = x;
             n->args.t[1] = y;
             break;
@@ -141,7 +151,7 @@ static void build_tower(siam_graph *g, size_t *acts_floats)
                      i + 1);
             n = push(g->fwd, &g->n_fwd,
                      l->kind == SIAM_LAYER_RELU ? SIAM_OP_RELU_FWD : SIAM_OP_SIGMOID_FWD, label,
-                     1u | 2u);
+                     ROWS(0) | ROWS(1));
             n->args.t[0] = x;
             n->args.t[1] = y;
             break;
@@ -155,34 +165,44 @@ static void build_tower(siam_graph *g, size_t *acts_floats)
     g->h = siam_tensor_2d(g->acts, x.offset, B, m->shapes.embed_dim);
     *acts_floats = off;
 
-    if (!g->cfg.train)
-        return;
-    /* Backward of the tower, last layer first; the input needs no gradient. */
-    g->n_bwd = 0;
-    nconv = nfc = 0;
-    for (int i = 0; i < d->n_layers; i++)
-        nconv += d->layers[i].kind == SIAM_LAYER_CONV, nfc += d->layers[i].kind == SIAM_LAYER_LINEAR;
+}
+
+/* Which of the two gradient slots each layer's output gradient uses, and
+ * how large each slot must be. */
+static void assign_grad_slots(siam_graph *g, tower_views *tv)
+{
+    const siam_net_desc *d = &g->m->desc;
     /* Slots: the last layer's output gradient (dh) is in slot 0; a layer's
      * input gradient is in its output's slot for relu and sigmoid, in the
      * other one for the rest. Each slot is as large as its largest. */
-    int out_slot[SIAM_MAX_LAYERS];
     g->grad_slot_floats[0] = g->grad_slot_floats[1] = 0;
     for (int i = d->n_layers - 1, slot = 0; i >= 0; i--) {
-        size_t n = (size_t)siam_tensor_numel(&outs[i]);
-        out_slot[i] = slot;
+        size_t n = (size_t)siam_tensor_numel(&tv->outs[i]);
+        tv->out_slot[i] = slot;
         if (n > g->grad_slot_floats[slot])
             g->grad_slot_floats[slot] = n;
         if (!is_elementwise(d->layers[i].kind))
             slot = 1 - slot;
     }
+}
+
+/* The backward nodes, last layer first; the input needs no gradient. */
+static void build_tower_backward(siam_graph *g, const tower_views *tv)
+{
+    const siam_model *m = g->m;
+    const siam_net_desc *d = &m->desc;
+    int nconv = 0, nfc = 0;
+    g->n_bwd = 0;
+    for (int i = 0; i < d->n_layers; i++)
+        nconv += d->layers[i].kind == SIAM_LAYER_CONV, nfc += d->layers[i].kind == SIAM_LAYER_LINEAR;
     g->dh = grad_in(g, &g->h, 0);
     siam_node tower_bwd[MAX_NODES];
     int nb = 0;
     for (int i = d->n_layers - 1; i >= 0; i--) {
         const siam_layer_desc *l = &d->layers[i];
         /* ins[i] is outs[i-1]; layer 0's input gets no gradient (dx unused). */
-        siam_tensor dy = grad_in(g, &outs[i], out_slot[i]),
-                    dx = grad_in(g, &ins[i], i > 0 ? out_slot[i - 1] : 0);
+        siam_tensor dy = grad_in(g, &tv->outs[i], tv->out_slot[i]),
+                    dx = grad_in(g, &tv->ins[i], i > 0 ? tv->out_slot[i - 1] : 0);
         char label[24];
         siam_node *n;
         switch (l->kind) {
@@ -191,14 +211,14 @@ static void build_tower(siam_graph *g, size_t *acts_floats)
             int conv = l->kind == SIAM_LAYER_CONV;
             snprintf(label, sizeof label, conv ? "conv%d" : "fc%d", conv ? nconv-- : nfc--);
             n = push(tower_bwd, &nb, conv ? SIAM_OP_CONV2D_BWD_FILTER : SIAM_OP_LINEAR_BWD_PARAM,
-                     label, 1u | 2u);
-            n->args.t[0] = ins[i];
+                     label, ROWS(0) | ROWS(1));
+            n->args.t[0] = tv->ins[i];
             n->args.t[1] = dy;
             n->args.t[2] = param_grad(g, m->layer_weight[i]);
             n->args.t[3] = param_grad(g, m->layer_weight[i] + 1);
             if (i > 0) {
                 n = push(tower_bwd, &nb, conv ? SIAM_OP_CONV2D_BWD_DATA : SIAM_OP_LINEAR_BWD_DATA,
-                         label, 1u | 4u);
+                         label, ROWS(0) | ROWS(2));
                 n->args.t[0] = dy;
                 n->args.t[1] = siam_model_param(m, m->layer_weight[i]);
                 n->args.t[2] = dx;
@@ -209,8 +229,8 @@ static void build_tower(siam_graph *g, size_t *acts_floats)
             if (i == 0)
                 break;
             snprintf(label, sizeof label, "pool%d", i + 1);
-            n = push(tower_bwd, &nb, SIAM_OP_MAXPOOL_BWD, label, 1u | 2u | 4u);
-            n->args.t[0] = ins[i];
+            n = push(tower_bwd, &nb, SIAM_OP_MAXPOOL_BWD, label, ROWS(0) | ROWS(1) | ROWS(2));
+            n->args.t[0] = tv->ins[i];
             n->args.t[1] = dy;
             n->args.t[2] = dx;
             break;
@@ -222,8 +242,8 @@ static void build_tower(siam_graph *g, size_t *acts_floats)
                      i + 1);
             n = push(tower_bwd, &nb,
                      l->kind == SIAM_LAYER_RELU ? SIAM_OP_RELU_BWD : SIAM_OP_SIGMOID_BWD, label,
-                     1u | 2u | 4u);
-            n->args.t[0] = outs[i];
+                     ROWS(0) | ROWS(1) | ROWS(2));
+            n->args.t[0] = tv->outs[i];
             n->args.t[1] = dy;
             n->args.t[2] = dx;
             break;
@@ -232,6 +252,18 @@ static void build_tower(siam_graph *g, size_t *acts_floats)
     /* Head backward nodes come first; build_head appends them, then these. */
     memcpy(&g->bwd[MAX_NODES - nb], tower_bwd, (size_t)nb * sizeof tower_bwd[0]);
     g->n_bwd = -nb; /* marker: tower part stored at the end until build_head */
+}
+
+/* Lays out activations and builds the tower's nodes. Called twice: once
+ * with NULL buffers to size them, once for real. */
+static void build_tower(siam_graph *g, size_t *acts_floats)
+{
+    tower_views tv;
+    build_tower_forward(g, &tv, acts_floats);
+    if (!g->cfg.train)
+        return;
+    assign_grad_slots(g, &tv);
+    build_tower_backward(g, &tv);
 }
 
 static void build_head(siam_graph *g, size_t *head_floats)
@@ -260,21 +292,21 @@ static void build_head(siam_graph *g, size_t *head_floats)
     siam_node *n;
     if (g->cfg.loss == SIAM_LOSS_BCE) {
         g->logits = z;
-        n = push(g->fwd, &g->n_fwd, SIAM_OP_ABSDIFF_FWD, "head", 1u | 2u);
+        n = push(g->fwd, &g->n_fwd, SIAM_OP_ABSDIFF_FWD, "head", ROWS(0) | ROWS(1));
         n->args.t[0] = g->h;
         n->args.t[1] = d;
-        n = push(g->fwd, &g->n_fwd, SIAM_OP_LINEAR_FWD, "head", 1u | 8u);
+        n = push(g->fwd, &g->n_fwd, SIAM_OP_LINEAR_FWD, "head", ROWS(0) | ROWS(3));
         n->args.t[0] = d;
         n->args.t[1] = alpha2;
         n->args.t[2] = bias;
         n->args.t[3] = z2;
-        n = push(g->fwd, &g->n_fwd, SIAM_OP_BCE_FWD, "loss", 1u | 2u);
+        n = push(g->fwd, &g->n_fwd, SIAM_OP_BCE_FWD, "loss", ROWS(0) | ROWS(1));
         n->args.t[0] = z;
         n->args.t[1] = g->labels;
         n->args.t[2] = g->loss;
     } else {
         g->logits = z; /* the distances */
-        n = push(g->fwd, &g->n_fwd, SIAM_OP_CONTRASTIVE_FWD, "loss", 1u | 2u | 8u);
+        n = push(g->fwd, &g->n_fwd, SIAM_OP_CONTRASTIVE_FWD, "loss", ROWS(0) | ROWS(1) | ROWS(3));
         n->args.t[0] = g->h;
         n->args.t[1] = g->labels;
         n->args.t[2] = g->loss;
@@ -287,27 +319,27 @@ static void build_head(siam_graph *g, size_t *head_floats)
     memcpy(tower, &g->bwd[MAX_NODES - nb_tower], (size_t)nb_tower * sizeof tower[0]);
     g->n_bwd = 0;
     if (g->cfg.loss == SIAM_LOSS_BCE) {
-        n = push(g->bwd, &g->n_bwd, SIAM_OP_BCE_BWD, "loss", 1u | 2u | 4u);
+        n = push(g->bwd, &g->n_bwd, SIAM_OP_BCE_BWD, "loss", ROWS(0) | ROWS(1) | ROWS(2));
         n->args.t[0] = z;
         n->args.t[1] = g->labels;
         n->args.t[2] = dz;
         siam_tensor dalpha = param_grad(g, m->head_alpha);
-        n = push(g->bwd, &g->n_bwd, SIAM_OP_LINEAR_BWD_PARAM, "head", 1u | 2u);
+        n = push(g->bwd, &g->n_bwd, SIAM_OP_LINEAR_BWD_PARAM, "head", ROWS(0) | ROWS(1));
         n->args.t[0] = d;
         n->args.t[1] = dz2;
         n->args.t[2] = siam_tensor_2d(g->grads, dalpha.offset, 1, D);
         if (m->head_bias >= 0)
             n->args.t[3] = param_grad(g, m->head_bias);
-        n = push(g->bwd, &g->n_bwd, SIAM_OP_LINEAR_BWD_DATA, "head", 1u | 4u);
+        n = push(g->bwd, &g->n_bwd, SIAM_OP_LINEAR_BWD_DATA, "head", ROWS(0) | ROWS(2));
         n->args.t[0] = dz2;
         n->args.t[1] = alpha2;
         n->args.t[2] = dd;
-        n = push(g->bwd, &g->n_bwd, SIAM_OP_ABSDIFF_BWD, "head", 1u | 2u | 4u);
+        n = push(g->bwd, &g->n_bwd, SIAM_OP_ABSDIFF_BWD, "head", ROWS(0) | ROWS(1) | ROWS(2));
         n->args.t[0] = g->h;
         n->args.t[1] = dd;
         n->args.t[2] = g->dh;
     } else {
-        n = push(g->bwd, &g->n_bwd, SIAM_OP_CONTRASTIVE_BWD, "loss", 1u | 2u | 4u);
+        n = push(g->bwd, &g->n_bwd, SIAM_OP_CONTRASTIVE_BWD, "loss", ROWS(0) | ROWS(1) | ROWS(2));
         n->args.t[0] = g->h;
         n->args.t[1] = g->labels;
         n->args.t[2] = g->dh;
