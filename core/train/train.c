@@ -95,6 +95,10 @@ typedef struct run {
     double best_val, elapsed_before, t0;
     int best_epoch, since_best;
     double last_val;   /* the last validation accuracy, -1 before one */
+    double val_spread;          /* max - min of the last validation's class scores */
+    double epoch_loss_sum;      /* this epoch's losses, for the collapse guard */
+    int64_t epoch_steps;
+    int collapsed;              /* validations in a row that looked collapsed */
     int64_t run_pairs; /* pairs trained by this process, and since when */
     double t_loop;
     /* A resumed run's random streams (any, same, distort), applied once the
@@ -682,10 +686,50 @@ static siam_status validate(run *r, double *acc, siam_error *err)
 {
     siam_eval_result res;
     siam_evaluator_reset(r->ev);
-    siam_status st = siam_evaluator_trials(r->ev, &r->val, r->o.seed, &res, err);
+    const siam_trial_set *ts = &r->val;
+    size_t per = (size_t)ts->way * (size_t)ts->shots, n = ts->n_trials * (size_t)ts->way;
+    float *cs = malloc((n ? n : 1) * sizeof *cs);
+    siam_status st = cs ? siam_evaluator_prepare(r->ev, ts->query, ts->n_trials, err)
+                        : siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     if (st == SIAM_OK)
+        st = siam_evaluator_prepare(r->ev, ts->support, ts->n_trials * per, err);
+    if (st == SIAM_OK)
+        st = siam_trials_evaluate_detail(ts, siam_evaluator_score, r->ev, r->o.seed, &res, NULL,
+                                         cs, err);
+    if (st == SIAM_OK) {
         *acc = res.accuracy;
+        float lo = n ? cs[0] : 0, hi = lo;
+        for (size_t i = 1; i < n; i++)
+            lo = cs[i] < lo ? cs[i] : lo, hi = cs[i] > hi ? cs[i] : hi;
+        r->val_spread = (double)hi - (double)lo;
+    }
+    free(cs);
     return st;
+}
+
+/* A collapsed net gives every image (nearly) the same embedding: the
+ * validation scores all but tie, and a BCE loss sits at ln 2 (the head can
+ * only learn the base rate). Seen with the paper's initialisation at lr
+ * 0.1 (tiny: score spread 1e-5 against 5e-3 for a run that learns); more
+ * training does not bring it back, so three such validations in a row stop
+ * the run with advice. */
+static siam_status collapse_guard(run *r, siam_error *err)
+{
+    double loss = r->epoch_steps ? r->epoch_loss_sum / (double)r->epoch_steps : 0;
+    int tied = r->val_spread < 1e-4; /* a learning net's spread: 5e-3 after 640 pairs */
+    int flat = r->o.loss != SIAM_LOSS_BCE || fabs(loss - log(2.0)) < 0.01;
+    r->collapsed = tied && flat ? r->collapsed + 1 : 0;
+    if (r->collapsed < 3)
+        return SIAM_OK;
+    if (r->log)
+        fprintf(r->log, "{\"type\":\"collapse\",\"epoch\":%d,\"loss\":%.6g}\n", r->epoch, loss);
+    return siam_error_set(err, SIAM_ERR_NUMERIC,
+                          "training collapsed: since epoch %d every image gets the same "
+                          "embedding (validation scores within 1e-4, loss %.4f%s), and more "
+                          "training will not undo it; start again with a lower learning rate "
+                          "(--lr %g) or --init uniform (the latest checkpoint is %s)",
+                          r->epoch - 2, loss, r->o.loss == SIAM_LOSS_BCE ? " = ln 2" : "",
+                          r->o.lr / 10, r->latest);
 }
 
 /* A checkpoint write with SIGINT and SIGTERM held back when the caller
@@ -1015,6 +1059,8 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
             r->step++;
             rate_pairs += n;
             r->run_pairs += n;
+            r->epoch_loss_sum += loss;
+            r->epoch_steps++;
             double t = siam_now();
             if (t - t_rate > 1.0 || rate_pairs >= 4 * o->batch) {
                 pps = (double)rate_pairs / (t - t_rate);
@@ -1101,6 +1147,11 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
             fprintf(o->progress, "epoch %d: validation one-shot accuracy %.2f%% (best %.2f%% at epoch %d)\n",
                     r->epoch, 100 * acc, 100 * r->best_val, r->best_epoch);
         }
+        st = collapse_guard(r, err);
+        r->epoch_loss_sum = 0;
+        r->epoch_steps = 0;
+        if (st != SIAM_OK)
+            break;
         if (r->since_best >= o->patience) {
             res->stopped_early = 1;
             break;
