@@ -77,24 +77,8 @@ int siam_cmd_classify(int argc, char **argv)
         st = siam_session_score(ss, qemb + (size_t)q * d, 1, semb, s.n, scores, &err);
         if (st != SIAM_OK)
             break;
-        for (int c = 0; c < s.n_classes; c++)
-            best[c] = -1e30f;
-        for (int i = 0; i < s.n; i++) {
-            if (scores[i] > best[s.cls[i]])
-                best[s.cls[i]] = scores[i];
-        }
-        int top[5] = {0, 0, 0, 0, 0}, nt = s.n_classes < 5 ? s.n_classes : 5;
-        for (int t = 0; t < nt; t++) {
-            int arg = -1;
-            for (int c = 0; c < s.n_classes; c++) {
-                int used = 0;
-                for (int u = 0; u < t; u++)
-                    used |= top[u] == c;
-                if (!used && (arg < 0 || best[c] > best[arg]))
-                    arg = c;
-            }
-            top[t] = arg;
-        }
+        int top[5];
+        int nt = cli_support_rank(&s, scores, best, top, 5);
         if (json) {
             printf("{\"query\":");
             cli_json_string(stdout, queries[q]);

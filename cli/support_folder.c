@@ -5,6 +5,7 @@
 #include "data/folder.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -145,4 +146,27 @@ void cli_support_free(cli_support *s)
         free(s->name[i]);
     free(s->path), free(s->cls), free(s->name);
     memset(s, 0, sizeof *s);
+}
+
+int cli_support_rank(const cli_support *s, const float *image_scores, float *class_scores,
+                     int *top, int k)
+{
+    for (int c = 0; c < s->n_classes; c++)
+        class_scores[c] = -INFINITY;
+    for (int i = 0; i < s->n; i++)
+        if (image_scores[i] > class_scores[s->cls[i]])
+            class_scores[s->cls[i]] = image_scores[i];
+    int nt = s->n_classes < k ? s->n_classes : k;
+    for (int t = 0; t < nt; t++) {
+        int arg = -1;
+        for (int c = 0; c < s->n_classes; c++) {
+            int used = 0;
+            for (int u = 0; u < t; u++)
+                used |= top[u] == c;
+            if (!used && (arg < 0 || class_scores[c] > class_scores[arg]))
+                arg = c;
+        }
+        top[t] = arg;
+    }
+    return nt;
 }

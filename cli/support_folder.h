@@ -20,5 +20,10 @@ typedef struct cli_support {
 
 siam_status cli_support_read(const char *dir, cli_support *s, siam_error *err);
 void cli_support_free(cli_support *s);
+/* Ranks the classes for one query: class_scores[c] (n_classes) is the best
+ * of its images' scores (image_scores, n); top gets the k best classes,
+ * best first (the lower index on ties). Returns how many: min(k, n_classes). */
+int cli_support_rank(const cli_support *s, const float *image_scores, float *class_scores,
+                     int *top, int k);
 
 #endif

@@ -187,23 +187,8 @@ static enum MHD_Result answer_post(serve_server *sv, request *rq, struct MHD_Con
         if (!best) {
             st = siam_error_set(&job.err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
         } else {
-            for (int cl = 0; cl < sv->sup.n_classes; cl++)
-                best[cl] = -INFINITY;
-            for (int i = 0; i < sv->sup.n; i++)
-                if (scores[i] > best[sv->sup.cls[i]])
-                    best[sv->sup.cls[i]] = scores[i];
-            int top[5] = {0, 0, 0, 0, 0}, nt = sv->sup.n_classes < 5 ? sv->sup.n_classes : 5;
-            for (int r = 0; r < nt; r++) {
-                int arg = -1;
-                for (int cl = 0; cl < sv->sup.n_classes; cl++) {
-                    int used = 0;
-                    for (int u = 0; u < r; u++)
-                        used |= top[u] == cl;
-                    if (!used && (arg < 0 || best[cl] > best[arg]))
-                        arg = cl;
-                }
-                top[r] = arg;
-            }
+            int top[5];
+            int nt = cli_support_rank(&sv->sup, scores, best, top, 5);
             serve_text_printf(&t, "{\"label\":");
             serve_text_json_string(&t, sv->sup.name[top[0]]);
             serve_text_printf(&t, ",\"score\":%.9g,\"top\":[", (double)best[top[0]]);
