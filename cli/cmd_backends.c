@@ -149,38 +149,45 @@ static int register_icd(const siam_module_entry *e, int n, const char *dir)
     return 1;
 }
 
+enum { OPT_JSON = 1, OPT_REGISTER_ICD };
+
+static const cli_option backends_options[] = {
+    {OPT_JSON, "json", 0, CLI_FLAG, NULL, 0, 0, 0,
+     "one JSON object {\"backends\": [...]}, wrappers\nmarked by their usage", 0},
+    {OPT_REGISTER_ICD, "register-icd", 0, CLI_TEXT, "DIR", 0, 0, 0,
+     "write into DIR (created if missing) an ICD file for\n"
+     "each vendor OpenCL library found that the ICD loader\n"
+     "does not know (NVIDIA, AMD, Intel; more through\n"
+     "SIAMESE_OPENCL_VENDOR_LIBS), plus the loader's current\n"
+     "entries; then export OCL_ICD_VENDORS=DIR. Nothing is\n"
+     "written outside DIR.", 0},
+};
+
+const cli_command siam_cli_backends = CLI_OPTIONS(
+    "backends", "", 0, 0,
+    "Lists the backend modules (libsiamese-backend-<name>.so) found in\n"
+    "SIAMESE_BACKEND_PATH, in ../lib/siamese beside this program and in the\n"
+    "build tree, with their version, score, devices and notes (e.g. a GPU\n"
+    "driver's OpenCL library that no ICD file registers).\n",
+    backends_options);
+
 int siam_cmd_backends(int argc, char **argv)
 {
     const char *icd_dir = NULL;
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--json") == 0) {
+    cli_parser p;
+    cli_value v;
+    cli_parse_begin(&p, &siam_cli_backends, argc, argv);
+    for (int id; (id = cli_next(&p, &v)) != 0;) {
+        if (id < 0)
+            return p.exit_status;
+        if (id == OPT_JSON)
             json = 1;
-            continue;
-        }
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: siamese backends [--json] [--register-icd DIR]\n\n"
-                   "Lists the backend modules (libsiamese-backend-<name>.so) found in\n"
-                   "SIAMESE_BACKEND_PATH, in ../lib/siamese beside this program and in the\n"
-                   "build tree, with their version, score, devices and notes (e.g. a GPU\n"
-                   "driver's OpenCL library that no ICD file registers); --json: one JSON\n"
-                   "object {\"backends\": [...]}, wrappers marked by their usage.\n\n"
-                   "--register-icd DIR  writes into DIR (created if missing) an ICD file for\n"
-                   "    each vendor OpenCL library found that the ICD loader does not know\n"
-                   "    (NVIDIA, AMD, Intel; more through SIAMESE_OPENCL_VENDOR_LIBS), plus the\n"
-                   "    loader's current entries; then export OCL_ICD_VENDORS=DIR. Nothing is\n"
-                   "    written outside DIR.\n");
-            return 0;
-        }
-        if (strcmp(argv[i], "--register-icd") == 0) {
-            if (i + 1 >= argc || !argv[i + 1][0]) {
-                siam_print_errorf("backends", "--register-icd needs a folder");
-                return 2;
-            }
-            icd_dir = argv[++i];
-            continue;
-        }
-        siam_print_errorf("backends", "unknown option '%s'", argv[i]);
+        else
+            icd_dir = v.text;
+    }
+    if (icd_dir && !icd_dir[0]) {
+        siam_print_errorf("backends", "--register-icd needs a folder");
         return 2;
     }
     siam_module_entry *e = NULL;

@@ -13,42 +13,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { OPT_MODEL = 1, OPT_SUPPORT, OPT_BACKEND, OPT_JSON };
+
+static const cli_option classify_options[] = {
+    CLI_OPT_MODEL(OPT_MODEL, CLI_REQUIRED),
+    {OPT_SUPPORT, "support", 's', CLI_TEXT, "DIR", 0, 0, CLI_REQUIRED,
+     "one folder per class (DIR/<class>/*.png) or\none file per class (DIR/<class>.png)", 0},
+    CLI_OPT_BACKEND(OPT_BACKEND),
+    {OPT_JSON, "json", 0, CLI_FLAG, NULL, 0, 0, 0,
+     "one JSON object per query (query, label, top 5\nwith scores)", 0},
+};
+
+const cli_command siam_cli_classify = CLI_OPTIONS(
+    "classify", "QUERY...", 1, 1 << 30,
+    "For each query image, the support class with the highest score and the top 5.\n"
+    "A class scores its best image.\n",
+    classify_options);
+
 int siam_cmd_classify(int argc, char **argv)
 {
     const char *model = NULL, *backend = NULL, *dir = NULL;
     int json = 0;
-    char **queries = calloc((size_t)argc, sizeof *queries);
-    int nq = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: siamese classify --model MODEL --support DIR [--backend NAME] [--json]\n"
-                   "                        QUERY.png...\n\n"
-                   "For each query, the support class with the highest score and the top 5.\n"
-                   "DIR holds one folder per class (DIR/<class>/*.png, one or more images)\n"
-                   "or one file per class (DIR/<class>.png). A class scores its best image.\n"
-                   "--json: one JSON object per query (query, label, top 5 with scores).\n");
-            free(queries);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--json")) {
+    cli_parser p;
+    cli_value v;
+    cli_parse_begin(&p, &siam_cli_classify, argc, argv);
+    for (int id; (id = cli_next(&p, &v)) != 0;) {
+        if (id < 0)
+            return p.exit_status;
+        if (id == OPT_MODEL)
+            model = v.text;
+        else if (id == OPT_SUPPORT)
+            dir = v.text;
+        else if (id == OPT_BACKEND)
+            backend = v.text;
+        else
             json = 1;
-        } else if ((!strcmp(argv[i], "--model") || !strcmp(argv[i], "--backend") ||
-             !strcmp(argv[i], "--support")) && i + 1 < argc) {
-            const char **dst = !strcmp(argv[i], "--model") ? &model : !strcmp(argv[i], "--backend") ? &backend : &dir;
-            *dst = argv[++i];
-        } else if (argv[i][0] == '-') {
-            siam_print_errorf("classify", "unknown option '%s' (see siamese classify --help)", argv[i]);
-            free(queries);
-            return 2;
-        } else {
-            queries[nq++] = argv[i];
-        }
     }
-    if (!model || !dir || nq == 0) {
-        siam_print_errorf("classify", "need --model MODEL, --support DIR and query images");
-        free(queries);
-        return 2;
-    }
+    char **queries = p.operands;
+    int nq = p.n_operands;
     siam_error err = {0};
     cli_support s;
     siam_session *ss = NULL;
@@ -111,7 +113,6 @@ int siam_cmd_classify(int argc, char **argv)
     free(scores), free(best), free(semb), free(qemb);
     siam_session_close(ss);
     cli_support_free(&s);
-    free(queries);
     if (st != SIAM_OK) {
         siam_print_error("classify", err.msg);
         return 1;

@@ -16,24 +16,18 @@
 static const char *const data_folders[] = {"images_background", "images_evaluation"};
 #define N_FOLDERS 2
 
-static void data_usage(FILE *f)
-{
-    fprintf(f,
-            "usage: siamese data [--data DIR]\n"
-            "       siamese data fetch [--to DIR] [--mirror URL] [--digest NAME=BLOBID]...\n"
-            "\n"
-            "Loads the Omniglot folder and prints, for images_background and\n"
-            "images_evaluation, every alphabet with its characters and drawings; then\n"
-            "Lake's all_runs, Koch's split table, and any unreadable files.\n"
-            "`siamese data fetch` downloads the release (see siamese data fetch --help).\n"
-            "\n"
-            "  --data DIR   the omniglot folder (default: $SIAMESE_DATA, else\n"
-            "               $XDG_DATA_HOME/siamese/omniglot, i.e.\n"
-            "               ~/.local/share/siamese/omniglot; see the README)\n"
-            "  --help       this text\n"
-            "\n"
-            "Exit status: 0 if everything loads, 1 if a file is unreadable or missing.\n");
-}
+static const cli_option data_options[] = {
+    CLI_OPT_DATA(1),
+};
+
+const cli_command siam_cli_data = CLI_OPTIONS(
+    "data", "", 0, 0,
+    "Loads the Omniglot folder and prints, for images_background and\n"
+    "images_evaluation, every alphabet with its characters and drawings; then\n"
+    "Lake's all_runs, Koch's split table, and any unreadable files.\n"
+    "`siamese data fetch` downloads the release (see siamese data fetch --help).\n"
+    "Exit status: 0 if everything loads, 1 if a file is unreadable or missing.\n",
+    data_options);
 
 static void print_folder(const char *name, const siam_dataset *ds)
 {
@@ -80,19 +74,13 @@ int siam_cmd_data(int argc, char **argv)
     if (argc > 1 && strcmp(argv[1], "fetch") == 0)
         return siam_cmd_data_fetch(argc - 1, argv + 1);
     const char *data_opt = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            data_usage(stdout);
-            return 0;
-        } else if (strcmp(argv[i], "--data") == 0 && i + 1 < argc) {
-            data_opt = argv[++i];
-        } else if (strncmp(argv[i], "--data=", 7) == 0) {
-            data_opt = argv[i] + 7;
-        } else {
-            siam_print_errorf("data", "unknown or incomplete option '%s' (see siamese data --help)",
-                    argv[i]);
-            return 2;
-        }
+    cli_parser p;
+    cli_value v;
+    cli_parse_begin(&p, &siam_cli_data, argc, argv);
+    for (int id; (id = cli_next(&p, &v)) != 0;) {
+        if (id < 0)
+            return p.exit_status;
+        data_opt = v.text;
     }
     char dir_buf[4096];
     const char *dir = siam_data_dir(data_opt, dir_buf, sizeof dir_buf);

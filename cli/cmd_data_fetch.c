@@ -12,31 +12,32 @@
 #include "fetch/omniglot_fetch.h"
 #include "base/term_text.h"
 
-static void fetch_usage(FILE *f)
-{
-    fprintf(f,
-            "usage: siamese data fetch [--to DIR] [--mirror URL] [--digest NAME=BLOBID]...\n"
-            "\n"
-            "Downloads the official Omniglot release (images_background.zip,\n"
-            "images_evaluation.zip, one-shot-classification/all_runs.zip from the python/\n"
-            "folder of github.com/brendenlake/omniglot), checks each against its pinned git\n"
-            "blob id, unpacks and counts it beside the target, and only then moves it in.\n"
-            "An interrupted fetch resumes where it stopped; a target that already holds\n"
-            "the release is left as it is.\n"
-            "\n"
-            "  --to DIR      where (default: $SIAMESE_DATA, else\n"
-            "                $XDG_DATA_HOME/siamese/omniglot, i.e. ~/.local/share/siamese/omniglot)\n"
-            "  --mirror URL  fetch from URL/images_background.zip, URL/images_evaluation.zip,\n"
-            "                URL/one-shot-classification/all_runs.zip instead (http, https or\n"
-            "                file://; a clone's python/ folder is one)\n"
-            "  --digest NAME=BLOBID\n"
-            "                the blob id (`git hash-object FILE`) a mirror's archive NAME must\n"
-            "                have, instead of the pinned one\n"
-            "  --help        this text\n"
-            "\n"
-            "Exit status: 0 when the folder holds the release, 1 when a download, digest,\n"
-            "archive or count fails (nothing half-made is left in DIR), 2 for bad options.\n");
-}
+enum { OPT_TO = 1, OPT_MIRROR, OPT_DIGEST };
+
+static const cli_option fetch_options[] = {
+    {OPT_TO, "to", 0, CLI_TEXT, "DIR", 0, 0, 0,
+     "where (default: $SIAMESE_DATA, else\n$XDG_DATA_HOME/siamese/omniglot, i.e.\n"
+     "~/.local/share/siamese/omniglot)", 0},
+    {OPT_MIRROR, "mirror", 0, CLI_TEXT, "URL", 0, 0, 0,
+     "fetch from URL/images_background.zip,\nURL/images_evaluation.zip and\n"
+     "URL/one-shot-classification/all_runs.zip instead\n"
+     "(http, https or file://; a clone's python/ folder is one)", 0},
+    {OPT_DIGEST, "digest", 0, CLI_TEXT, "NAME=BLOBID", 0, 0, 0,
+     "the blob id (`git hash-object FILE`) a mirror's\narchive NAME must have, instead of the "
+     "pinned one;\nmay be repeated", 0},
+};
+
+const cli_command siam_cli_data_fetch = CLI_OPTIONS(
+    "data fetch", "", 0, 0,
+    "Downloads the official Omniglot release (images_background.zip,\n"
+    "images_evaluation.zip, one-shot-classification/all_runs.zip from the python/\n"
+    "folder of github.com/brendenlake/omniglot), checks each against its pinned git\n"
+    "blob id, unpacks and counts it beside the target, and only then moves it in.\n"
+    "An interrupted fetch resumes where it stopped; a target that already holds\n"
+    "the release is left as it is.\n"
+    "Exit status: 0 when the folder holds the release, 1 when a download, digest,\n"
+    "archive or count fails (nothing half-made is left in DIR), 2 for bad options.\n",
+    fetch_options);
 
 static int set_digest(siam_fetch_opts *o, const char *arg)
 {
@@ -62,23 +63,18 @@ static int set_digest(siam_fetch_opts *o, const char *arg)
 int siam_cmd_data_fetch(int argc, char **argv)
 {
     siam_fetch_opts o = {NULL, SIAM_FETCH_DEFAULT_BASE, {NULL, NULL, NULL}, isatty(2)};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fetch_usage(stdout);
-            return 0;
-        } else if (strcmp(a, "--to") == 0 && i + 1 < argc) {
-            o.to = argv[++i];
-        } else if (strcmp(a, "--mirror") == 0 && i + 1 < argc) {
-            o.base_url = argv[++i];
-        } else if (strcmp(a, "--digest") == 0 && i + 1 < argc) {
-            if (!set_digest(&o, argv[++i]))
-                return 2;
-        } else {
-            siam_print_errorf("data fetch",
-                              "unknown or incomplete option '%s' (see siamese data fetch --help)", a);
+    cli_parser p;
+    cli_value v;
+    cli_parse_begin(&p, &siam_cli_data_fetch, argc, argv);
+    for (int id; (id = cli_next(&p, &v)) != 0;) {
+        if (id < 0)
+            return p.exit_status;
+        if (id == OPT_TO)
+            o.to = v.text;
+        else if (id == OPT_MIRROR)
+            o.base_url = v.text;
+        else if (!set_digest(&o, v.text))
             return 2;
-        }
     }
     char user[4096];
     if (!o.to || !o.to[0]) {

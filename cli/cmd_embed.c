@@ -14,23 +14,26 @@
 #include "image_warn.h"
 #include "base/term_text.h"
 
-static void embed_usage(FILE *f)
-{
-    fprintf(f,
-            "usage: siamese embed --model MODEL [--backend NAME] [--batch N] --out FILE\n"
-            "                     IMAGE|FOLDER...\n"
-            "\n"
-            "Writes the embedding of each image (PNG or JPEG; a folder gives every\n"
-            "image below it, in name order) with its path: FILE.safetensors (tensor\n"
-            "\"embeddings\", metadata \"paths\"), FILE.npy (paths in FILE.npy.paths.json)\n"
-            "or FILE.csv (path, then the values). A weighted-L1 model's same/different\n"
-            "probability for images i and j is sigmoid(sum_k alpha_k |e_ik - e_jk| + b),\n"
-            "alpha and b being the model's head.alpha and head.bias tensors.\n"
-            "\n"
-            "  --batch N   images per forward pass (default 64)\n"
-            "\n"
-            "Exit status: 0 written; 1 a model, image or output failed; 2 bad options.\n");
-}
+enum { OPT_MODEL = 1, OPT_OUT, OPT_BACKEND, OPT_BATCH };
+
+static const cli_option embed_options[] = {
+    CLI_OPT_MODEL(OPT_MODEL, CLI_REQUIRED),
+    {OPT_OUT, "out", 'o', CLI_TEXT, "FILE", 0, 0, CLI_REQUIRED,
+     "FILE.safetensors, FILE.npy or FILE.csv", 0},
+    CLI_OPT_BACKEND(OPT_BACKEND),
+    {OPT_BATCH, "batch", 0, CLI_INT, "N", 1, 4096, 0, "images per forward pass (default 64)", 0},
+};
+
+const cli_command siam_cli_embed = CLI_OPTIONS(
+    "embed", "IMAGE|FOLDER...", 1, 1 << 30,
+    "Writes the embedding of each image (PNG or JPEG; a folder gives every\n"
+    "image below it, in name order) with its path: FILE.safetensors (tensor\n"
+    "\"embeddings\", metadata \"paths\"), FILE.npy (paths in FILE.npy.paths.json)\n"
+    "or FILE.csv (path, then the values). A weighted-L1 model's same/different\n"
+    "probability for images i and j is sigmoid(sum_k alpha_k |e_ik - e_jk| + b),\n"
+    "alpha and b being the model's head.alpha and head.bias tensors.\n"
+    "Exit status: 0 written; 1 a model, image or output failed; 2 bad options.\n",
+    embed_options);
 
 typedef struct path_list {
     char **p;
@@ -116,37 +119,24 @@ int siam_cmd_embed(int argc, char **argv)
     siam_error err;
     siam_error_clear(&err);
     int rc = 0;
-    for (int i = 1; i < argc && rc == 0; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            embed_usage(stdout);
-            rc = -1;
-        } else if (!strcmp(a, "--model") || !strcmp(a, "--backend") || !strcmp(a, "--out") ||
-                   !strcmp(a, "--batch")) {
-            if (i + 1 >= argc) {
-                siam_print_errorf("embed", "%s needs a value", a);
-                rc = 2;
-                break;
-            }
-            const char *v = argv[++i];
-            if (!strcmp(a, "--model"))
-                model = v;
-            else if (!strcmp(a, "--backend"))
-                backend = v;
-            else if (!strcmp(a, "--out"))
-                out = v;
-            else {
-                char *end;
-                batch = strtol(v, &end, 10);
-                if (end == v || *end || batch < 1 || batch > 4096) {
-                    siam_print_errorf("embed", "--batch needs a number in [1, 4096], got '%s'", v);
-                    rc = 2;
-                }
-            }
-        } else if (a[0] == '-' && a[1]) {
-            siam_print_errorf("embed", "unknown option '%s' (see siamese embed --help)", a);
-            rc = 2;
-        } else if (siam_is_dir(a)) {
+    cli_parser p;
+    cli_value v;
+    cli_parse_begin(&p, &siam_cli_embed, argc, argv);
+    for (int id; (id = cli_next(&p, &v)) != 0;) {
+        if (id < 0)
+            return p.exit_status;
+        if (id == OPT_MODEL)
+            model = v.text;
+        else if (id == OPT_BACKEND)
+            backend = v.text;
+        else if (id == OPT_OUT)
+            out = v.text;
+        else
+            batch = (long)v.number;
+    }
+    for (int i = 0; i < p.n_operands && rc == 0; i++) {
+        const char *a = p.operands[i];
+        if (siam_is_dir(a)) {
             if (add_folder(&l, a, 0, &err) != SIAM_OK) {
                 siam_print_error("embed", err.msg);
                 rc = 1;
@@ -157,9 +147,8 @@ int siam_cmd_embed(int argc, char **argv)
         }
     }
     cli_embed_format fmt = CLI_EMBED_CSV;
-    if (rc == 0 && (!model || !out || l.n == 0)) {
-        siam_print_errorf("embed", "need --model MODEL, --out FILE and at least one image%s",
-                          l.n == 0 && argc > 1 ? " (the folders given hold none)" : "");
+    if (rc == 0 && l.n == 0) {
+        siam_print_errorf("embed", "no images: the folders given hold none");
         rc = 2;
     } else if (rc == 0 && cli_embed_format_of(out, &fmt, &err) != SIAM_OK) {
         siam_print_error("embed", err.msg);
@@ -178,5 +167,5 @@ int siam_cmd_embed(int argc, char **argv)
     for (size_t i = 0; i < l.n; i++)
         free(l.p[i]);
     free(l.p);
-    return rc < 0 ? 0 : rc;
+    return rc;
 }

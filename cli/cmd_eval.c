@@ -10,7 +10,6 @@
 
 #include "base/term_text.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,47 +50,56 @@ typedef struct eval_scorer {
     void (*destroy)(void *ctx);
 } eval_scorer;
 
-static void eval_usage(FILE *f)
-{
-    fprintf(f,
-            "usage: siamese eval (--baseline mhd|pixel-1nn | --model FILE)\n"
-            "                    [--runs DIR | --way N --shots K --trials T\n"
-            "                     --protocol within|unstructured [--dataset DIR | --split S]]\n"
-            "                    [--data DIR] [--seed S] [--invert] [--json] [--report DIR]\n"
-            "                    [--backend NAME[:DEVICE]] [--threads T]\n"
-            "\n"
-            "One-shot classification accuracy with a 95%% Wilson confidence interval.\n"
-            "\n"
-            "  --baseline M    mhd: Modified Hausdorff Distance (Lake's demo, 38.8%% error\n"
-            "                  on all_runs); pixel-1nn: nearest neighbour on raw pixels\n"
-            "  --model FILE    a trained model (siamese train --out); embeds each image\n"
-            "                  once and scores each trial in one batched call\n"
-            "  --verification N  with --model: same/different accuracy on N test pairs at\n"
-            "                  the threshold best on N validation pairs, and ROC AUC\n"
-            "  --backend B     backend for --model (default: $SIAMESE_BACKEND, else auto)\n"
-            "  --threads T     host threads for the backend (default: all cores)\n"
-            "  --runs DIR      Lake's all_runs folder (the default: DATA/all_runs)\n"
-            "  --way N         classes per trial (default 20)\n"
-            "  --shots K       examples per class (default 1)\n"
-            "  --trials T      number of trials (default 400)\n"
-            "  --protocol P    within: Koch's within-alphabet rounds (default);\n"
-            "                  unstructured: classes from any alphabet\n"
-            "  --dataset DIR   generate trials from this folder (Omniglot or class-folder\n"
-            "                  layout) instead of an Omniglot split; a model trained with\n"
-            "                  train --dataset is scored on its own test classes by default\n"
-            "  --report DIR    also write DIR/index.html: accuracy and CI, the trials'\n"
-            "                  verification ROC (DIR/roc.svg), and 60 trials as images,\n"
-            "                  wrong ones first\n"
-            "  --split S       Omniglot split for generated trials: test (default,\n"
-            "                  Lake's alphabets, drawers 17-20), validation, or\n"
-            "                  evaluation (all of images_evaluation)\n"
-            "  --data DIR      the omniglot folder (default: $SIAMESE_DATA, else\n"
-            "                  ~/.local/share/siamese/omniglot; see the README)\n"
-            "  --seed S        seed for trial sampling and tie-breaking (default 1)\n"
-            "  --invert        images are light ink on dark (skip auto-detection)\n"
-            "  --json          print one JSON object\n"
-            "  --help          this text\n");
-}
+enum {
+    OPT_BASELINE = 1, OPT_MODEL, OPT_VERIFICATION, OPT_BACKEND, OPT_THREADS, OPT_RUNS, OPT_WAY,
+    OPT_SHOTS, OPT_TRIALS, OPT_PROTOCOL, OPT_DATASET, OPT_SPLIT, OPT_REPORT, OPT_DATA, OPT_SEED,
+    OPT_INVERT, OPT_JSON
+};
+
+static const cli_option eval_options[] = {
+    {OPT_BASELINE, "baseline", 0, CLI_CHOICE, "mhd|pixel-1nn", 0, 0, 0,
+     "mhd: Modified Hausdorff Distance (Lake's demo,\n38.8% error on all_runs); "
+     "pixel-1nn: nearest\nneighbour on raw pixels", 0},
+    {OPT_MODEL, "model", 'm', CLI_TEXT, "MODEL", 0, 0, 0,
+     "a trained model (siamese train --out); embeds each\nimage once and scores each trial in "
+     "one batched call", 0},
+    {OPT_VERIFICATION, "verification", 0, CLI_INT, "N", 2, 1e7, 0,
+     "with --model: same/different accuracy on N test\npairs at the threshold best on N "
+     "validation pairs,\nand ROC AUC", 0},
+    CLI_OPT_BACKEND(OPT_BACKEND),
+    CLI_OPT_THREADS(OPT_THREADS),
+    {OPT_RUNS, "runs", 0, CLI_TEXT, "DIR", 0, 0, 0,
+     "Lake's all_runs folder (the default: DATA/all_runs)", 0},
+    {OPT_WAY, "way", 0, CLI_INT, "N", 2, 10000, 0, "classes per trial (default 20)", 0},
+    {OPT_SHOTS, "shots", 0, CLI_INT, "K", 1, 10000, 0, "examples per class (default 1)", 0},
+    {OPT_TRIALS, "trials", 0, CLI_INT, "T", 1, 1e8, 0, "number of trials (default 400)", 0},
+    {OPT_PROTOCOL, "protocol", 0, CLI_CHOICE, "within|unstructured", 0, 0, 0,
+     "within: Koch's within-alphabet rounds (default);\nunstructured: classes from any alphabet", 0},
+    {OPT_DATASET, "dataset", 0, CLI_TEXT, "DIR", 0, 0, 0,
+     "generate trials from this folder (Omniglot or\nclass-folder layout) instead of an "
+     "Omniglot split;\na model trained with train --dataset is scored on\nits own test classes "
+     "by default", 0},
+    {OPT_SPLIT, "split", 0, CLI_TEXT, "S", 0, 0, 0,
+     "Omniglot split for generated trials: test (default,\nLake's alphabets, drawers 17-20), "
+     "validation, or\nevaluation (all of images_evaluation)", 0},
+    {OPT_REPORT, "report", 0, CLI_TEXT, "DIR", 0, 0, 0,
+     "also write DIR/index.html: accuracy and CI, the\ntrials' verification ROC (DIR/roc.svg), "
+     "and 60\ntrials as images, wrong ones first", 0},
+    CLI_OPT_DATA(OPT_DATA),
+    {OPT_SEED, "seed", 's', CLI_INT, "S", 0, 9007199254740991.0, 0,
+     "seed for trial sampling and tie-breaking (default 1)", 0},
+    {OPT_INVERT, "invert", 0, CLI_FLAG, NULL, 0, 0, 0,
+     "images are light ink on dark (skip auto-detection)", 0},
+    {OPT_JSON, "json", 0, CLI_FLAG, NULL, 0, 0, 0, "print one JSON object", 0},
+};
+
+const cli_command siam_cli_eval = CLI_OPTIONS(
+    "eval", "", 0, 0,
+    "One-shot classification accuracy of a baseline (--baseline) or a model\n"
+    "(--model) with a 95% Wilson confidence interval, on Lake's runs (--runs,\n"
+    "the default) or on generated trials (--way, --shots, --trials, --protocol,\n"
+    "with --dataset or --split).\n",
+    eval_options);
 
 static int fail(const char *msg)
 {
@@ -99,131 +107,50 @@ static int fail(const char *msg)
     return 2;
 }
 
-static int parse_long(const char *opt, const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
-        siam_print_errorf("eval", "%s wants an integer in [%ld, %ld], got '%s'", opt, lo, hi, s);
-        return 0;
-    }
-    *out = v;
-    return 1;
-}
-
-/* Returns 0 to go on, 1 after --help, 2 on a bad option (message printed). */
-static int parse_args(int argc, char **argv, eval_args *a)
+/* Returns 0 to go on, -1 to exit with *status (after --help, or a bad
+ * option with its message printed). */
+static int parse_args(int argc, char **argv, eval_args *a, int *status)
 {
     memset(a, 0, sizeof *a);
     a->way = 20;
     a->shots = 1;
     a->trials = 400;
     a->seed = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *o = argv[i];
-        if (strcmp(o, "--help") == 0 || strcmp(o, "-h") == 0) {
-            eval_usage(stdout);
-            return 1;
-        }
-        if (strcmp(o, "--json") == 0) {
-            a->json = 1;
-            continue;
-        }
-        if (strcmp(o, "--invert") == 0) {
-            a->invert = 1;
-            continue;
-        }
-        static const char *const valued[] = {"--baseline", "--model", "--runs", "--way", "--shots",
-                                             "--trials", "--protocol", "--dataset", "--data",
-                                             "--report",
-                                             "--seed", "--split", "--backend", "--threads",
-                                             "--verification"};
-        const char *val = NULL;
-        size_t k;
-        for (k = 0; k < sizeof valued / sizeof valued[0]; k++) {
-            size_t n = strlen(valued[k]);
-            if (strcmp(o, valued[k]) == 0) {
-                if (i + 1 >= argc) {
-                    siam_print_errorf("eval", "%s needs a value", o);
-                    return 2;
-                }
-                val = argv[++i];
-                break;
-            }
-            if (strncmp(o, valued[k], n) == 0 && o[n] == '=') {
-                val = o + n + 1;
-                break;
-            }
-        }
-        if (!val) {
-            siam_print_errorf("eval", "unknown option '%s' (see siamese eval --help)", o);
-            return 2;
-        }
-        const char *name = valued[k];
-        if (strcmp(name, "--baseline") == 0) {
-            a->baseline = val;
-        } else if (strcmp(name, "--model") == 0) {
-            a->model = val;
-        } else if (strcmp(name, "--verification") == 0) {
-            if (!parse_long(name, val, 2, 10000000, &a->verification))
-                return 2;
-        } else if (strcmp(name, "--backend") == 0) {
-            a->backend = val;
-        } else if (strcmp(name, "--threads") == 0) {
-            if (!parse_long(name, val, 0, 1024, &a->threads))
-                return 2;
-        } else if (strcmp(name, "--runs") == 0) {
-            a->runs = val;
-        } else if (strcmp(name, "--report") == 0) {
-            a->report = val;
-        } else if (strcmp(name, "--dataset") == 0) {
-            a->dataset = val;
-            a->generated = 1;
-        } else if (strcmp(name, "--data") == 0) {
-            a->data = val;
-        } else if (strcmp(name, "--split") == 0) {
-            a->split = val;
-            a->generated = 1;
-        } else if (strcmp(name, "--protocol") == 0) {
-            a->protocol = val;
-            a->generated = 1;
-        } else if (strcmp(name, "--way") == 0) {
-            if (!parse_long(name, val, 2, 10000, &a->way))
-                return 2;
-            a->generated = 1;
-            a->way_given = 1;
-        } else if (strcmp(name, "--shots") == 0) {
-            if (!parse_long(name, val, 1, 10000, &a->shots))
-                return 2;
-            a->generated = 1;
-        } else if (strcmp(name, "--trials") == 0) {
-            if (!parse_long(name, val, 1, 100000000, &a->trials))
-                return 2;
-            a->generated = 1;
-        } else if (strcmp(name, "--seed") == 0) {
-            char *end;
-            errno = 0;
-            a->seed = strtoull(val, &end, 10);
-            if (errno || end == val || *end || val[0] == '-') {
-                siam_print_errorf("eval", "--seed wants a non-negative integer, got '%s'", val);
-                return 2;
-            }
+    cli_parser p;
+    cli_value v;
+    cli_parse_begin(&p, &siam_cli_eval, argc, argv);
+    for (int id; (id = cli_next(&p, &v)) != 0;) {
+        switch (id) {
+        case OPT_BASELINE: a->baseline = v.text; break;
+        case OPT_MODEL: a->model = v.text; break;
+        case OPT_VERIFICATION: a->verification = (long)v.number; break;
+        case OPT_BACKEND: a->backend = v.text; break;
+        case OPT_THREADS: a->threads = (long)v.number; break;
+        case OPT_RUNS: a->runs = v.text; break;
+        case OPT_REPORT: a->report = v.text; break;
+        case OPT_DATA: a->data = v.text; break;
+        case OPT_SEED: a->seed = (unsigned long long)v.number; break;
+        case OPT_INVERT: a->invert = 1; break;
+        case OPT_JSON: a->json = 1; break;
+        case OPT_DATASET: a->dataset = v.text; a->generated = 1; break;
+        case OPT_SPLIT: a->split = v.text; a->generated = 1; break;
+        case OPT_PROTOCOL: a->protocol = v.text; a->generated = 1; break;
+        case OPT_WAY: a->way = (long)v.number; a->generated = a->way_given = 1; break;
+        case OPT_SHOTS: a->shots = (long)v.number; a->generated = 1; break;
+        case OPT_TRIALS: a->trials = (long)v.number; a->generated = 1; break;
+        default: *status = p.exit_status; return -1;
         }
     }
+    return 0;
+}
+
+/* The options' combinations: 0, or 2 with the message printed. */
+static int check_args(const eval_args *a)
+{
     if (a->baseline && a->model)
         return fail("give --baseline or --model, not both");
     if (!a->baseline && !a->model && !a->verification)
         return fail("nothing to evaluate: give --baseline mhd|pixel-1nn (see siamese eval --help)");
-    if (a->baseline && strcmp(a->baseline, "mhd") != 0 && strcmp(a->baseline, "pixel-1nn") != 0) {
-        siam_print_errorf("eval", "unknown baseline '%s' (expected mhd or pixel-1nn)", a->baseline);
-        return 2;
-    }
-    if (a->protocol && strcmp(a->protocol, "within") != 0 && strcmp(a->protocol, "unstructured") != 0) {
-        siam_print_errorf("eval", "unknown protocol '%s' (expected within or unstructured)",
-                a->protocol);
-        return 2;
-    }
     if (a->runs && a->generated)
         return fail("--runs (Lake's runs) excludes --way/--shots/--trials/--protocol/--dataset/--split");
     if (a->dataset && a->split)
@@ -475,9 +402,10 @@ static siam_status load_trials(const eval_args *a, siam_dataset **ds, siam_trial
 int siam_cmd_eval(int argc, char **argv)
 {
     eval_args a;
-    int r = parse_args(argc, argv, &a);
-    if (r == 1)
-        return 0;
+    int status = 0;
+    if (parse_args(argc, argv, &a, &status) < 0)
+        return status;
+    int r = check_args(&a);
     if (r)
         return r;
     siam_error err;

@@ -35,20 +35,30 @@ static int package_dir(char *out, size_t size)
     return snprintf(out, size, "%s/../lib/python3/dist-packages", exe) < (int)size;
 }
 
+static const cli_option export_options[] = {
+    {1, "onnx", 0, CLI_TEXT, "PREFIX", 0, 0, CLI_REQUIRED,
+     "write PREFIX.tower.onnx and PREFIX.scorer.onnx", 0},
+};
+
+const cli_command siam_cli_export = CLI_OPTIONS(
+    "export", "MODEL", 1, 1,
+    "Writes PREFIX.tower.onnx (images (N,1,H,W), ink = 1.0 -> embeddings (N,D))\n"
+    "and PREFIX.scorer.onnx (embeddings a, b (N,D) -> scores (N): the logit, or\n"
+    "the L2 distance of a contrastive model), through the Python package and\n"
+    "PyTorch's ONNX exporter (needs python3-torch; $SIAMESE_PYTHON names the\n"
+    "interpreter, default python3).\n",
+    export_options);
+
 int siam_cmd_export(int argc, char **argv)
 {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: siamese export --onnx PREFIX MODEL\n\n"
-               "Writes PREFIX.tower.onnx (images (N,1,H,W), ink = 1.0 -> embeddings (N,D))\n"
-               "and PREFIX.scorer.onnx (embeddings a, b (N,D) -> scores (N): the logit, or\n"
-               "the L2 distance of a contrastive model), through the Python package and\n"
-               "PyTorch's ONNX exporter (needs python3-torch; $SIAMESE_PYTHON names the\n"
-               "interpreter, default python3).\n");
-        return 0;
-    }
-    if (argc != 4 || strcmp(argv[1], "--onnx") != 0) {
-        siam_print_errorf("export", "give --onnx PREFIX MODEL (see siamese export --help)");
-        return 2;
+    const char *prefix = NULL;
+    cli_parser p;
+    cli_value v;
+    cli_parse_begin(&p, &siam_cli_export, argc, argv);
+    for (int id; (id = cli_next(&p, &v)) != 0;) {
+        if (id < 0)
+            return p.exit_status;
+        prefix = v.text;
     }
     char dir[PATH_MAX];
     if (!package_dir(dir, sizeof dir)) {
@@ -68,7 +78,7 @@ int siam_cmd_export(int argc, char **argv)
     free(path);
     const char *py = getenv("SIAMESE_PYTHON");
     py = py && *py ? py : "python3";
-    char *args[] = {(char *)py, "-m", "siamese", "export", "--onnx", argv[2], argv[3], NULL};
+    char *args[] = {(char *)py, "-m", "siamese", "export", "--onnx", (char *)prefix, p.operands[0], NULL};
     fflush(stdout);
     execvp(py, args);
     siam_print_errorf("export", "cannot run %s: %s", py, strerror(errno));

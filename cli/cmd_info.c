@@ -33,19 +33,26 @@ static void print_json(const char *path, const siam_st_file *f, const siam_net_d
     printf("}}\n");
 }
 
+static const cli_option info_options[] = {
+    {1, "json", 0, CLI_FLAG, NULL, 0, 0, 0,
+     "one JSON object (metadata, input, embedding size,\nparameters)", 0},
+};
+
+const cli_command siam_cli_info = CLI_OPTIONS(
+    "info", "MODEL", 1, 1, "Prints the model's metadata and shape table.\n", info_options);
+
 int siam_cmd_info(int argc, char **argv)
 {
-    if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-        printf("usage: siamese info [--json] MODEL\n\nPrints the model's metadata and shape "
-               "table; --json: one JSON object (metadata, input, embedding size, parameters).\n");
-        return 0;
+    int json = 0;
+    cli_parser p;
+    cli_value v;
+    cli_parse_begin(&p, &siam_cli_info, argc, argv);
+    for (int id; (id = cli_next(&p, &v)) != 0;) {
+        if (id < 0)
+            return p.exit_status;
+        json = 1;
     }
-    int json = argc == 3 && !strcmp(argv[1], "--json");
-    const char *path = argv[argc - 1];
-    if ((argc != 2 && !json) || path[0] == '-') {
-        siam_print_errorf("info", "give one model file (see siamese info --help)");
-        return 2;
-    }
+    const char *path = p.operands[0];
     siam_st_file f;
     siam_net_desc d;
     siam_error err = {0};

@@ -11,66 +11,77 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(void)
-{
-    printf("usage: siamese parity --backends A,B [--mode teacher|free|both] [--steps N]\n"
-           "                      [--preset P] [--batch B] [--trials N] [--seed S]\n"
-           "                      [--threads T] [--data DIR] [--tol T] [--grad-nmse G]\n"
-           "                      [--weight-nmse W] [--alpha P]\n\n"
-           "Trains the same steps on backends A and B from the same weights and batches.\n\n"
-           "teacher: at every step B starts from A's weights and momentum; the step's\n"
-           "  loss (relative difference <= T, default 1e-5), every parameter's gradient\n"
-           "  (NMSE per layer <= G, default 1e-7) and every updated parameter (NMSE <= W, default\n"
-           "  1e-10) must agree. Step 1, and a step that parts, is replayed op by op with\n"
-           "  B's inputs copied from A, each op held to its own parity bound; the first\n"
-           "  op beyond it is named. Rounding cannot accumulate: a parting is a bug.\n"
-           "free: both train on their own. Prints the divergence per step and its\n"
-           "  growth per step (rounding grows about exponentially under momentum), then\n"
-           "  both final models classify the same --trials of Lake's one-shot runs:\n"
-           "  McNemar's exact test on the trials only one gets right, and a 95%% interval\n"
-           "  for the accuracy difference. DIFFER when p < P (default 0.001).\n\n"
-           "Exits 1 when the teacher-forced run parts or the free-running models differ.\n"
-           "Defaults: both modes, koch35, 100 steps, batch 32, 400 trials.\n");
-}
+enum {
+    OPT_BACKENDS = 1, OPT_MODE, OPT_STEPS, OPT_PRESET, OPT_BATCH, OPT_TRIALS, OPT_SEED, OPT_THREADS,
+    OPT_DATA, OPT_TOL, OPT_GRAD_NMSE, OPT_WEIGHT_NMSE, OPT_ALPHA
+};
+
+#define OPEN_UNIT CLI_OPEN_LO | CLI_OPEN_HI /* (0, 1) */
+
+static const cli_option parity_options[] = {
+    {OPT_BACKENDS, "backends", 0, CLI_TEXT, "A,B", 0, 0, CLI_REQUIRED,
+     "the two backends, e.g. cpu,opencl", 0},
+    {OPT_MODE, "mode", 0, CLI_CHOICE, "teacher|free|both", 0, 0, 0, "which runs (default both)", 0},
+    {OPT_STEPS, "steps", 0, CLI_INT, "N", 1, 1e7, 0, "training steps (default 100)", 0},
+    {OPT_PRESET, "preset", 'p', CLI_TEXT, "P", 0, 0, 0, "the net (default koch35)", 0},
+    {OPT_BATCH, "batch", 0, CLI_INT, "B", 1, 4096, 0, "pairs per step (default 32)", 0},
+    {OPT_TRIALS, "trials", 0, CLI_INT, "N", 0, 400, 0,
+     "Lake's trials the free-running models classify\n(default 400)", 0},
+    {OPT_SEED, "seed", 's', CLI_INT, "S", 0, 9007199254740991.0, 0, "weights and batches", 0},
+    CLI_OPT_THREADS(OPT_THREADS),
+    CLI_OPT_DATA(OPT_DATA),
+    {OPT_TOL, "tol", 0, CLI_NUMBER, "T", 0, 1, OPEN_UNIT, "loss relative difference (default 1e-5)", 0},
+    {OPT_GRAD_NMSE, "grad-nmse", 0, CLI_NUMBER, "G", 0, 1, OPEN_UNIT,
+     "gradient NMSE per layer (default 1e-7)", 0},
+    {OPT_WEIGHT_NMSE, "weight-nmse", 0, CLI_NUMBER, "W", 0, 1, OPEN_UNIT,
+     "updated parameters' NMSE (default 1e-10)", 0},
+    {OPT_ALPHA, "alpha", 0, CLI_NUMBER, "P", 0, 1, OPEN_UNIT,
+     "McNemar's level: DIFFER when p < P (default 0.001)", 0},
+};
+
+const cli_command siam_cli_parity = CLI_OPTIONS(
+    "parity", "", 0, 0,
+    "Trains the same steps on backends A and B from the same weights and batches.\n\n"
+    "teacher: at every step B starts from A's weights and momentum; the step's\n"
+    "  loss (relative difference <= T), every parameter's gradient (NMSE per\n"
+    "  layer <= G) and every updated parameter (NMSE <= W) must agree. Step 1,\n"
+    "  and a step that parts, is replayed op by op with B's inputs copied from A,\n"
+    "  each op held to its own parity bound; the first op beyond it is named.\n"
+    "  Rounding cannot accumulate: a parting is a bug.\n"
+    "free: both train on their own. Prints the divergence per step and its\n"
+    "  growth per step (rounding grows about exponentially under momentum), then\n"
+    "  both final models classify the same --trials of Lake's one-shot runs:\n"
+    "  McNemar's exact test on the trials only one gets right, and a 95% interval\n"
+    "  for the accuracy difference. DIFFER when p < P.\n\n"
+    "Exits 1 when the teacher-forced run parts or the free-running models differ.\n",
+    parity_options);
 
 int siam_cmd_parity(int argc, char **argv)
 {
     siam_parity_options o;
     siam_parity_options_default(&o);
     const char *backends = NULL, *data = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage();
-            return 0;
-        }
-        if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
-            siam_print_errorf("parity", "unexpected argument '%s' (see siamese parity --help)", a);
-            return 2;
-        }
-        const char *v = argv[++i];
-        char *end = NULL;
-        double x = strtod(v, &end);
-        int num_ok = end && end != v && *end == '\0';
-        int whole = num_ok && x == (double)(long long)x;
-        if (!strcmp(a, "--backends")) backends = v;
-        else if (!strcmp(a, "--preset")) o.preset = v;
-        else if (!strcmp(a, "--data")) data = v;
-        else if (!strcmp(a, "--mode") && !strcmp(v, "teacher")) o.mode = SIAM_PARITY_TEACHER;
-        else if (!strcmp(a, "--mode") && !strcmp(v, "free")) o.mode = SIAM_PARITY_FREE;
-        else if (!strcmp(a, "--mode") && !strcmp(v, "both")) o.mode = SIAM_PARITY_BOTH;
-        else if (whole && !strcmp(a, "--steps") && x >= 1 && x <= 1e7) o.steps = (int)x;
-        else if (whole && !strcmp(a, "--batch") && x >= 1 && x <= 4096) o.batch = (int)x;
-        else if (num_ok && !strcmp(a, "--tol") && x > 0 && x < 1) o.loss_tol = x;
-        else if (num_ok && !strcmp(a, "--grad-nmse") && x > 0 && x < 1) o.grad_nmse = x;
-        else if (num_ok && !strcmp(a, "--weight-nmse") && x > 0 && x < 1) o.weight_nmse = x;
-        else if (num_ok && !strcmp(a, "--alpha") && x > 0 && x < 1) o.alpha = x;
-        else if (whole && !strcmp(a, "--trials") && x >= 0 && x <= 400) o.trials = (int)x;
-        else if (whole && !strcmp(a, "--seed") && x >= 0) o.seed = (uint64_t)x;
-        else if (whole && !strcmp(a, "--threads") && x >= 0 && x <= 1024) o.threads = (int)x;
-        else {
-            siam_print_errorf("parity", "bad option %s %s (see siamese parity --help)", a, v);
-            return 2;
+    static const siam_parity_mode modes[] = {SIAM_PARITY_TEACHER, SIAM_PARITY_FREE,
+                                             SIAM_PARITY_BOTH};
+    cli_parser p;
+    cli_value v;
+    cli_parse_begin(&p, &siam_cli_parity, argc, argv);
+    for (int id; (id = cli_next(&p, &v)) != 0;) {
+        switch (id) {
+        case OPT_BACKENDS: backends = v.text; break;
+        case OPT_MODE: o.mode = modes[v.choice]; break;
+        case OPT_STEPS: o.steps = (int)v.number; break;
+        case OPT_PRESET: o.preset = v.text; break;
+        case OPT_BATCH: o.batch = (int)v.number; break;
+        case OPT_TRIALS: o.trials = (int)v.number; break;
+        case OPT_SEED: o.seed = (uint64_t)v.number; break;
+        case OPT_THREADS: o.threads = (int)v.number; break;
+        case OPT_DATA: data = v.text; break;
+        case OPT_TOL: o.loss_tol = v.number; break;
+        case OPT_GRAD_NMSE: o.grad_nmse = v.number; break;
+        case OPT_WEIGHT_NMSE: o.weight_nmse = v.number; break;
+        case OPT_ALPHA: o.alpha = v.number; break;
+        default: return p.exit_status;
         }
     }
     char a_name[256], b_name[256];

@@ -15,36 +15,35 @@
 
 #define MAX_LOGS 16
 
+#define STR(x) #x
+#define XSTR(x) STR(x)
+
+static const cli_option plot_options[] = {
+    {1, "out", 'o', CLI_TEXT, "FILE", 0, 0, CLI_REQUIRED, "the chart: FILE.png or FILE.svg", 0},
+};
+
+const cli_command siam_cli_plot = CLI_OPTIONS(
+    "plot", "LOGFILE...", 1, MAX_LOGS,
+    "Draws training logs (siamese train --log) against training time in\n"
+    "minutes: loss (left axis, mean of every 20 steps, solid) and validation\n"
+    "one-shot accuracy (right axis, 0-100%, dashed), each log in its own\n"
+    "colour, its best epoch marked. SVG (for a .svg name) has labelled axes\n"
+    "and names the logs; PNG numbers them in command-line order. Up to " XSTR(MAX_LOGS) " logs.\n",
+    plot_options);
+
 int siam_cmd_plot(int argc, char **argv)
 {
-    const char *logs[MAX_LOGS], *out = NULL;
-    int n = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: siamese plot LOGFILE... --out curve.png|curve.svg\n\n"
-                   "Draws training logs (siamese train --log) against training time in\n"
-                   "minutes: loss (left axis, mean of every 20 steps, solid) and validation\n"
-                   "one-shot accuracy (right axis, 0-100%%, dashed), each log in its own\n"
-                   "colour, its best epoch marked. SVG (for a .svg name) has labelled axes\n"
-                   "and names the logs; PNG numbers them in command-line order. Up to %d logs.\n",
-                   MAX_LOGS);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (argv[i][0] != '-' && n < MAX_LOGS) {
-            logs[n++] = argv[i];
-        } else {
-            siam_print_errorf("plot", "%s '%s' (see siamese plot --help)",
-                              argv[i][0] == '-' ? "unexpected argument" : "more than 16 logs at",
-                              argv[i]);
-            return 2;
-        }
+    const char *out = NULL;
+    cli_parser p;
+    cli_value v;
+    cli_parse_begin(&p, &siam_cli_plot, argc, argv);
+    for (int id; (id = cli_next(&p, &v)) != 0;) {
+        if (id < 0)
+            return p.exit_status;
+        out = v.text;
     }
-    if (n == 0 || !out) {
-        siam_print_errorf("plot", "need LOGFILE and --out FILE.png or FILE.svg");
-        return 2;
-    }
+    char **logs = p.operands;
+    int n = p.n_operands;
     siam_error err = {0};
     for (int k = 0; k < n; k++)
         if (siam_same_file(logs[k], out)) {

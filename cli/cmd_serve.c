@@ -5,86 +5,69 @@
 #include "base/term_text.h"
 #include "serve/server.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: siamese serve --model MODEL [--listen HOST:PORT] [--backend NAME[:DEVICE]]\n"
-    "                     [--support DIR] [--threads N] [--batch N] [--max-clients N]\n"
-    "                     [--max-queue N] [--max-body BYTES] [--timeout S]\n"
-    "\n"
+enum {
+    OPT_MODEL = 1, OPT_LISTEN, OPT_BACKEND, OPT_SUPPORT, OPT_THREADS, OPT_BATCH, OPT_MAX_CLIENTS,
+    OPT_MAX_QUEUE, OPT_MAX_BODY, OPT_TIMEOUT
+};
+
+static const cli_option serve_options[] = {
+    CLI_OPT_MODEL(OPT_MODEL, CLI_REQUIRED),
+    {OPT_LISTEN, "listen", 'l', CLI_TEXT, "HOST:PORT", 0, 0, 0,
+     "where to listen (default 127.0.0.1:8080; port 0:\nany free port, named in the line printed at start)", 0},
+    CLI_OPT_BACKEND(OPT_BACKEND),
+    {OPT_SUPPORT, "support", 's', CLI_TEXT, "DIR", 0, 0, 0,
+     "support set for /classify, one folder or file per\nclass, embedded once at start", 0},
+    CLI_OPT_THREADS(OPT_THREADS),
+    {OPT_BATCH, "batch", 0, CLI_INT, "N", 1, 4096, 0, "images per backend pass at most (default 32)", 0},
+    {OPT_MAX_CLIENTS, "max-clients", 0, CLI_INT, "N", 1, 100000, 0, "connections (default 64)", 0},
+    {OPT_MAX_QUEUE, "max-queue", 0, CLI_INT, "N", 1, 1000000, 0,
+     "waiting requests (default 256; beyond: 503)", 0},
+    {OPT_MAX_BODY, "max-body", 0, CLI_INT, "BYTES", 1024, 1 << 30, 0,
+     "request body (default 8388608; beyond: 413)", 0},
+    {OPT_TIMEOUT, "timeout", 0, CLI_INT, "S", 1, 86400, 0, "seconds an idle connection lives (default 30)", 0},
+};
+
+const cli_command siam_cli_serve = CLI_OPTIONS(
+    "serve", "", 0, 0,
     "Answers over HTTP, as JSON:\n"
     "  POST /verify    images \"a\" and \"b\": score, probability, same (at the model's\n"
     "                  stored threshold)\n"
     "  POST /embed     \"image\", or several \"images\": their embeddings\n"
-    "  POST /classify  \"image\" against the support set (--support DIR, one folder\n"
-    "                  or file per class, embedded once at start): label and top 5\n"
+    "  POST /classify  \"image\" against the support set (--support): label and top 5\n"
     "  GET  /health    the model, backend and input size\n"
     "  GET  /metrics   Prometheus text: requests, latency histogram, batch sizes\n"
     "Images come as multipart/form-data files (curl -F a=@x.png -F b=@y.png) or as\n"
     "base64 strings in a JSON object ({\"a\": \"...\", \"b\": \"...\"}). Requests that\n"
     "arrive together share one pass through the backend (--batch images at most).\n"
-    "\n"
-    "Defaults: --listen 127.0.0.1:8080 (port 0: any free port; the line printed at\n"
-    "start names it), --batch 32, --max-clients 64 connections, --max-queue 256\n"
-    "waiting requests (beyond: 503), --max-body 8388608 bytes (beyond: 413),\n"
-    "--timeout 30 s for an idle connection. Stops on SIGINT or SIGTERM.\n";
-
-static int parse_long(const char *flag, const char *v, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end || errno || x < lo || x > hi) {
-        siam_print_errorf("serve", "%s needs a whole number in [%ld, %ld], got '%s'", flag, lo,
-                          hi, v);
-        return 0;
-    }
-    *out = x;
-    return 1;
-}
+    "Stops on SIGINT or SIGTERM.\n",
+    serve_options);
 
 int siam_cmd_serve(int argc, char **argv)
 {
     serve_config c = {.listen = "127.0.0.1:8080", .batch = 32, .max_clients = 64,
                       .max_queue = 256, .max_body = 8u << 20, .timeout_s = 30};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, stdout);
-            return 0;
+    cli_parser p;
+    cli_value v;
+    cli_parse_begin(&p, &siam_cli_serve, argc, argv);
+    for (int id; (id = cli_next(&p, &v)) != 0;) {
+        switch (id) {
+        case OPT_MODEL: c.model = v.text; break;
+        case OPT_LISTEN: c.listen = v.text; break;
+        case OPT_BACKEND: c.backend = v.text; break;
+        case OPT_SUPPORT: c.support = v.text; break;
+        case OPT_THREADS: c.threads = (int)v.number; break;
+        case OPT_BATCH: c.batch = (int)v.number; break;
+        case OPT_MAX_CLIENTS: c.max_clients = (int)v.number; break;
+        case OPT_MAX_QUEUE: c.max_queue = (int)v.number; break;
+        case OPT_MAX_BODY: c.max_body = (size_t)v.number; break;
+        case OPT_TIMEOUT: c.timeout_s = (int)v.number; break;
+        default: return p.exit_status;
         }
-        if (strncmp(a, "--", 2) != 0) {
-            siam_print_errorf("serve", "unexpected argument '%s' (see siamese serve --help)", a);
-            return 2;
-        }
-        if (i + 1 >= argc) {
-            siam_print_errorf("serve", "%s needs a value", a);
-            return 2;
-        }
-        const char *v = argv[++i];
-        long x;
-        if (!strcmp(a, "--model")) c.model = v;
-        else if (!strcmp(a, "--backend")) c.backend = v;
-        else if (!strcmp(a, "--support")) c.support = v;
-        else if (!strcmp(a, "--listen")) c.listen = v;
-        else if (!strcmp(a, "--threads")) { if (!parse_long(a, v, 0, 1024, &x)) return 2; c.threads = (int)x; }
-        else if (!strcmp(a, "--batch")) { if (!parse_long(a, v, 1, 4096, &x)) return 2; c.batch = (int)x; }
-        else if (!strcmp(a, "--max-clients")) { if (!parse_long(a, v, 1, 100000, &x)) return 2; c.max_clients = (int)x; }
-        else if (!strcmp(a, "--max-queue")) { if (!parse_long(a, v, 1, 1000000, &x)) return 2; c.max_queue = (int)x; }
-        else if (!strcmp(a, "--max-body")) { if (!parse_long(a, v, 1024, 1L << 30, &x)) return 2; c.max_body = (size_t)x; }
-        else if (!strcmp(a, "--timeout")) { if (!parse_long(a, v, 1, 86400, &x)) return 2; c.timeout_s = (int)x; }
-        else {
-            siam_print_errorf("serve", "unknown option '%s' (see siamese serve --help)", a);
-            return 2;
-        }
-    }
-    if (!c.model) {
-        siam_print_errorf("serve", "--model MODEL is required (see siamese serve --help)");
-        return 2;
     }
     /* SIGINT and SIGTERM blocked before any thread starts, so that every
      * thread inherits the mask and this one alone takes them (sigwait). */

@@ -8,25 +8,99 @@
 #include "train/train.h"
 #include "json_out.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-static const char usage[] =
-    "usage: siamese train [--data DIR | --dataset DIR [--depth 1|2|auto] [--val-classes X]\n"
-    "                     [--test-classes X]] [--preset koch105|koch35|tiny|LAYERS [--input N]]\n"
-    "                     [--backend NAME[:DEVICE]]\n"
-    "                     [--loss bce|contrastive] [--margin M] [--optimizer sgd|adam]\n"
-    "                     [--pairs N | --stream] [--epoch-pairs N] [--distort on|off|8x]\n"
-    "                     [--negatives any|same|half] [--all-drawers] [--epochs E] [--minutes M]\n"
-    "                     [--steps S] [--batch B] [--seed S] [--threads T]\n"
-    "                     [--lr X] [--momentum X] [--l2 X] [--config FILE] [--lr-decay X]\n"
-    "                     [--momentum-start X] [--momentum-slope X] [--init uniform|paper]\n"
-    "                     [--no-head-bias] [--val-trials N] [--patience N]\n"
-    "                     --out MODEL [--resume CHECKPOINT] [--log FILE] [--json]\n"
+enum {
+    OPT_DATA = 1, OPT_DATASET, OPT_DEPTH, OPT_VAL_CLASSES, OPT_TEST_CLASSES, OPT_PRESET, OPT_INPUT,
+    OPT_BACKEND, OPT_LOSS, OPT_MARGIN, OPT_OPTIMIZER, OPT_PAIRS, OPT_STREAM, OPT_EPOCH_PAIRS,
+    OPT_DISTORT, OPT_NEGATIVES, OPT_ALL_DRAWERS, OPT_EPOCHS, OPT_MINUTES, OPT_STEPS, OPT_BATCH,
+    OPT_SEED, OPT_THREADS, OPT_LR, OPT_MOMENTUM, OPT_L2, OPT_CONFIG, OPT_LR_DECAY,
+    OPT_MOMENTUM_START, OPT_MOMENTUM_SLOPE, OPT_INIT, OPT_NO_HEAD_BIAS, OPT_VAL_TRIALS,
+    OPT_PATIENCE, OPT_OUT, OPT_RESUME, OPT_LOG, OPT_JSON
+};
+
+#define MOMENTUM_MAX 0.999999
+#define SEED_MAX 9007199254740991.0 /* 2^53 - 1: every seed a double holds exactly */
+
+/* The last field: the SIAM_GIVEN_* bit of an option that shapes the
+ * trajectory (refused on --resume when it disagrees with the checkpoint). */
+static const cli_option train_options[] = {
+    CLI_OPT_DATA(OPT_DATA),
+    {OPT_DATASET, "dataset", 0, CLI_TEXT, "DIR", 0, 0, 0,
+     "train on your own images: one folder per class\n(see below)", 0},
+    {OPT_DEPTH, "depth", 0, CLI_CHOICE, "1|2|auto", 0, 0, 0,
+     "--dataset layout: class folders (1) or group/class\n(2); default auto", 0},
+    {OPT_VAL_CLASSES, "val-classes", 0, CLI_NUMBER, "X", 0, 1e9, 0,
+     "--dataset validation classes, a count or a fraction\n(default 0.15)", 0},
+    {OPT_TEST_CLASSES, "test-classes", 0, CLI_NUMBER, "X", 0, 1e9, 0,
+     "--dataset test classes, a count or a fraction\n(default 0.15)", 0},
+    {OPT_PRESET, "preset", 'p', CLI_TEXT, "NET", 0, 0, 0,
+     "koch105, koch35 (default), tiny, or a layer list", SIAM_GIVEN_PRESET},
+    {OPT_INPUT, "input", 0, CLI_INT, "N", 8, 4096, 0, "a layer list's input size (default 105)", 0},
+    CLI_OPT_BACKEND(OPT_BACKEND),
+    {OPT_LOSS, "loss", 0, CLI_CHOICE, "bce|contrastive", 0, 0, 0, "the loss (default bce)",
+     SIAM_GIVEN_LOSS},
+    {OPT_MARGIN, "margin", 0, CLI_NUMBER, "M", 1e-9, 1e9, 0, "contrastive margin",
+     SIAM_GIVEN_MARGIN},
+    {OPT_OPTIMIZER, "optimizer", 0, CLI_CHOICE, "sgd|adam", 0, 0, 0, "the optimiser (default sgd)",
+     SIAM_GIVEN_OPTIM},
+    {OPT_PAIRS, "pairs", 0, CLI_INT, "N", 2, 1e8, 0, "a fixed set of N pairs instead of a stream",
+     SIAM_GIVEN_PAIRS},
+    {OPT_STREAM, "stream", 0, CLI_FLAG, NULL, 0, 0, 0, "an endless stream of pairs (default)",
+     SIAM_GIVEN_PAIRS},
+    {OPT_EPOCH_PAIRS, "epoch-pairs", 0, CLI_INT, "N", 1, 1e9, 0, "pairs per epoch (default 30000)",
+     SIAM_GIVEN_EPOCH_PAIRS},
+    {OPT_DISTORT, "distort", 0, CLI_CHOICE, "on|off|8x", 0, 0, 0,
+     "affine distortions on the fly (default), none, or\n8 fixed copies", SIAM_GIVEN_DISTORT},
+    {OPT_NEGATIVES, "negatives", 0, CLI_CHOICE, "any|same|half", 0, 0, 0,
+     "negatives from the same alphabet: none in\nparticular, all, or half (default)",
+     SIAM_GIVEN_NEGATIVES},
+    {OPT_ALL_DRAWERS, "all-drawers", 0, CLI_FLAG, NULL, 0, 0, 0,
+     "train on all 20 drawers, not Koch's 12", SIAM_GIVEN_ALL_DRAWERS},
+    {OPT_EPOCHS, "epochs", 'e', CLI_INT, "E", 1, 1e6, 0, "at most E epochs (default 200)", 0},
+    {OPT_MINUTES, "minutes", 0, CLI_NUMBER, "M", 0, 1e7, 0, "stop after M minutes", 0},
+    {OPT_STEPS, "steps", 0, CLI_INT, "S", 1, 1e12, 0, "stop after S steps", 0},
+    {OPT_BATCH, "batch", 0, CLI_INT, "B", 1, 65536, 0, "pairs per step (default 128)",
+     SIAM_GIVEN_BATCH},
+    {OPT_SEED, "seed", 's', CLI_INT, "S", 0, SEED_MAX, 0, "weights, pairs and split", SIAM_GIVEN_SEED},
+    CLI_OPT_THREADS(OPT_THREADS),
+    {OPT_LR, "lr", 0, CLI_NUMBER, "X", 0, 10, 0, "learning rate (default 0.1)", SIAM_GIVEN_LR},
+    {OPT_MOMENTUM, "momentum", 0, CLI_NUMBER, "X", 0, MOMENTUM_MAX, 0,
+     "final momentum (default 0.9)", SIAM_GIVEN_MOMENTUM},
+    {OPT_L2, "l2", 0, CLI_NUMBER, "X", 0, 10, 0, "L2 weight decay (default 1e-4)", SIAM_GIVEN_L2},
+    {OPT_CONFIG, "config", 0, CLI_TEXT, "FILE", 0, 0, 0,
+     "per-layer learning rates, momenta and L2", SIAM_GIVEN_CONFIG},
+    {OPT_LR_DECAY, "lr-decay", 0, CLI_NUMBER, "X", 1e-9, 1, 0,
+     "learning rate factor per epoch (default 0.99)", SIAM_GIVEN_LR_DECAY},
+    {OPT_MOMENTUM_START, "momentum-start", 0, CLI_NUMBER, "X", 0, MOMENTUM_MAX, 0,
+     "momentum at epoch 1 (default 0.5)", SIAM_GIVEN_MOMENTUM_START},
+    {OPT_MOMENTUM_SLOPE, "momentum-slope", 0, CLI_NUMBER, "X", 0, 1, 0,
+     "momentum rise per epoch (default 0.4)", SIAM_GIVEN_MOMENTUM_SLOPE},
+    {OPT_INIT, "init", 0, CLI_CHOICE, "uniform|paper", 0, 0, 0,
+     "weight initialisation (default uniform)", SIAM_GIVEN_INIT},
+    {OPT_NO_HEAD_BIAS, "no-head-bias", 0, CLI_FLAG, NULL, 0, 0, 0,
+     "no bias in the weighted-L1 head", SIAM_GIVEN_HEAD_BIAS},
+    {OPT_VAL_TRIALS, "val-trials", 0, CLI_INT, "N", 2, 1e6, 0,
+     "validation one-shot trials per epoch", SIAM_GIVEN_VAL_TRIALS},
+    {OPT_PATIENCE, "patience", 0, CLI_INT, "N", 1, 1e6, 0,
+     "epochs without a better validation before stopping\n(default 20)", SIAM_GIVEN_PATIENCE},
+    {OPT_OUT, "out", 'o', CLI_TEXT, "MODEL", 0, 0, CLI_REQUIRED,
+     "the best model; MODEL.latest is the checkpoint", 0},
+    {OPT_RESUME, "resume", 'r', CLI_TEXT, "CHECKPOINT", 0, 0, 0, "continue a run (see below)", 0},
+    {OPT_LOG, "log", 0, CLI_TEXT, "FILE", 0, 0, 0, "a line per step and epoch (siamese plot)", 0},
+    {OPT_JSON, "json", 0, CLI_FLAG, NULL, 0, 0, 0, "print the final summary as one JSON object", 0},
+};
+
+const cli_command siam_cli_train = CLI_OPTIONS(
+    "train", "", 0, 0,
+    "Trains on Koch's split (30 background alphabets, drawers 1-12) with balanced\n"
+    "same/different pairs and stops early when one-shot accuracy on validation\n"
+    "trials has not improved for --patience epochs. Writes the best model to MODEL\n"
+    "and the latest checkpoint (for --resume) beside it as MODEL.latest.\n"
     "\n"
     "With --resume, the run continues the checkpoint's trajectory: every option\n"
     "that shapes it comes from the checkpoint, and one given that disagrees is\n"
@@ -45,15 +119,11 @@ static const char usage[] =
     "grey and resized to the net's input: koch35 35x35, koch105 105x105, tiny 28x28;\n"
     "a layer list takes --input N (default 105).\n"
     "\n"
-    "Trains on Koch's split (30 background alphabets, drawers 1-12) with balanced\n"
-    "same/different pairs and stops early when one-shot accuracy on validation\n"
-    "trials has not improved for --patience epochs. Writes the best model to MODEL\n"
-    "and the latest checkpoint (for --resume) beside it as MODEL.latest.\n"
-    "--json prints the final summary as one JSON object.\n"
     "Defaults: koch35, SGD lr 0.1 momentum 0.9 L2 1e-4 (per layer with --config),\n"
     "lr x0.99 per epoch, momentum from 0.5 rising 0.4 per epoch, batch 128,\n"
     "endless stream of 30000-pair epochs, distortions on the fly, half the\n"
-    "negatives from the same alphabet, uniform init, 200 epochs, patience 20.\n";
+    "negatives from the same alphabet, uniform init, 200 epochs, patience 20.\n",
+    train_options);
 
 /* The one process-wide variable: what the signal handler may touch. */
 static volatile sig_atomic_t stop_signal;
@@ -71,59 +141,6 @@ static void catch_stop_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
-/* The SIAM_GIVEN_* bit of a trajectory option, 0 for the others. */
-static unsigned given_bit(const char *flag)
-{
-    static const struct {
-        const char *flag;
-        unsigned bit;
-    } bits[] = {
-        {"--preset", SIAM_GIVEN_PRESET},       {"--loss", SIAM_GIVEN_LOSS},
-        {"--margin", SIAM_GIVEN_MARGIN},       {"--optimizer", SIAM_GIVEN_OPTIM},
-        {"--init", SIAM_GIVEN_INIT},           {"--lr", SIAM_GIVEN_LR},
-        {"--momentum", SIAM_GIVEN_MOMENTUM},   {"--l2", SIAM_GIVEN_L2},
-        {"--config", SIAM_GIVEN_CONFIG},       {"--lr-decay", SIAM_GIVEN_LR_DECAY},
-        {"--momentum-start", SIAM_GIVEN_MOMENTUM_START},
-        {"--momentum-slope", SIAM_GIVEN_MOMENTUM_SLOPE},
-        {"--pairs", SIAM_GIVEN_PAIRS},         {"--stream", SIAM_GIVEN_PAIRS},
-        {"--epoch-pairs", SIAM_GIVEN_EPOCH_PAIRS},
-        {"--distort", SIAM_GIVEN_DISTORT},     {"--negatives", SIAM_GIVEN_NEGATIVES},
-        {"--all-drawers", SIAM_GIVEN_ALL_DRAWERS},
-        {"--batch", SIAM_GIVEN_BATCH},         {"--seed", SIAM_GIVEN_SEED},
-        {"--val-trials", SIAM_GIVEN_VAL_TRIALS},
-        {"--patience", SIAM_GIVEN_PATIENCE},   {"--no-head-bias", SIAM_GIVEN_HEAD_BIAS},
-    };
-    for (size_t i = 0; i < sizeof bits / sizeof bits[0]; i++)
-        if (!strcmp(flag, bits[i].flag))
-            return bits[i].bit;
-    return 0;
-}
-
-static int parse_num(const char *flag, const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end || errno || !(v >= lo && v <= hi)) {
-        siam_print_errorf("train", "%s needs a number in [%g, %g], got '%s'", flag, lo, hi, s);
-        return 0;
-    }
-    *out = v;
-    return 1;
-}
-
-/* A whole number: "--batch 16.7" is refused, not cut to 16. */
-static int parse_int(const char *flag, const char *s, double lo, double hi, double *out)
-{
-    if (!parse_num(flag, s, lo, hi, out))
-        return 0;
-    if (*out != (double)(int64_t)*out) {
-        siam_print_errorf("train", "%s needs a whole number, got '%s'", flag, s);
-        return 0;
-    }
-    return 1;
-}
-
 int siam_cmd_train(int argc, char **argv)
 {
     siam_train_options o;
@@ -131,97 +148,60 @@ int siam_cmd_train(int argc, char **argv)
     const char *data = NULL;
     int split_given = 0; /* --val-classes, --test-classes, --depth */
     int json = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            fputs(usage, stdout);
-            return 0;
+    static const siam_loss_kind losses[] = {SIAM_LOSS_BCE, SIAM_LOSS_CONTRASTIVE};
+    static const siam_optim_kind optims[] = {SIAM_OPTIM_SGD, SIAM_OPTIM_ADAM};
+    static const siam_init_scheme inits[] = {SIAM_INIT_UNIFORM, SIAM_INIT_PAPER};
+    static const siam_distort_mode distorts[] = {SIAM_DISTORT_ON_THE_FLY, SIAM_DISTORT_NONE,
+                                                 SIAM_DISTORT_FIXED};
+    static const siam_negative_mix negmixes[] = {SIAM_NEGMIX_ANY, SIAM_NEGMIX_SAME, SIAM_NEGMIX_HALF};
+    cli_parser p;
+    cli_value v;
+    cli_parse_begin(&p, &siam_cli_train, argc, argv);
+    for (int id; (id = cli_next(&p, &v)) != 0;) {
+        if (id > 0)
+            o.given |= cli_current(&p)->tag;
+        double x = v.number;
+        switch (id) {
+        case OPT_DATA: data = v.text; break;
+        case OPT_DATASET: o.dataset = v.text; break;
+        case OPT_DEPTH: o.dataset_depth = v.choice == 2 ? 0 : v.choice + 1; split_given = 1; break;
+        case OPT_VAL_CLASSES: o.val_classes = x; split_given = 1; break;
+        case OPT_TEST_CLASSES: o.test_classes = x; split_given = 1; break;
+        case OPT_PRESET: o.preset = v.text; break;
+        case OPT_INPUT: o.input = (int)x; break;
+        case OPT_BACKEND: o.backend = v.text; break;
+        case OPT_LOSS: o.loss = losses[v.choice]; break;
+        case OPT_MARGIN: o.margin = (float)x; break;
+        case OPT_OPTIMIZER: o.optim = optims[v.choice]; break;
+        case OPT_PAIRS: o.pairs = (int)x; break;
+        case OPT_STREAM: o.pairs = 0; break;
+        case OPT_EPOCH_PAIRS: o.epoch_pairs = (int)x; break;
+        case OPT_DISTORT: o.distort = distorts[v.choice]; break;
+        case OPT_NEGATIVES: o.negatives = negmixes[v.choice]; break;
+        case OPT_ALL_DRAWERS: o.all_drawers = 1; break;
+        case OPT_EPOCHS: o.epochs = (int)x; break;
+        case OPT_MINUTES: o.minutes = x; break;
+        case OPT_STEPS: o.max_steps = (int64_t)x; break;
+        case OPT_BATCH: o.batch = (int)x; break;
+        case OPT_SEED: o.seed = (uint64_t)x; break;
+        case OPT_THREADS: o.threads = (int)x; break;
+        case OPT_LR: o.lr = (float)x; break;
+        case OPT_MOMENTUM: o.momentum = (float)x; break;
+        case OPT_L2: o.l2 = (float)x; break;
+        case OPT_CONFIG: o.config = v.text; break;
+        case OPT_LR_DECAY: o.lr_decay = (float)x; break;
+        case OPT_MOMENTUM_START: o.momentum_start = (float)x; break;
+        case OPT_MOMENTUM_SLOPE: o.momentum_slope = (float)x; break;
+        case OPT_INIT: o.init = inits[v.choice]; break;
+        case OPT_NO_HEAD_BIAS: o.head_bias = 0; break;
+        case OPT_VAL_TRIALS: o.val_trials = (int)x; break;
+        case OPT_PATIENCE: o.patience = (int)x; break;
+        case OPT_OUT: o.out = v.text; break;
+        case OPT_RESUME: o.resume = v.text; break;
+        case OPT_LOG: o.log = v.text; break;
+        case OPT_JSON: json = 1; break;
+        default: return p.exit_status;
         }
-        o.given |= given_bit(a);
-        int flag_only = !strcmp(a, "--stream") || !strcmp(a, "--all-drawers") ||
-                        !strcmp(a, "--no-head-bias") || !strcmp(a, "--json");
-        if (flag_only) {
-            if (!strcmp(a, "--json"))
-                json = 1;
-            else if (!strcmp(a, "--stream"))
-                o.pairs = 0;
-            else if (!strcmp(a, "--all-drawers"))
-                o.all_drawers = 1;
-            else
-                o.head_bias = 0;
-            continue;
-        }
-        if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
-            siam_print_errorf("train", "%s '%s' (see siamese train --help)",
-                    strncmp(a, "--", 2) ? "unexpected argument" : "missing value for", a);
-            return 2;
-        }
-        const char *v = argv[++i];
-        double x;
-        if (!strcmp(a, "--data")) data = v;
-        else if (!strcmp(a, "--dataset")) o.dataset = v;
-        else if (!strcmp(a, "--depth")) {
-            split_given = 1;
-            if (!strcmp(v, "auto")) o.dataset_depth = 0;
-            else if (!strcmp(v, "1") || !strcmp(v, "2")) o.dataset_depth = v[0] - '0';
-            else { siam_print_errorf("train", "--depth is 1, 2 or auto, not '%s'", v); return 2; }
-        }
-        else if (!strcmp(a, "--input")) { if (!parse_int(a, v, 8, 4096, &x)) return 2; o.input = (int)x; }
-        else if (!strcmp(a, "--val-classes")) { if (!parse_num(a, v, 0, 1e9, &x)) return 2; o.val_classes = x; split_given = 1; }
-        else if (!strcmp(a, "--test-classes")) { if (!parse_num(a, v, 0, 1e9, &x)) return 2; o.test_classes = x; split_given = 1; }
-        else if (!strcmp(a, "--preset")) o.preset = v;
-        else if (!strcmp(a, "--backend")) o.backend = v;
-        else if (!strcmp(a, "--out")) o.out = v;
-        else if (!strcmp(a, "--resume")) o.resume = v;
-        else if (!strcmp(a, "--log")) o.log = v;
-        else if (!strcmp(a, "--config")) o.config = v;
-        else if (!strcmp(a, "--loss")) {
-            if (!strcmp(v, "bce")) o.loss = SIAM_LOSS_BCE;
-            else if (!strcmp(v, "contrastive")) o.loss = SIAM_LOSS_CONTRASTIVE;
-            else { siam_print_errorf("train", "--loss is bce or contrastive, not '%s'", v); return 2; }
-        } else if (!strcmp(a, "--optimizer")) {
-            if (!strcmp(v, "sgd")) o.optim = SIAM_OPTIM_SGD;
-            else if (!strcmp(v, "adam")) o.optim = SIAM_OPTIM_ADAM;
-            else { siam_print_errorf("train", "--optimizer is sgd or adam, not '%s'", v); return 2; }
-        } else if (!strcmp(a, "--init")) {
-            if (!strcmp(v, "uniform")) o.init = SIAM_INIT_UNIFORM;
-            else if (!strcmp(v, "paper")) o.init = SIAM_INIT_PAPER;
-            else { siam_print_errorf("train", "--init is uniform or paper, not '%s'", v); return 2; }
-        } else if (!strcmp(a, "--distort")) {
-            if (!strcmp(v, "on")) o.distort = SIAM_DISTORT_ON_THE_FLY;
-            else if (!strcmp(v, "off")) o.distort = SIAM_DISTORT_NONE;
-            else if (!strcmp(v, "8x")) o.distort = SIAM_DISTORT_FIXED;
-            else { siam_print_errorf("train", "--distort is on, off or 8x, not '%s'", v); return 2; }
-        } else if (!strcmp(a, "--negatives")) {
-            if (!strcmp(v, "any")) o.negatives = SIAM_NEGMIX_ANY;
-            else if (!strcmp(v, "same")) o.negatives = SIAM_NEGMIX_SAME;
-            else if (!strcmp(v, "half")) o.negatives = SIAM_NEGMIX_HALF;
-            else { siam_print_errorf("train", "--negatives is any, same or half, not '%s'", v); return 2; }
-        } else if (!strcmp(a, "--margin")) { if (!parse_num(a, v, 1e-9, 1e9, &x)) return 2; o.margin = (float)x; }
-        else if (!strcmp(a, "--pairs")) { if (!parse_int(a, v, 2, 1e8, &x)) return 2; o.pairs = (int)x; }
-        else if (!strcmp(a, "--epoch-pairs")) { if (!parse_int(a, v, 1, 1e9, &x)) return 2; o.epoch_pairs = (int)x; }
-        else if (!strcmp(a, "--epochs")) { if (!parse_int(a, v, 1, 1e6, &x)) return 2; o.epochs = (int)x; }
-        else if (!strcmp(a, "--minutes")) { if (!parse_num(a, v, 0, 1e7, &x)) return 2; o.minutes = x; }
-        else if (!strcmp(a, "--steps")) { if (!parse_int(a, v, 1, 1e12, &x)) return 2; o.max_steps = (int64_t)x; }
-        else if (!strcmp(a, "--batch")) { if (!parse_int(a, v, 1, 65536, &x)) return 2; o.batch = (int)x; }
-        else if (!strcmp(a, "--seed")) { if (!parse_int(a, v, 0, 9007199254740991.0, &x)) return 2; o.seed = (uint64_t)x; }
-        else if (!strcmp(a, "--threads")) { if (!parse_int(a, v, 0, 1024, &x)) return 2; o.threads = (int)x; }
-        else if (!strcmp(a, "--lr")) { if (!parse_num(a, v, 0, 10, &x)) return 2; o.lr = (float)x; }
-        else if (!strcmp(a, "--momentum")) { if (!parse_num(a, v, 0, 0.999999, &x)) return 2; o.momentum = (float)x; }
-        else if (!strcmp(a, "--l2")) { if (!parse_num(a, v, 0, 10, &x)) return 2; o.l2 = (float)x; }
-        else if (!strcmp(a, "--lr-decay")) { if (!parse_num(a, v, 1e-9, 1, &x)) return 2; o.lr_decay = (float)x; }
-        else if (!strcmp(a, "--momentum-start")) { if (!parse_num(a, v, 0, 0.999999, &x)) return 2; o.momentum_start = (float)x; }
-        else if (!strcmp(a, "--momentum-slope")) { if (!parse_num(a, v, 0, 1, &x)) return 2; o.momentum_slope = (float)x; }
-        else if (!strcmp(a, "--val-trials")) { if (!parse_int(a, v, 2, 1e6, &x)) return 2; o.val_trials = (int)x; }
-        else if (!strcmp(a, "--patience")) { if (!parse_int(a, v, 1, 1e6, &x)) return 2; o.patience = (int)x; }
-        else {
-            siam_print_errorf("train", "unknown option '%s' (see siamese train --help)", a);
-            return 2;
-        }
-    }
-    if (!o.out) {
-        siam_print_errorf("train", "--out MODEL is required (see siamese train --help)");
-        return 2;
     }
     if (!o.dataset && o.val_trials % o.val_way) { /* a usage error: caught here, exit 2 */
         siam_print_errorf("train", "--val-trials must be a multiple of the %d-way rounds, "

@@ -11,43 +11,42 @@
 #include <stdlib.h>
 #include <string.h>
 
+enum { OPT_MODEL = 1, OPT_BACKEND, OPT_JSON };
+
+static const cli_option verify_options[] = {
+    CLI_OPT_MODEL(OPT_MODEL, CLI_REQUIRED),
+    CLI_OPT_BACKEND(OPT_BACKEND),
+    {OPT_JSON, "json", 0, CLI_FLAG, NULL, 0, 0, 0,
+     "one JSON object: probability (or distance),\nscore, same, threshold", 0},
+};
+
+const cli_command siam_cli_verify = CLI_OPTIONS(
+    "verify", "A B", 2, 2,
+    "Prints the probability that A and B (PNG or JPEG) show the same character,\n"
+    "and says same or different at the threshold training chose on validation\n"
+    "pairs (models trained before it was stored give the probability alone; a\n"
+    "contrastive model prints the embedding distance instead).\n",
+    verify_options);
+
 int siam_cmd_verify(int argc, char **argv)
 {
     const char *model = NULL, *backend = NULL, *img[2] = {NULL, NULL};
-    int n_img = 0, json = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            printf("usage: siamese verify --model MODEL [--backend NAME] [--json] A.png B.png\n\n"
-                   "Prints the probability that A and B (PNG or JPEG) show the same character,\n"
-                   "and says same or different at the threshold training chose on validation\n"
-                   "pairs (models trained before it was stored give the probability alone; a\n"
-                   "contrastive model prints the embedding distance instead). --json: one\n"
-                   "JSON object: probability (or distance), score, same, threshold.\n");
-            return 0;
-        }
-        if (!strcmp(argv[i], "--json")) {
+    int json = 0;
+    cli_parser p;
+    cli_value v;
+    cli_parse_begin(&p, &siam_cli_verify, argc, argv);
+    for (int id; (id = cli_next(&p, &v)) != 0;) {
+        if (id < 0)
+            return p.exit_status;
+        if (id == OPT_MODEL)
+            model = v.text;
+        else if (id == OPT_BACKEND)
+            backend = v.text;
+        else
             json = 1;
-        } else if (!strcmp(argv[i], "--model") || !strcmp(argv[i], "--backend")) {
-            if (i + 1 >= argc) {
-                siam_print_errorf("verify", "%s needs a value", argv[i]);
-                return 2;
-            }
-            *(!strcmp(argv[i], "--model") ? &model : &backend) = argv[i + 1];
-            i++;
-        } else if (argv[i][0] == '-') {
-            siam_print_errorf("verify", "unknown option '%s' (see siamese verify --help)", argv[i]);
-            return 2;
-        } else if (n_img < 2) {
-            img[n_img++] = argv[i];
-        } else {
-            siam_print_errorf("verify", "give exactly two images");
-            return 2;
-        }
     }
-    if (!model || n_img != 2) {
-        siam_print_errorf("verify", "need --model MODEL and two images (see --help)");
-        return 2;
-    }
+    img[0] = p.operands[0];
+    img[1] = p.operands[1];
     siam_error err = {0};
     siam_session *s = NULL;
     siam_session_options so = {.backend = backend, .batch = 2};

@@ -12,6 +12,14 @@ typedef struct command {
     const char *summary;
 } command;
 
+/* Every option table, for `siamese help --table` (the man page and bash
+ * completion are made from it). */
+static const cli_command *const tables[] = {
+    &siam_cli_backends, &siam_cli_data, &siam_cli_data_fetch, &siam_cli_train, &siam_cli_verify,
+    &siam_cli_classify, &siam_cli_embed, &siam_cli_parity, &siam_cli_plot, &siam_cli_info,
+    &siam_cli_serve, &siam_cli_export, &siam_cli_eval,
+};
+
 static const command commands[] = {
     {"backends", siam_cmd_backends, "list backend modules and their devices"},
     {"data", siam_cmd_data, "list the Omniglot data and Koch's splits; fetch them"},
@@ -46,50 +54,12 @@ static const command *find(const char *name)
     return NULL;
 }
 
-/* Edit distance (insertions, deletions, substitutions, adjacent swaps) of
- * two short strings; past 32 characters it is only "far". */
-static int distance(const char *a, const char *b)
-{
-    size_t n = strlen(a), m = strlen(b);
-    if (n > 32 || m > 32)
-        return 99;
-    int d[33][33];
-    for (size_t i = 0; i <= n; i++)
-        for (size_t j = 0; j <= m; j++) {
-            if (i == 0 || j == 0) {
-                d[i][j] = (int)(i + j);
-                continue;
-            }
-            int cost = a[i - 1] != b[j - 1];
-            int v = d[i - 1][j - 1] + cost;
-            v = d[i - 1][j] + 1 < v ? d[i - 1][j] + 1 : v;
-            v = d[i][j - 1] + 1 < v ? d[i][j - 1] + 1 : v;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            d[i][j] = v;
-        }
-    return d[n][m];
-}
-
-/* The command a mistyped one most likely meant (a prefix of one command,
- * or at most 2 edits from the nearest), or NULL. */
 static const char *suggest(const char *typed)
 {
-    const char *best = NULL;
-    int best_d = 3, prefix_of = 0;
-    size_t len = strlen(typed);
-    for (size_t i = 0; i < N_COMMANDS; i++) {
-        if (len >= 2 && strncmp(commands[i].name, typed, len) == 0) {
-            best = prefix_of++ ? NULL : commands[i].name; /* ambiguous prefix: none */
-            best_d = 0;
-            continue;
-        }
-        int d = distance(typed, commands[i].name);
-        if (!prefix_of && d < best_d)
-            best = commands[i].name, best_d = d;
-    }
-    return best;
+    const char *names[N_COMMANDS];
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        names[i] = commands[i].name;
+    return cli_did_you_mean(typed, names, N_COMMANDS);
 }
 
 static int unknown(const char *name)
@@ -118,6 +88,11 @@ int main(int argc, char **argv)
     if (strcmp(a, "--version") == 0 || strcmp(a, "-V") == 0 || strcmp(a, "version") == 0) {
         printf("siamese %d.%d.%d\n", SIAMESE_VERSION_MAJOR, SIAMESE_VERSION_MINOR,
                SIAMESE_VERSION_PATCH);
+        return 0;
+    }
+    if (strcmp(a, "help") == 0 && strcmp(argv[2], "--table") == 0) {
+        for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+            cli_print_table(tables[i], stdout);
         return 0;
     }
     if (strcmp(a, "help") == 0) { /* siamese help CMD = siamese CMD --help */

@@ -375,12 +375,12 @@ t 1 'siamese backends: (opencl: /dev/null exists and is not a folder|--register-
 t 2 "unknown command 'trian'" trian
 t 2 "unknown command ''" ''
 t 2 "unknown command 'x\\\\nFORGED: line'" $'x\nFORGED: line'
-t 2 "unknown baseline 'x\\\\nFORGED'" eval --baseline $'x\nFORGED'
+t 2 "--baseline is mhd or pixel-1nn, not 'x\\\\nFORGED'" eval --baseline $'x\nFORGED'
 t 2 "unknown option '--x\\\\x1b\\[2J'" verify --model "$M" $'--x\x1b[2J' "$img" "$img2"
 t 2 'unknown option|unexpected' verify --model "$M" --bogus "$img" "$img2"
 t 2 '--model needs a value|missing|needs' verify --model
-t 2 'give two images|two images|need' verify --model "$M" "$img"
-t 2 'need --model' classify --support "$P/support" "$img"
+t 2 'missing A B' verify --model "$M" "$img"
+t 2 '--model MODEL is required' classify --support "$P/support" "$img"
 t 2 '--batch .*(whole|integer|number)' "${tr_args[@]}" --batch 16.7 --out "$W/m"
 t 2 '--seed .*(whole|integer|number)' "${tr_args[@]}" --seed 1.5 --out "$W/m"
 t 2 '--batch .*(whole|integer|number)' "${tr_args[@]}" --batch 1e99 --out "$W/m"
@@ -396,8 +396,8 @@ t 2 '--trials' eval --baseline pixel-1nn --trials -4
 t 2 '--shots' eval --baseline pixel-1nn --shots 1.5
 t 2 '--protocol|protocol' eval --baseline pixel-1nn --protocol sideways
 t 2 '--baseline|baseline' eval --baseline nosuch
-t 2 'give one model file' info
-t 2 'give one model file' info "$M" "$M"
+t 2 'missing MODEL' info
+t 2 "unexpected argument '.*good.safetensors'" info "$M" "$M"
 t 2 '--out|usage' plot "$P/good.log"
 t 2 '--backends|backends' parity
 t 2 '--mode|mode' parity --backends cpu,cpu --mode sideways

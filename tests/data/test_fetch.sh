@@ -113,6 +113,6 @@ refuse "short archive" "not the release's: .*29 alphabets" \
 expect() { bash "$here/../cli_expect.sh" "$@" >/dev/null || fail "$(bash "$here/../cli_expect.sh" "$@")"; }
 expect 2 "--digest takes NAME=BLOBID" "$siamese" data fetch --digest other.zip=abc
 expect 2 "not 40 hex digits" "$siamese" data fetch --digest all_runs.zip=xyz
-expect 2 "unknown or incomplete option '--to'" "$siamese" data fetch --to
+expect 2 "--to needs a value" "$siamese" data fetch --to
 [ $fails = 0 ] && echo "all fetch cases passed"
 exit $((fails > 0))

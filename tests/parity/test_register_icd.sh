@@ -63,5 +63,6 @@ OCL_ICD_VENDORS=$tmp/empty SIAMESE_OPENCL_VENDOR_LIBS=$tmp/fake/libnvidia-opencl
 [ -e "$tmp/icd4" ] && fail "folder written for a library that does not load"
 
 # 7. Usage.
-bash "$here/../cli_expect.sh" 2 "register-icd needs a folder" "$cli" backends --register-icd || exit 1
+bash "$here/../cli_expect.sh" 2 "register-icd needs a value" "$cli" backends --register-icd || exit 1
+bash "$here/../cli_expect.sh" 2 "register-icd needs a folder" "$cli" backends --register-icd "" || exit 1
 echo "ok: register-icd"

@@ -5,8 +5,8 @@
 #
 # The page renders without a groff warning and has a section for every
 # command `siamese --help` lists; the completion completes commands and each
-# command's options (checked on `siamese verify --j` -> --json and on the
-# train options, all of which `siamese train` must accept by name).
+# command's options and the words of a choice (checked on `siamese verify
+# --j` -> --json, `train --loss c` -> contrastive, `data fetch --mi`).
 set -u
 siamese=$1 dir=$2
 fails=0
@@ -29,6 +29,8 @@ complete_words() { # the completions of the words given, the last being complete
 [ "$(complete_words siamese tra)" = train ] || fail "siamese tra completes to '$(complete_words siamese tra)'"
 [ "$(complete_words siamese verify --j)" = --json ] || fail "siamese verify --j: '$(complete_words siamese verify --j)'"
 [ "$(complete_words siamese help ser)" = serve ] || fail "siamese help ser: '$(complete_words siamese help ser)'"
+[ "$(complete_words siamese train --loss c)" = contrastive ] || fail "siamese train --loss c: '$(complete_words siamese train --loss c)'"
+[ "$(complete_words siamese data fetch --mi)" = --mirror ] || fail "siamese data fetch --mi: '$(complete_words siamese data fetch --mi)'"
 n=$(complete_words siamese serve --max | wc -w)
 [ "$n" = 3 ] || fail "siamese serve --max completes to $n options, expected 3"
 
