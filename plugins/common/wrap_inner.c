@@ -18,10 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* WRAP_EVERY_OP (wrap_inner.h) lists the ops by name; a new op must join it. */
-_Static_assert(SIAM_OP_PAIR_SCORES + 1 == SIAM_OP_COUNT,
-               "an op was added to backend.h: add it to WRAP_EVERY_OP in wrap_inner.h");
-
 #define MODULE_PREFIX "libsiamese-backend-"
 #define MODULE_SUFFIX ".so"
 

@@ -272,6 +272,7 @@ static void *fault_get_proc_address(void *ctx, const char *name)
     return NULL;
 }
 
+#define WRAP_OP_FN fault_op
 static const siam_backend_iface fault_iface = {
     .abi_version = SIAM_BACKEND_ABI_VERSION,
     .struct_size = sizeof(siam_backend_iface),
@@ -291,7 +292,7 @@ static const siam_backend_iface fault_iface = {
     .buffer_fill = fault_buffer_fill,
     .supports_op = fault_supports_op,
     .workspace_size = fault_workspace_size,
-    .ops = WRAP_EVERY_OP(fault_op),
+    .ops = WRAP_EVERY_OP,
     .synchronize = fault_synchronize,
     .get_proc_address = fault_get_proc_address,
 };

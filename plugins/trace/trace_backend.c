@@ -252,6 +252,7 @@ static void *trace_get_proc_address(void *ctx, const char *name)
     return NULL;
 }
 
+#define WRAP_OP_FN trace_op
 static const siam_backend_iface trace_iface = {
     .abi_version = SIAM_BACKEND_ABI_VERSION,
     .struct_size = sizeof(siam_backend_iface),
@@ -271,7 +272,7 @@ static const siam_backend_iface trace_iface = {
     .buffer_fill = trace_buffer_fill,
     .supports_op = trace_supports_op,
     .workspace_size = trace_workspace_size,
-    .ops = WRAP_EVERY_OP(trace_op),
+    .ops = WRAP_EVERY_OP,
     .synchronize = trace_synchronize,
     .get_proc_address = trace_get_proc_address,
 };
