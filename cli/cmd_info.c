@@ -3,23 +3,21 @@
 
 #include "base/term_text.h"
 
-#include "engine/checkpoint.h"
+#include "eval/model_info.h"
 #include "json_out.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static void print_json(const char *path, const siam_st_file *f, const siam_net_desc *d)
+static void print_json(const char *path, const siam_model_info *mi)
 {
-    siam_net_shapes sh;
-    siam_error err;
-    int64_t dim = siam_net_shapes_of(d, &sh, &err) == SIAM_OK ? sh.embed_dim : 0;
+    const siam_st_file *f = &mi->file;
+    const siam_net_desc *d = &mi->net;
     printf("{\"path\":");
     cli_json_string(stdout, path);
     printf(",\"tensors\":%d,\"input\":[%d,%d,%d],\"embedding_dim\":%lld,\"params\":%lld,"
            "\"metadata\":{",
-           f->n, d->in_c, d->in_h, d->in_w, (long long)dim,
-           (long long)siam_net_param_count(d));
+           f->n, d->in_c, d->in_h, d->in_w, (long long)mi->embed_dim, (long long)mi->params);
     const siam_json *j = &f->json;
     int first = 1;
     if (f->meta >= 0)
@@ -53,26 +51,26 @@ int siam_cmd_info(int argc, char **argv)
         json = 1;
     }
     const char *path = p.operands[0];
-    siam_st_file f;
-    siam_net_desc d;
+    siam_model_info mi;
     siam_error err = {0};
-    if (siam_checkpoint_open(path, &f, &d, &err) != SIAM_OK) {
+    if (siam_model_info_open(path, &mi, &err) != SIAM_OK) {
         siam_print_error("info", err.msg);
         return 1;
     }
     if (json) {
-        print_json(path, &f, &d);
-        siam_st_close(&f);
+        print_json(path, &mi);
+        siam_model_info_close(&mi);
         return 0;
     }
+    const siam_st_file *f = &mi.file;
     /* Names and metadata come from the file: printed with their control
      * characters escaped (term_text.h), so that a model cannot forge lines
      * or send escape sequences to the terminal. */
     siam_fputs_escaped(path, stdout);
-    printf(": %d tensors\n", f.n);
-    const siam_json *j = &f.json;
-    if (f.meta >= 0)
-        for (int c = j->nodes[f.meta].first_child; c >= 0; c = j->nodes[c].next_sibling) {
+    printf(": %d tensors\n", f->n);
+    const siam_json *j = &f->json;
+    if (f->meta >= 0)
+        for (int c = j->nodes[f->meta].first_child; c >= 0; c = j->nodes[c].next_sibling) {
             const char *k = siam_json_key(j, c), *v = siam_json_str(j, c);
             fputs("  ", stdout);
             siam_fputs_escaped(k, stdout);
@@ -97,7 +95,7 @@ int siam_cmd_info(int argc, char **argv)
                 fputs("\n", stdout);
             }
         }
-    siam_net_print(&d, stdout);
-    siam_st_close(&f);
+    siam_model_info_print_layers(&mi, stdout);
+    siam_model_info_close(&mi);
     return 0;
 }

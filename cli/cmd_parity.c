@@ -4,7 +4,6 @@
 #include "base/term_text.h"
 
 #include "data/datapath.h"
-#include "engine/op_parity.h"
 #include "train/parity.h"
 
 #include <stdio.h>
@@ -115,11 +114,9 @@ int siam_cmd_parity(int argc, char **argv)
         for (int op = 0; op < SIAM_OP_COUNT; op++) {
             if (r.op_nmse[op] < 0)
                 continue;
-            const char *why = NULL;
-            double cases = siam_op_parity_nmse((siam_op)op, &why);
+            siam_parity_bound b = siam_parity_op_bound((siam_op)op);
             printf("  %-18s %.3e  (bound %.0e; %.0e on the parity cases: %s)\n",
-                   siam_op_name((siam_op)op), r.op_nmse[op], siam_op_parity_step_nmse((siam_op)op),
-                   cases, why);
+                   siam_op_name((siam_op)op), r.op_nmse[op], b.step_nmse, b.case_nmse, b.why);
         }
         parted = r.tf_first_bad_step > 0;
         if (parted)

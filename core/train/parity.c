@@ -489,6 +489,13 @@ static siam_status free_running(side *a, side *b, stream *s, scratch *h,
     return st;
 }
 
+siam_parity_bound siam_parity_op_bound(siam_op op)
+{
+    siam_parity_bound b = {siam_op_parity_step_nmse(op), 0.0, NULL};
+    b.case_nmse = siam_op_parity_nmse(op, &b.why);
+    return b;
+}
+
 siam_status siam_parity_run(const siam_parity_options *o, siam_parity_result *res,
                             siam_error *err)
 {

@@ -72,6 +72,14 @@ typedef struct siam_parity_result {
 } siam_parity_result;
 
 void siam_parity_options_default(siam_parity_options *o);
+
+/* The bounds an op is held to (engine/op_parity.h), for reports: NMSE in
+ * a teacher-forced step, NMSE on the parity cases, and why. */
+typedef struct siam_parity_bound {
+    double step_nmse, case_nmse;
+    const char *why;
+} siam_parity_bound;
+siam_parity_bound siam_parity_op_bound(siam_op op);
 /* SIAM_OK when the run completed; res says whether the backends agreed. */
 siam_status siam_parity_run(const siam_parity_options *o, siam_parity_result *res,
                             siam_error *err);
