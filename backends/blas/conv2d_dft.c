@@ -1,5 +1,5 @@
 /* conv2d in the frequency domain, for the blas backend (the im2col path is
- * backends/cpu/conv2d.c).
+ * backends/cpu_kernels/conv2d.c).
  *
  * Why: Koch's net has large kernels on small planes (conv2 of koch105: 64 ->
  * 128 channels, 7x7 on 48x48, 78% of the net's FLOPs), so im2col spends
@@ -35,7 +35,7 @@
  * Accuracy: each output sums O(NH + NW) rounded products more than im2col's
  * over C*R*S; parity against the reference stays near 1e-13 NMSE.
  */
-#include "conv2d_dft.h"
+#include "blas_internal.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -69,7 +69,10 @@ typedef struct dft_dims {
     int64_t nb;      /* images per sub-batch */
 } dft_dims;
 
-static int threads_of(const cpu_ctx *c) { return c->threads > 0 ? c->threads : 1; }
+static int threads_of(const blas_ctx *c)
+{
+    return c->cpu.threads > 0 ? c->cpu.threads : 1;
+}
 
 static int64_t round16(int64_t f) { return (f + 15) / 16 * 16; }
 
@@ -89,7 +92,7 @@ static void height_factors(int64_t nh, int64_t *p, int64_t *q)
         }
 }
 
-static dft_dims dims_of_args(const cpu_ctx *ctx, const siam_op_args *a)
+static dft_dims dims_of_args(const blas_ctx *ctx, const siam_op_args *a)
 {
     dft_dims d;
     d.sh = cpu_conv_shape_of(a);
@@ -176,15 +179,15 @@ static int dft_pays(const dft_dims *d)
     return d->fixed <= DFT_WS_FLOATS / 4 * 3 && 5.0 * dft < 4.0 * direct;
 }
 
-int blas_conv2d_uses_dft(const cpu_ctx *ctx, const siam_op_args *a)
+int blas_conv2d_uses_dft(const blas_ctx *ctx, const siam_op_args *a)
 {
-    if (ctx->conv_algo == CPU_CONV_IM2COL)
+    if (ctx->conv_algo == BLAS_CONV_IM2COL)
         return 0;
     dft_dims d = dims_of_args(ctx, a);
-    return ctx->conv_algo == CPU_CONV_DFT || dft_pays(&d);
+    return ctx->conv_algo == BLAS_CONV_DFT || dft_pays(&d);
 }
 
-size_t blas_conv2d_dft_workspace(const cpu_ctx *ctx, const siam_op_args *a)
+size_t blas_conv2d_dft_workspace(const blas_ctx *ctx, const siam_op_args *a)
 {
     dft_dims d = dims_of_args(ctx, a);
     return (size_t)workspace_floats(&d) * sizeof(float);
@@ -458,7 +461,7 @@ typedef struct dft_run {
     int threads;
 } dft_run;
 
-static void run_open(const cpu_ctx *ctx, const siam_op_args *a, dft_run *r)
+static void run_open(const blas_ctx *ctx, const siam_op_args *a, dft_run *r)
 {
     r->d = dims_of_args(ctx, a);
     r->threads = threads_of(ctx);

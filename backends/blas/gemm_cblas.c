@@ -1,5 +1,5 @@
-/* The blas backend's GEMM: the reference backend's ops (the files of backends/cpu)
- * with cpu_gemm() served by CBLAS (OpenBLAS on Debian; any CBLAS works).
+/* The blas backend's GEMM, the one its flavour gives the shared CPU kernels
+ * (backends/cpu_kernels): CBLAS sgemm (OpenBLAS on Debian; any CBLAS works).
  *
  * Threads: the GEMM is split by column blocks of C across the backend's own
  * threads, each calling a single-threaded sgemm. Why: when OpenBLAS runs
@@ -14,7 +14,7 @@
  * checks thread-count independence on the reference backend only).
  * Results differ from the reference by summation order and FMA, within the
  * parity tolerances. */
-#include "cpu_internal.h"
+#include "blas_internal.h"
 
 #include <cblas.h>
 #include <stdio.h>
@@ -46,20 +46,20 @@ static void gemm_columns(void *arg, int64_t begin, int64_t end, int tid)
                 1.0f, g->a, (int)g->lda, b, (int)g->ldb, g->beta, g->c + j0, (int)g->ldc);
 }
 
-void cpu_gemm_library_init(void)
+void blas_gemm_init(void)
 {
     if (openblas_set_num_threads)
         openblas_set_num_threads(1);
 }
 
-void cpu_gemm_library_describe(char *buf, size_t size)
+void blas_gemm_describe(char *buf, size_t size)
 {
     snprintf(buf, size, "%s", openblas_get_config ? openblas_get_config() : "CBLAS (not OpenBLAS)");
 }
 
-void cpu_gemm(int threads, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
-              const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
-              int64_t ldc, float *pack)
+void blas_gemm(int threads, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+               const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
+               int64_t ldc, float *pack)
 {
     (void)pack;
     if (m <= 0 || n <= 0)

@@ -1,4 +1,4 @@
-/* The reference GEMM: packed panels and a 4x16 register tile.
+/* The reference GEMM: packed panels and a 6x16 register tile.
  *
  * C[MxN] = op(A)[MxK] * op(B)[KxN] + beta*C, all row-major.
  * Blocking: K in chunks of KC, N in chunks of NC. Threads take whole NC
@@ -9,10 +9,9 @@
  * The register tile is 6x16: 12 accumulators of 8 floats fit AVX2's 16
  * registers next to two B vectors and an A broadcast.
  */
-#include "cpu_internal.h"
+#include "gemm.h"
 
 #include <stdio.h>
-
 #include <string.h>
 
 #define MR 6
@@ -161,17 +160,14 @@ static void gemm_columns(void *arg, int64_t begin, int64_t end, int tid)
     }
 }
 
-/* The reference GEMM needs no set-up. */
-void cpu_gemm_library_init(void) {}
-
-void cpu_gemm_library_describe(char *buf, size_t size)
+void cpu_reference_gemm_describe(char *buf, size_t size)
 {
     snprintf(buf, size, "reference 6x16 GEMM");
 }
 
-void cpu_gemm(int threads, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
-              const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c,
-              int64_t ldc, float *pack)
+void cpu_reference_gemm(int threads, int trans_a, int trans_b, int64_t m, int64_t n, int64_t k,
+                        const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+                        float *c, int64_t ldc, float *pack)
 {
     gemm_job g = {trans_a, trans_b, m, n, k, a, b, lda, ldb, ldc, beta, c, pack};
     if (m <= 0 || n <= 0)

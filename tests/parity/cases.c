@@ -313,8 +313,9 @@ int pcase_list(pcase *out, int max)
     add_conv(out, &n, max, 2, 8, 13, 13, 17, 7, 7, 1, 0);   /* Koch conv2, scaled */
     add_conv(out, &n, max, 6, 1, 40, 37, 8, 5, 4, 1, 0);    /* large planes: one image per GEMM */
     /* The blas backend's two convolution paths on each of those shapes
-     * (conv2d_dft.h), then DFT in sub-batches of 2, and DFT on Koch's conv2
-     * and conv4 at full size (other backends: their own path). */
+     * (backends/blas/blas_internal.h), then DFT in sub-batches of 2, and
+     * DFT on Koch's conv2 and conv4 at full size (other backends: their own
+     * path). */
     int convs = n;
     repeat_tuned(out, &n, max, 0, convs, "conv_algo", 1);
     repeat_tuned(out, &n, max, 0, convs, "conv_algo", 2);

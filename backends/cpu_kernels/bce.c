@@ -1,6 +1,6 @@
 /* Binary cross-entropy on logits, mean over the batch, in double.
  * Stable form: max(z,0) - z*y + log1p(exp(-|z|)) never overflows. */
-#include "cpu_internal.h"
+#include "cpu_kernels.h"
 
 #include <math.h>
 

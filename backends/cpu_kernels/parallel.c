@@ -1,6 +1,6 @@
 /* A fork-join parallel-for on pthreads; falls back to the calling thread
  * when a thread cannot be created, so it never fails. */
-#include "cpu_internal.h"
+#include "cpu_kernels.h"
 
 #include <pthread.h>
 

@@ -1,7 +1,7 @@
 /* Adam (Kingma & Ba 2015) with L2 folded into the gradient and bias
  * correction from the 1-based step; see include/siamese/backend.h.
  * Elementwise, so split across threads in contiguous chunks (as SGD). */
-#include "cpu_internal.h"
+#include "cpu_kernels.h"
 
 #include <math.h>
 

@@ -1,5 +1,5 @@
 /* absdiff on the CPU: h (2N,D) holds both twins; d (N,D) = |h[i] - h[N+i]|. */
-#include "cpu_internal.h"
+#include "cpu_kernels.h"
 
 #include <math.h>
 

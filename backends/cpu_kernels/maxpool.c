@@ -4,7 +4,7 @@
  * Backward is a gather, not a scatter: windows never overlap, so each dx
  * element has at most one source and no accumulation order is involved.
  * Planes are independent, so both directions split across threads by plane. */
-#include "cpu_internal.h"
+#include "cpu_kernels.h"
 
 #include <string.h>
 

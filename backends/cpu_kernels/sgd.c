@@ -2,7 +2,7 @@
  *   g' = g + 2*l2*w;  v = momentum*v - lr*g';  w = w + v
  * Split across threads in contiguous chunks: koch105's fc1 alone has 38M
  * weights, and one core does not reach the memory bandwidth two do. */
-#include "cpu_internal.h"
+#include "cpu_kernels.h"
 
 typedef struct sgd_job {
     float *w, *v;

@@ -1,6 +1,6 @@
 /* relu on the CPU: y = max(x, 0); dx = dy where y > 0. Any shape.
  * Elementwise, so split across threads in contiguous chunks. */
-#include "cpu_internal.h"
+#include "cpu_kernels.h"
 
 typedef struct relu_job {
     const float *x, *dy; /* x for forward; y for backward (in x) */

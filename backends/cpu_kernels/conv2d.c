@@ -9,9 +9,10 @@
  *   data grad    dcol = w^T * dY'   (CRS x nb*P)    then col2im into dx
  * One large GEMM per sub-batch keeps the threads busy (they split its
  * columns) and amortises packing; nb is sized so the workspace stays under
- * CONV_WS_FLOATS. Results do not depend on the thread count.
+ * CONV_WS_FLOATS. The GEMM is the context's (cpu_gemm); with the reference
+ * one, results do not depend on the thread count.
  */
-#include "cpu_internal.h"
+#include "cpu_kernels.h"
 
 #include <string.h>
 
@@ -99,7 +100,7 @@ static float *slot_partial(float *ws, const conv_dims *d, int64_t slot)
     return ws + slot * per_image_slot_floats(d) + d->crs * d->band * d->ow;
 }
 
-size_t cpu_conv2d_workspace(const cpu_ctx *ctx, const siam_op_args *a)
+size_t cpu_conv2d_im2col_workspace(const cpu_ctx *ctx, const siam_op_args *a)
 {
     conv_dims d = dims_of_args(a);
     int64_t floats = (d.crs + d.k) * d.nb * d.p;
@@ -169,6 +170,7 @@ static void unfold(const cpu_ctx *ctx, const conv_dims *d, const float *x, float
 
 /* Per-image work: slot s takes images s, s + CONV_SLOTS, ... in order. */
 typedef struct image_job {
+    const cpu_ctx *ctx;
     const conv_dims *d;
     const float *x, *w, *b, *dy;
     float *y;        /* forward output */
@@ -191,8 +193,8 @@ static void images_of_slots(void *arg, int64_t begin, int64_t end, int tid)
                 if (!j->filter_grad) {
                     /* y[n] band (K x cols, ld P) = w (K x CRS) * col (CRS x cols), + bias */
                     float *yb = j->y + at;
-                    cpu_gemm(1, 0, 0, d->k, cols, d->crs, j->w, d->crs, col, cols, 0.0f, yb, d->p,
-                             pack);
+                    cpu_gemm(j->ctx, 1, 0, 0, d->k, cols, d->crs, j->w, d->crs, col, cols, 0.0f,
+                             yb, d->p, pack);
                     if (j->b)
                         for (int64_t k = 0; k < d->k; k++)
                             for (int64_t p = 0; p < cols; p++)
@@ -200,7 +202,7 @@ static void images_of_slots(void *arg, int64_t begin, int64_t end, int tid)
                 } else {
                     /* partial (K x CRS) (+)= dy[n] band (K x cols) * col^T (cols x CRS) */
                     int first = n == slot && oh0 == 0;
-                    cpu_gemm(1, 0, 1, d->k, d->crs, cols, j->dy + at, d->p, col, cols,
+                    cpu_gemm(j->ctx, 1, 0, 1, d->k, d->crs, cols, j->dy + at, d->p, col, cols,
                              first ? 0.0f : 1.0f, partial, d->crs, pack);
                 }
             }
@@ -215,12 +217,12 @@ static int64_t run_per_image(const cpu_ctx *ctx, image_job *j)
     return slots;
 }
 
-siam_status cpu_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err)
+siam_status cpu_conv2d_im2col_fwd(void *ctx, const siam_op_args *a, siam_error *err)
 {
     (void)err;
     conv_dims d = dims_of(&a->t[0], &a->t[1]);
     if (d.per_image) {
-        image_job j = {&d, cpu_f32(&a->t[0]), cpu_f32(&a->t[1]), cpu_f32(&a->t[2]), NULL,
+        image_job j = {ctx, &d, cpu_f32(&a->t[0]), cpu_f32(&a->t[1]), cpu_f32(&a->t[2]), NULL,
                        cpu_f32(&a->t[3]), cpu_f32(&a->workspace), 0};
         run_per_image(ctx, &j);
         return SIAM_OK;
@@ -231,7 +233,8 @@ siam_status cpu_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err)
     for (int64_t n0 = 0; n0 < d.n; n0 += d.nb) {
         int64_t nb = d.n - n0 < d.nb ? d.n - n0 : d.nb, cols = nb * d.p;
         unfold(ctx, &d, x + n0 * d.c * d.h * d.w, col, nb, 0);
-        cpu_gemm(threads_of(ctx), 0, 0, d.k, cols, d.crs, w, d.crs, col, cols, 0.0f, yt, cols, pack);
+        cpu_gemm(ctx, threads_of(ctx), 0, 0, d.k, cols, d.crs, w, d.crs, col, cols, 0.0f, yt, cols,
+                 pack);
         for (int64_t n = 0; n < nb; n++)
             for (int64_t k = 0; k < d.k; k++) {
                 float *dst = y + ((n0 + n) * d.k + k) * d.p;
@@ -253,7 +256,7 @@ static void gather_dy(const conv_dims *d, const float *dy, int64_t n0, int64_t n
                    (size_t)d->p * sizeof(float));
 }
 
-siam_status cpu_conv2d_bwd_data(void *ctx, const siam_op_args *a, siam_error *err)
+siam_status cpu_conv2d_im2col_bwd_data(void *ctx, const siam_op_args *a, siam_error *err)
 {
     (void)err;
     conv_dims d = dims_of(&a->t[2], &a->t[1]);
@@ -265,20 +268,21 @@ siam_status cpu_conv2d_bwd_data(void *ctx, const siam_op_args *a, siam_error *er
         int64_t nb = d.n - n0 < d.nb ? d.n - n0 : d.nb, cols = nb * d.p;
         gather_dy(&d, dy, n0, nb, dyt);
         /* dcol (CRS x cols) = w^T (CRS x K) * dY' (K x cols) */
-        cpu_gemm(threads_of(ctx), 1, 0, d.crs, cols, d.k, w, d.crs, dyt, cols, 0.0f, col, cols, pack);
+        cpu_gemm(ctx, threads_of(ctx), 1, 0, d.crs, cols, d.k, w, d.crs, dyt, cols, 0.0f, col, cols,
+                 pack);
         unfold(ctx, &d, dx + n0 * d.c * d.h * d.w, col, nb, 1);
     }
     return SIAM_OK;
 }
 
-siam_status cpu_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *err)
+siam_status cpu_conv2d_im2col_bwd_filter(void *ctx, const siam_op_args *a, siam_error *err)
 {
     (void)err;
     conv_dims d = dims_of(&a->t[0], &a->t[2]);
     const float *x = cpu_f32(&a->t[0]), *dy = cpu_f32(&a->t[1]);
     float *dw = cpu_f32(&a->t[2]), *db = cpu_f32(&a->t[3]);
     if (d.per_image) {
-        image_job j = {&d, x, NULL, NULL, dy, NULL, cpu_f32(&a->workspace), 1};
+        image_job j = {ctx, &d, x, NULL, NULL, dy, NULL, cpu_f32(&a->workspace), 1};
         int64_t slots = run_per_image(ctx, &j), kcrs = d.k * d.crs;
         for (int64_t slot = 0; slot < slots; slot++) {
             const float *partial = slot_partial(j.ws, &d, slot);
@@ -294,7 +298,7 @@ siam_status cpu_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *
         unfold(ctx, &d, x + n0 * d.c * d.h * d.w, col, nb, 0);
         gather_dy(&d, dy, n0, nb, dyt);
         /* dw (K x CRS) (+)= dY' (K x cols) * col^T (cols x CRS) */
-        cpu_gemm(threads_of(ctx), 0, 1, d.k, d.crs, cols, dyt, cols, col, cols,
+        cpu_gemm(ctx, threads_of(ctx), 0, 1, d.k, d.crs, cols, dyt, cols, col, cols,
                  n0 == 0 ? 0.0f : 1.0f, dw, d.crs, pack);
     }
     cpu_conv2d_bias_grad(ctx, dy, d.n, d.k, d.p, db);

@@ -1,6 +1,6 @@
 /* linear on the CPU: y (N,O) = x (N,I) * w^T + b, w is (O,I).
  * Workspace: one GEMM pack area per thread. */
-#include "cpu_internal.h"
+#include "cpu_kernels.h"
 
 static int threads_of(const cpu_ctx *c) { return c->threads > 0 ? c->threads : 1; }
 
@@ -16,7 +16,8 @@ siam_status cpu_linear_fwd(void *ctx, const siam_op_args *a, siam_error *err)
     int64_t n = a->t[0].shape[0], in = a->t[0].shape[1], out = a->t[1].shape[0];
     const float *x = cpu_f32(&a->t[0]), *w = cpu_f32(&a->t[1]), *b = cpu_f32(&a->t[2]);
     float *y = cpu_f32(&a->t[3]);
-    cpu_gemm(threads_of(ctx), 0, 1, n, out, in, x, in, w, in, 0.0f, y, out, cpu_f32(&a->workspace));
+    cpu_gemm(ctx, threads_of(ctx), 0, 1, n, out, in, x, in, w, in, 0.0f, y, out,
+             cpu_f32(&a->workspace));
     if (b)
         for (int64_t i = 0; i < n; i++)
             for (int64_t o = 0; o < out; o++)
@@ -29,7 +30,7 @@ siam_status cpu_linear_bwd_data(void *ctx, const siam_op_args *a, siam_error *er
     (void)err;
     int64_t n = a->t[0].shape[0], out = a->t[1].shape[0], in = a->t[1].shape[1];
     /* dx (N,I) = dy (N,O) * w (O,I) */
-    cpu_gemm(threads_of(ctx), 0, 0, n, in, out, cpu_f32(&a->t[0]), out, cpu_f32(&a->t[1]), in,
+    cpu_gemm(ctx, threads_of(ctx), 0, 0, n, in, out, cpu_f32(&a->t[0]), out, cpu_f32(&a->t[1]), in,
              0.0f, cpu_f32(&a->t[2]), in, cpu_f32(&a->workspace));
     return SIAM_OK;
 }
@@ -40,7 +41,7 @@ siam_status cpu_linear_bwd_param(void *ctx, const siam_op_args *a, siam_error *e
     int64_t n = a->t[0].shape[0], in = a->t[0].shape[1], out = a->t[1].shape[1];
     const float *dy = cpu_f32(&a->t[1]);
     /* dw (O,I) = dy^T (O,N) * x (N,I) */
-    cpu_gemm(threads_of(ctx), 1, 0, out, in, n, dy, out, cpu_f32(&a->t[0]), in, 0.0f,
+    cpu_gemm(ctx, threads_of(ctx), 1, 0, out, in, n, dy, out, cpu_f32(&a->t[0]), in, 0.0f,
              cpu_f32(&a->t[2]), in, cpu_f32(&a->workspace));
     float *db = cpu_f32(&a->t[3]);
     if (db)

@@ -3,7 +3,7 @@
  *   loss = mean( y*D^2/2 + (1-y)*max(0, m-D)^2/2 ).
  * dL/dh[i] = (y*D - (1-y)*max(0,m-D)) * (h[i]-h[N+i]) / D / N; the second
  * term is taken as 0 at D = 0, where the direction is undefined. */
-#include "cpu_internal.h"
+#include "cpu_kernels.h"
 
 #include <math.h>
 

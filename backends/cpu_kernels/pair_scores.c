@@ -2,7 +2,7 @@
  *   WL1: out[i][j] = bias + sum_k alpha_k |q_ik - s_jk|   (alpha absent = 1)
  *   L2:  out[i][j] = sqrt(sum_k (q_ik - s_jk)^2)
  * Summed in double in increasing k. */
-#include "cpu_internal.h"
+#include "cpu_kernels.h"
 
 #include <math.h>
 

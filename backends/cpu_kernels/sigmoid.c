@@ -1,6 +1,6 @@
 /* sigmoid on the CPU: y = 1/(1+exp(-x)); dx = dy*y*(1-y). Any shape.
  * Evaluated in double, in the form that cannot overflow exp(). */
-#include "cpu_internal.h"
+#include "cpu_kernels.h"
 
 #include <math.h>
 
