@@ -257,7 +257,7 @@ siam_status ocl_buffer_copy(void *ctx, siam_buffer *dst, size_t dst_offset, siam
 siam_status ocl_buffer_fill(void *ctx, siam_buffer *buf, size_t offset, size_t count,
                             float value, siam_error *err);
 
-/* ---- ops: one file per op family, named as in backends/cpu/ ---- */
+/* ---- ops: one file per op family, named as in backends/cpu_kernels/ ---- */
 siam_status ocl_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err);
 siam_status ocl_conv2d_bwd_data(void *ctx, const siam_op_args *a, siam_error *err);
 siam_status ocl_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *err);
