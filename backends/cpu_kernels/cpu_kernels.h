@@ -116,10 +116,13 @@ siam_status cpu_synchronize(void *ctx, siam_error *err);
 
 /* ---- ops: one function per op and direction; each file is named after its op ---- */
 
-/* The table's conv2d ops: the context's flavour's (context.c). */
-siam_status cpu_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_conv2d_bwd_data(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *err);
+/* cpu_<name> for every op of backend.h's list: a new op needs its file
+ * here and nothing else in this header or the table. The conv2d entries
+ * call the context's flavour (context.c). */
+#define CPU_OP_DECLARE_(suffix, name, result) \
+    siam_status cpu_##name(void *ctx, const siam_op_args *a, siam_error *err);
+SIAM_OP_LIST(CPU_OP_DECLARE_)
+#undef CPU_OP_DECLARE_
 /* conv2d.c: im2col + GEMM. */
 siam_status cpu_conv2d_im2col_fwd(void *ctx, const siam_op_args *a, siam_error *err);
 siam_status cpu_conv2d_im2col_bwd_data(void *ctx, const siam_op_args *a, siam_error *err);
@@ -135,30 +138,13 @@ cpu_conv_shape cpu_conv_shape_of(const siam_op_args *a);
  * channels split over the threads (the same result on any count). */
 void cpu_conv2d_bias_grad(const cpu_ctx *ctx, const float *dy, int64_t n, int64_t k, int64_t p,
                           float *db);
-siam_status cpu_relu_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_relu_bwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_maxpool_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_maxpool_bwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_linear_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_linear_bwd_data(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_linear_bwd_param(void *ctx, const siam_op_args *a, siam_error *err);
 size_t cpu_linear_workspace(const cpu_ctx *c, const siam_op_args *a);
-siam_status cpu_sigmoid_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_sigmoid_bwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_absdiff_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_absdiff_bwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_bce_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_bce_bwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_contrastive_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_contrastive_bwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_sgd_update(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_adam_update(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status cpu_pair_scores(void *ctx, const siam_op_args *a, siam_error *err);
 
 /* The interface entries every CPU backend shares, for its table's
  * initialiser; the backend adds .name, .score, .device_info, .create and
  * .get_proc_address. A table is a static constant, so this cannot be a
  * function. */
+#define CPU_OP_ENTRY_(suffix, name, result) [SIAM_OP_##suffix] = cpu_##name,
 #define CPU_BACKEND_SHARED_ENTRIES                          \
     .abi_version = SIAM_BACKEND_ABI_VERSION,                \
     .struct_size = sizeof(siam_backend_iface),              \
@@ -174,29 +160,7 @@ siam_status cpu_pair_scores(void *ctx, const siam_op_args *a, siam_error *err);
     .buffer_fill = cpu_buffer_fill,                         \
     .supports_op = cpu_supports_op,                         \
     .workspace_size = cpu_workspace_size,                   \
-    .ops = {                                                \
-        [SIAM_OP_CONV2D_FWD] = cpu_conv2d_fwd,              \
-        [SIAM_OP_CONV2D_BWD_DATA] = cpu_conv2d_bwd_data,    \
-        [SIAM_OP_CONV2D_BWD_FILTER] = cpu_conv2d_bwd_filter,\
-        [SIAM_OP_RELU_FWD] = cpu_relu_fwd,                  \
-        [SIAM_OP_RELU_BWD] = cpu_relu_bwd,                  \
-        [SIAM_OP_MAXPOOL_FWD] = cpu_maxpool_fwd,            \
-        [SIAM_OP_MAXPOOL_BWD] = cpu_maxpool_bwd,            \
-        [SIAM_OP_LINEAR_FWD] = cpu_linear_fwd,              \
-        [SIAM_OP_LINEAR_BWD_DATA] = cpu_linear_bwd_data,    \
-        [SIAM_OP_LINEAR_BWD_PARAM] = cpu_linear_bwd_param,  \
-        [SIAM_OP_SIGMOID_FWD] = cpu_sigmoid_fwd,            \
-        [SIAM_OP_SIGMOID_BWD] = cpu_sigmoid_bwd,            \
-        [SIAM_OP_ABSDIFF_FWD] = cpu_absdiff_fwd,            \
-        [SIAM_OP_ABSDIFF_BWD] = cpu_absdiff_bwd,            \
-        [SIAM_OP_BCE_FWD] = cpu_bce_fwd,                    \
-        [SIAM_OP_BCE_BWD] = cpu_bce_bwd,                    \
-        [SIAM_OP_CONTRASTIVE_FWD] = cpu_contrastive_fwd,    \
-        [SIAM_OP_CONTRASTIVE_BWD] = cpu_contrastive_bwd,    \
-        [SIAM_OP_SGD_UPDATE] = cpu_sgd_update,              \
-        [SIAM_OP_ADAM_UPDATE] = cpu_adam_update,            \
-        [SIAM_OP_PAIR_SCORES] = cpu_pair_scores,            \
-    },                                                      \
+    .ops = {SIAM_OP_LIST(CPU_OP_ENTRY_)},                    \
     .synchronize = cpu_synchronize
 
 #endif

@@ -258,30 +258,15 @@ siam_status ocl_buffer_fill(void *ctx, siam_buffer *buf, size_t offset, size_t c
                             float value, siam_error *err);
 
 /* ---- ops: one file per op family, named as in backends/cpu_kernels/ ---- */
-siam_status ocl_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_conv2d_bwd_data(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_conv2d_bwd_filter(void *ctx, const siam_op_args *a, siam_error *err);
+/* ocl_<name> for every op of backend.h's list (the table in
+ * opencl_backend.c is made from the same list). */
+#define OCL_OP_DECLARE_(suffix, name, result) \
+    siam_status ocl_##name(void *ctx, const siam_op_args *a, siam_error *err);
+SIAM_OP_LIST(OCL_OP_DECLARE_)
+#undef OCL_OP_DECLARE_
 size_t ocl_conv2d_workspace(ocl_ctx *c, const siam_op_args *a);
-siam_status ocl_relu_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_relu_bwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_maxpool_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_maxpool_bwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_linear_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_linear_bwd_data(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_linear_bwd_param(void *ctx, const siam_op_args *a, siam_error *err);
 size_t ocl_linear_workspace(ocl_ctx *c, const siam_op_args *a);
-siam_status ocl_sigmoid_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_sigmoid_bwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_absdiff_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_absdiff_bwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_bce_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_bce_bwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_contrastive_fwd(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_contrastive_bwd(void *ctx, const siam_op_args *a, siam_error *err);
 size_t ocl_contrastive_workspace(ocl_ctx *c, const siam_op_args *a);
-siam_status ocl_sgd_update(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_adam_update(void *ctx, const siam_op_args *a, siam_error *err);
-siam_status ocl_pair_scores(void *ctx, const siam_op_args *a, siam_error *err);
 
 /* Elements of a tensor as the kernels' 32-bit index type. */
 static inline cl_uint ocl_u32(int64_t v) { return (cl_uint)v; }

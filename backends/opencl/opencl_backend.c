@@ -297,6 +297,7 @@ static void *ocl_get_proc_address(void *ctx, const char *name)
     return fn;
 }
 
+#define OCL_OP_ENTRY_(suffix, name, result) [SIAM_OP_##suffix] = ocl_##name,
 static const siam_backend_iface ocl_iface = {
     .abi_version = SIAM_BACKEND_ABI_VERSION,
     .struct_size = sizeof(siam_backend_iface),
@@ -316,29 +317,7 @@ static const siam_backend_iface ocl_iface = {
     .buffer_fill = ocl_buffer_fill,
     .supports_op = ocl_supports_op,
     .workspace_size = ocl_workspace_size,
-    .ops = {
-        [SIAM_OP_CONV2D_FWD] = ocl_conv2d_fwd,
-        [SIAM_OP_CONV2D_BWD_DATA] = ocl_conv2d_bwd_data,
-        [SIAM_OP_CONV2D_BWD_FILTER] = ocl_conv2d_bwd_filter,
-        [SIAM_OP_RELU_FWD] = ocl_relu_fwd,
-        [SIAM_OP_RELU_BWD] = ocl_relu_bwd,
-        [SIAM_OP_MAXPOOL_FWD] = ocl_maxpool_fwd,
-        [SIAM_OP_MAXPOOL_BWD] = ocl_maxpool_bwd,
-        [SIAM_OP_LINEAR_FWD] = ocl_linear_fwd,
-        [SIAM_OP_LINEAR_BWD_DATA] = ocl_linear_bwd_data,
-        [SIAM_OP_LINEAR_BWD_PARAM] = ocl_linear_bwd_param,
-        [SIAM_OP_SIGMOID_FWD] = ocl_sigmoid_fwd,
-        [SIAM_OP_SIGMOID_BWD] = ocl_sigmoid_bwd,
-        [SIAM_OP_ABSDIFF_FWD] = ocl_absdiff_fwd,
-        [SIAM_OP_ABSDIFF_BWD] = ocl_absdiff_bwd,
-        [SIAM_OP_BCE_FWD] = ocl_bce_fwd,
-        [SIAM_OP_BCE_BWD] = ocl_bce_bwd,
-        [SIAM_OP_CONTRASTIVE_FWD] = ocl_contrastive_fwd,
-        [SIAM_OP_CONTRASTIVE_BWD] = ocl_contrastive_bwd,
-        [SIAM_OP_SGD_UPDATE] = ocl_sgd_update,
-        [SIAM_OP_ADAM_UPDATE] = ocl_adam_update,
-        [SIAM_OP_PAIR_SCORES] = ocl_pair_scores,
-    },
+    .ops = {SIAM_OP_LIST(OCL_OP_ENTRY_)},
     .synchronize = ocl_synchronize,
     .get_proc_address = ocl_get_proc_address,
 };

@@ -110,33 +110,33 @@ extern "C" {
  *   metric WL1:  out[i][j] = bias + sum_k alpha_k*|q[i][k] - s[j][k]|   (a logit)
  *   metric L2:   out[i][j] = ||q[i] - s[j]||_2                          (a distance)
  */
-/* Every op once, in enum order: X(SUFFIX, "name", RESULT), where RESULT is
+/* Every op once, in enum order: X(SUFFIX, name, RESULT), where RESULT is
  * the index in siam_op_args.t of the op's main result (written whole, or
  * updated in place by the optimisers). The enum, siam_op_name() and
  * siam_op_result() below, and every per-op table a module keeps
  * (X-expanded or checked against SIAM_OP_COUNT), come from this list. */
-#define SIAM_OP_LIST(X)                           \
-    X(CONV2D_FWD, "conv2d_fwd", 3)                \
-    X(CONV2D_BWD_DATA, "conv2d_bwd_data", 2)      \
-    X(CONV2D_BWD_FILTER, "conv2d_bwd_filter", 2)  \
-    X(RELU_FWD, "relu_fwd", 1)                    \
-    X(RELU_BWD, "relu_bwd", 2)                    \
-    X(MAXPOOL_FWD, "maxpool_fwd", 1)              \
-    X(MAXPOOL_BWD, "maxpool_bwd", 2)              \
-    X(LINEAR_FWD, "linear_fwd", 3)                \
-    X(LINEAR_BWD_DATA, "linear_bwd_data", 2)      \
-    X(LINEAR_BWD_PARAM, "linear_bwd_param", 2)    \
-    X(SIGMOID_FWD, "sigmoid_fwd", 1)              \
-    X(SIGMOID_BWD, "sigmoid_bwd", 2)              \
-    X(ABSDIFF_FWD, "absdiff_fwd", 1)              \
-    X(ABSDIFF_BWD, "absdiff_bwd", 2)              \
-    X(BCE_FWD, "bce_fwd", 2)                      \
-    X(BCE_BWD, "bce_bwd", 2)                      \
-    X(CONTRASTIVE_FWD, "contrastive_fwd", 2)      \
-    X(CONTRASTIVE_BWD, "contrastive_bwd", 2)      \
-    X(SGD_UPDATE, "sgd_update", 0)                \
-    X(ADAM_UPDATE, "adam_update", 0)              \
-    X(PAIR_SCORES, "pair_scores", 4)
+#define SIAM_OP_LIST(X)                        \
+    X(CONV2D_FWD, conv2d_fwd, 3)               \
+    X(CONV2D_BWD_DATA, conv2d_bwd_data, 2)     \
+    X(CONV2D_BWD_FILTER, conv2d_bwd_filter, 2) \
+    X(RELU_FWD, relu_fwd, 1)                   \
+    X(RELU_BWD, relu_bwd, 2)                   \
+    X(MAXPOOL_FWD, maxpool_fwd, 1)             \
+    X(MAXPOOL_BWD, maxpool_bwd, 2)             \
+    X(LINEAR_FWD, linear_fwd, 3)               \
+    X(LINEAR_BWD_DATA, linear_bwd_data, 2)     \
+    X(LINEAR_BWD_PARAM, linear_bwd_param, 2)   \
+    X(SIGMOID_FWD, sigmoid_fwd, 1)             \
+    X(SIGMOID_BWD, sigmoid_bwd, 2)             \
+    X(ABSDIFF_FWD, absdiff_fwd, 1)             \
+    X(ABSDIFF_BWD, absdiff_bwd, 2)             \
+    X(BCE_FWD, bce_fwd, 2)                     \
+    X(BCE_BWD, bce_bwd, 2)                     \
+    X(CONTRASTIVE_FWD, contrastive_fwd, 2)     \
+    X(CONTRASTIVE_BWD, contrastive_bwd, 2)     \
+    X(SGD_UPDATE, sgd_update, 0)               \
+    X(ADAM_UPDATE, adam_update, 0)             \
+    X(PAIR_SCORES, pair_scores, 4)
 
 typedef enum siam_op {
 #define SIAM_OP_ENUM_(suffix, name, result) SIAM_OP_##suffix,
@@ -150,7 +150,7 @@ typedef enum siam_op {
 /* "conv2d_fwd", or "?" for a value outside the enum. */
 static inline const char *siam_op_name(siam_op op)
 {
-#define SIAM_OP_NAME_(suffix, name, result) name,
+#define SIAM_OP_NAME_(suffix, name, result) #name,
     static const char *const names[] = {SIAM_OP_LIST(SIAM_OP_NAME_)};
 #undef SIAM_OP_NAME_
     return (int)op >= 0 && op < SIAM_OP_COUNT ? names[op] : "?";
