@@ -7,6 +7,9 @@
 #include "data/datapath.h"
 #include "train/train.h"
 #include "json_out.h"
+#ifdef SIAM_HAVE_MPI
+#include "train/comm_mpi.h"
+#endif
 
 #include <signal.h>
 #include <stdio.h>
@@ -141,6 +144,54 @@ static void catch_stop_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* The run's outcome, as an exit status; with several ranks, rank 0 speaks
+ * for all and the others only name themselves in an error. */
+static int report(const siam_train_options *o, siam_status st, const siam_train_result *res,
+                  const siam_error *err, int json, int rank)
+{
+    if (st != SIAM_OK) {
+        /* End a live progress line first, so the error stands on its own line. */
+        if (isatty(fileno(stderr)))
+            fputc('\n', stderr);
+        if (rank > 0)
+            siam_print_errorf("train", "rank %d: %s", rank, err->msg);
+        else
+            siam_print_error("train", err->msg);
+        return 1;
+    }
+    if (rank > 0)
+        return res->interrupted ? 128 + res->interrupted : 0;
+    if (res->interrupted) {
+        char *latest = siam_train_latest_path(o->out);
+        if (isatty(fileno(stderr)))
+            fputc('\n', stderr);
+        siam_print_errorf("train",
+                          "interrupted by %s at step %lld; the latest checkpoint is %s: resume "
+                          "with siamese train --resume %s --out %s",
+                          res->interrupted == SIGINT ? "SIGINT" : "SIGTERM", (long long)res->steps,
+                          latest ? latest : "?", latest ? latest : "?", o->out);
+        free(latest);
+        return 128 + res->interrupted;
+    }
+    if (json) {
+        printf("{\"steps\":%lld,\"epochs\":%d,\"seconds\":%.3f,\"pairs_per_s\":%.2f,"
+               "\"best_val_accuracy\":%.6f,\"best_epoch\":%d,\"stopped_early\":%s,\"ranks\":%d,"
+               "\"reduce_s_per_step\":%.6f,\"model\":",
+               (long long)res->steps, res->epochs, res->seconds, res->pairs_per_second,
+               res->best_val_accuracy, res->best_epoch, res->stopped_early ? "true" : "false",
+               res->ranks, res->steps ? res->reduce_seconds / (double)res->steps : 0.0);
+        cli_json_string(stdout, o->out);
+        printf("}\n");
+        return 0;
+    }
+    printf("trained %lld steps over %d epochs in %.1f s (%.1f pairs/s); best validation one-shot "
+           "accuracy %.2f%% at epoch %d%s; model %s\n",
+           (long long)res->steps, res->epochs, res->seconds, res->pairs_per_second,
+           100 * res->best_val_accuracy, res->best_epoch, res->stopped_early ? " (early stop)" : "",
+           o->out);
+    return 0;
+}
+
 int siam_cmd_train(int argc, char **argv)
 {
     siam_train_options o;
@@ -229,41 +280,35 @@ int siam_cmd_train(int argc, char **argv)
     o.progress = stderr;
     o.stop = &stop_signal;
     catch_stop_signals();
-    siam_train_result res;
+    siam_comm *comm = NULL;
+    char device[64];
     siam_error err = {0};
+#ifdef SIAM_HAVE_MPI
+    if (siam_comm_mpi_launched()) {
+        const char *t = getenv("SIAMESE_MPI_TIMEOUT");
+        if (siam_comm_mpi_open(t ? atof(t) : 0, &comm, &err) != SIAM_OK) {
+            siam_print_error("train", err.msg);
+            return 1;
+        }
+        o.comm = comm;
+        /* one GPU per rank of a node: the local rank's device on platform 0 */
+        const char *env_dev = getenv("SIAMESE_OPENCL_DEVICE");
+        if (comm->size > 1 && o.backend && !strcmp(o.backend, "opencl") && !(env_dev && *env_dev)) {
+            snprintf(device, sizeof device, "opencl:0:%d", comm->local_rank);
+            o.backend = device;
+        }
+    }
+#endif
+    (void)device;
+    siam_train_result res;
     siam_status st = siam_train(&o, &res, &err);
-    if (st != SIAM_OK) {
-        /* End a live progress line first, so the error stands on its own line. */
-        if (isatty(fileno(stderr)))
-            fputc('\n', stderr);
-        siam_print_error("train", err.msg);
-        return 1;
+    int rc = report(&o, st, &res, &err, json, comm ? comm->rank : 0);
+#ifdef SIAM_HAVE_MPI
+    if (comm) {
+        if (st != SIAM_OK && comm->size > 1)
+            siam_comm_mpi_abort(comm, rc); /* the other ranks would wait for this one */
+        siam_comm_mpi_close(comm);
     }
-    if (res.interrupted) {
-        char *latest = siam_train_latest_path(o.out);
-        if (isatty(fileno(stderr)))
-            fputc('\n', stderr);
-        siam_print_errorf("train",
-                          "interrupted by %s at step %lld; the latest checkpoint is %s: resume "
-                          "with siamese train --resume %s --out %s",
-                          res.interrupted == SIGINT ? "SIGINT" : "SIGTERM", (long long)res.steps,
-                          latest ? latest : "?", latest ? latest : "?", o.out);
-        free(latest);
-        return 128 + res.interrupted;
-    }
-    if (json) {
-        printf("{\"steps\":%lld,\"epochs\":%d,\"seconds\":%.3f,\"pairs_per_s\":%.2f,"
-               "\"best_val_accuracy\":%.6f,\"best_epoch\":%d,\"stopped_early\":%s,\"model\":",
-               (long long)res.steps, res.epochs, res.seconds, res.pairs_per_second,
-               res.best_val_accuracy, res.best_epoch, res.stopped_early ? "true" : "false");
-        cli_json_string(stdout, o.out);
-        printf("}\n");
-        return 0;
-    }
-    printf("trained %lld steps over %d epochs in %.1f s (%.1f pairs/s); best validation one-shot "
-           "accuracy %.2f%% at epoch %d%s; model %s\n",
-           (long long)res.steps, res.epochs, res.seconds, res.pairs_per_second,
-           100 * res.best_val_accuracy, res.best_epoch, res.stopped_early ? " (early stop)" : "",
-           o.out);
-    return 0;
+#endif
+    return rc;
 }

@@ -19,7 +19,9 @@
 # into a fresh virtual environment, as users do), python3-torch (the
 # package's PyTorch round trip and ONNX export are tested against the C
 # library), curl (the README's service example is run as written),
-# groff-base (the generated man page is rendered and checked for warnings).
+# groff-base (the generated man page is rendered and checked for warnings),
+# Open MPI (data-parallel training across processes and machines: mpirun
+# and Slurm already launch it; no home-made transport).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 apt-get update
@@ -29,4 +31,5 @@ apt-get install -y --no-install-recommends \
   libclblast-dev libpng-dev libcmocka-dev libopenblas-dev nettle-dev \
   libcurl4-openssl-dev libzip-dev libjpeg62-turbo-dev libmicrohttpd-dev \
   clang libclang-rt-14-dev valgrind python3 python3-numpy chromium \
-  python3-venv python3-pip python3-setuptools python3-torch curl groff-base
+  python3-venv python3-pip python3-setuptools python3-torch curl groff-base \
+  libopenmpi-dev openmpi-bin

@@ -109,16 +109,23 @@ static siam_status fill_one(siam_batch_builder *b, uint32_t index, const siam_af
 siam_status siam_batch_fill(siam_batch_builder *b, const siam_pair *pairs, size_t n,
                             float *images, float *labels, siam_error *err)
 {
-    if (!b || ((!pairs || !images || !labels) && n))
-        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_batch_fill: NULL argument");
-    size_t count = siam_dataset_count(b->ds);
+    return siam_batch_fill_part(b, pairs, n, 0, n, images, labels, err);
+}
+
+siam_status siam_batch_fill_part(siam_batch_builder *b, const siam_pair *pairs, size_t n,
+                                 size_t first, size_t count, float *images, float *labels,
+                                 siam_error *err)
+{
+    if (!b || ((!pairs || !images || !labels) && n) || first > n || count > n - first)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_batch_fill: bad argument");
+    size_t n_images = siam_dataset_count(b->ds);
     size_t plane = (size_t)b->opt.out_h * (size_t)b->opt.out_w;
     for (size_t i = 0; i < n; i++) {
         const siam_pair *p = &pairs[i];
-        if (p->left >= count || p->right >= count)
+        if (p->left >= n_images || p->right >= n_images)
             return siam_error_set(err, SIAM_ERR_INVALID_ARG,
                                   "siam_batch_fill: pair %zu refers to image %u of %zu", i,
-                                  p->left >= count ? p->left : p->right, count);
+                                  p->left >= n_images ? p->left : p->right, n_images);
         for (int side = 0; side < 2; side++) {
             siam_affine t;
             const siam_affine *tp = NULL;
@@ -130,13 +137,16 @@ siam_status siam_batch_fill(siam_batch_builder *b, const siam_pair *pairs, size_
                 siam_affine_at(b->opt.seed, key, &b->opt.range, &t);
                 tp = &t;
             }
+            if (i < first || i >= first + count)
+                continue; /* the transform drawn, the image another rank's */
             uint32_t index = side == 0 ? p->left : p->right;
-            float *dst = images + ((size_t)side * n + i) * plane;
+            float *dst = images + ((size_t)side * count + (i - first)) * plane;
             siam_status st = fill_one(b, index, tp, dst, err);
             if (st != SIAM_OK)
                 return st;
         }
-        labels[i] = p->same ? 1.0f : 0.0f;
+        if (i >= first && i < first + count)
+            labels[i - first] = p->same ? 1.0f : 0.0f;
     }
     return SIAM_OK;
 }

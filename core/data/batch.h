@@ -53,6 +53,13 @@ void siam_batch_builder_destroy(siam_batch_builder *b);
 siam_status siam_batch_fill(siam_batch_builder *b, const siam_pair *pairs, size_t n,
                             float *images, float *labels, siam_error *err);
 
+/* Pairs [first, first + count) of the n as a batch of `count` (layout as
+ * above), the distortion RNG moved past all n: what one of several ranks
+ * fills, each rank's images as the whole batch would have them. */
+siam_status siam_batch_fill_part(siam_batch_builder *b, const siam_pair *pairs, size_t n,
+                                 size_t first, size_t count, float *images, float *labels,
+                                 siam_error *err);
+
 /* Distortion RNG state (ON_THE_FLY), for checkpoints. */
 siam_rng siam_batch_builder_rng(const siam_batch_builder *b);
 void siam_batch_builder_set_rng(siam_batch_builder *b, siam_rng rng);

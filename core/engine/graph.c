@@ -577,6 +577,14 @@ siam_status siam_graph_get_grads(siam_graph *g, float *host, siam_error *err)
     return siam_tensor_download(g->be, &all, host, err);
 }
 
+siam_status siam_graph_set_grads(siam_graph *g, const float *host, siam_error *err)
+{
+    if (!g || !host || !g->grads)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_graph_set_grads: no gradients");
+    siam_tensor all = siam_tensor_1d(g->grads, 0, g->m->n_params);
+    return siam_tensor_upload(g->be, &all, host, err);
+}
+
 siam_tensor siam_graph_embeddings(const siam_graph *g) { return g->h; }
 
 siam_buffer *siam_graph_grad_buffer(siam_graph *g) { return g ? g->grads : NULL; }

@@ -59,6 +59,8 @@ siam_status siam_graph_backward(siam_graph *g, siam_error *err);
 siam_tensor siam_graph_embeddings(const siam_graph *g);
 /* The gradient buffer has the parameter buffer's layout. */
 siam_status siam_graph_get_grads(siam_graph *g, float *host, siam_error *err);
+/* Replaces the gradients (after they were summed across processes). */
+siam_status siam_graph_set_grads(siam_graph *g, const float *host, siam_error *err);
 siam_buffer *siam_graph_grad_buffer(siam_graph *g);
 /* Node lists, for tracing and parity tools. */
 const siam_node *siam_graph_nodes(const siam_graph *g, int backward, int *count);

@@ -10,6 +10,7 @@
 #include "data/split.h"
 #include "eval/evaluator.h"
 #include "eval/verification.h"
+#include "train/data_parallel.h"
 #include "train/hparams.h"
 #include "train/progress.h"
 #include "base/rng.h"
@@ -87,6 +88,11 @@ typedef struct run {
     siam_evaluator *ev;
     float *images, *labels;
     siam_pair *pairs;
+    /* data-parallel (o.comm): rank 0 alone writes; host gradients plus the
+     * step's loss and flags; a stop signal some rank caught */
+    int root, ranks;
+    float *dp_host;
+    int dp_signal;
     FILE *log;
     char *latest;
     /* state */
@@ -119,6 +125,7 @@ typedef struct run {
 
 static void run_free(run *r)
 {
+    free(r->dp_host);
     siam_evaluator_destroy(r->ev);
     siam_graph_destroy(r->g);
     siam_optim_destroy(r->opt);
@@ -737,6 +744,8 @@ static siam_status collapse_guard(run *r, siam_error *err)
  * write, not in the middle of it. */
 static siam_status save(run *r, const char *path, int latest, siam_error *err)
 {
+    if (!r->root)
+        return SIAM_OK; /* rank 0 writes for every rank */
     sigset_t hold, old;
     sigemptyset(&hold);
     sigaddset(&hold, SIGINT);
@@ -772,6 +781,8 @@ static siam_status verify_threshold(run *r, siam_error *err)
 
 static siam_status save_best(run *r, siam_error *err)
 {
+    if (!r->root)
+        return SIAM_OK;
     siam_status st = verify_threshold(r, err);
     return st == SIAM_OK ? save(r, r->o.out, 0, err) : st;
 }
@@ -902,7 +913,9 @@ static siam_status setup(run *r, siam_error *err)
     if (st == SIAM_OK && have_ck)
         st = siam_checkpoint_load_optim(&ck, r->opt, err);
     siam_st_close(&ck);
-    siam_graph_config gc = {.max_pairs = o->batch, .train = 1, .loss = o->loss, .margin = o->margin};
+    /* each rank trains its slice of the batch */
+    siam_graph_config gc = {.max_pairs = (o->batch + r->ranks - 1) / r->ranks, .train = 1,
+                            .loss = o->loss, .margin = o->margin};
     if (st == SIAM_OK)
         st = siam_graph_create(r->m, &gc, &r->g, err);
     if (st == SIAM_OK)
@@ -914,7 +927,9 @@ static siam_status setup(run *r, siam_error *err)
         r->images = malloc((size_t)o->batch * 2 * pix * 4);
         r->labels = malloc((size_t)o->batch * 4);
         r->pairs = malloc((size_t)o->batch * sizeof *r->pairs);
-        if (!r->images || !r->labels || !r->pairs)
+        if (r->ranks > 1)
+            r->dp_host = malloc(((size_t)r->m->n_params + 4) * sizeof *r->dp_host);
+        if (!r->images || !r->labels || !r->pairs || (r->ranks > 1 && !r->dp_host))
             st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     }
     if (st == SIAM_OK && o->log)
@@ -998,7 +1013,30 @@ static siam_status check_outputs(const run *r, siam_error *err)
     return SIAM_OK;
 }
 
-static int stop_asked(const run *r) { return r->o.stop && *r->o.stop; }
+/* The signal that stops the run: this process's, or with several ranks
+ * the one some rank caught (learnt at the last step's reduction, so that
+ * every rank stops after the same step). */
+static int stop_asked(const run *r)
+{
+    if (r->ranks > 1)
+        return r->dp_signal;
+    return r->o.stop ? (int)*r->o.stop : 0;
+}
+
+/* Validation on rank 0, its result shared with every rank. */
+static siam_status validate_shared(run *r, double *acc, siam_error *err)
+{
+    if (r->ranks == 1)
+        return validate(r, acc, err);
+    siam_status st = r->root ? validate(r, acc, err) : SIAM_OK;
+    int ok = st == SIAM_OK;
+    siam_status bst = siam_dp_share(r->o.comm, acc, &r->val_spread, &ok, err);
+    if (st != SIAM_OK)
+        return st;
+    if (bst != SIAM_OK)
+        return bst;
+    return ok ? SIAM_OK : siam_error_set(err, SIAM_ERR_IO, "rank 0's validation failed");
+}
 
 siam_status siam_train(const siam_train_options *opts, siam_train_result *res, siam_error *err)
 {
@@ -1013,9 +1051,16 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     r->o = *opts;
     r->t0 = siam_now();
+    r->ranks = opts->comm ? opts->comm->size : 1;
+    r->root = !opts->comm || opts->comm->rank == 0;
+    if (!r->root) { /* rank 0 reports and writes for every rank */
+        r->o.progress = NULL;
+        r->o.log = NULL;
+    }
     r->latest = siam_train_latest_path(opts->out);
-    st = r->latest ? check_outputs(r, err)
-                   : siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    st = !r->latest ? siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory")
+         : r->root  ? check_outputs(r, err)
+                    : SIAM_OK;
     if (st == SIAM_OK)
         st = setup(r, err);
     if (st == SIAM_OK)
@@ -1039,18 +1084,30 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
                 break;
             }
             int n = (int)(esize - r->epoch_pos < o->batch ? esize - r->epoch_pos : o->batch);
+            int first, count; /* this rank's slice: all of it with one rank */
+            siam_dp_slice(o->comm, n, &first, &count);
             st = next_pairs(r, n, err);
             if (st == SIAM_OK)
-                st = siam_batch_fill(r->builder, r->pairs, (size_t)n, r->images, r->labels, err);
-            if (st == SIAM_OK)
-                st = siam_graph_forward(r->g, r->images, r->labels, n, &loss, NULL, err);
-            if (st == SIAM_OK && !isfinite(loss))
+                st = siam_batch_fill_part(r->builder, r->pairs, (size_t)n, (size_t)first,
+                                          (size_t)count, r->images, r->labels, err);
+            if (st == SIAM_OK && count > 0)
+                st = siam_graph_forward(r->g, r->images, r->labels, count, &loss, NULL, err);
+            if (st == SIAM_OK && count > 0 && !isfinite(loss))
                 st = siam_error_set(err, SIAM_ERR_NUMERIC,
                                     "training diverged at step %" PRId64 " (loss %g); the last "
                                     "good checkpoint is %s; try a lower learning rate",
                                     r->step + 1, loss, r->latest);
-            if (st == SIAM_OK)
+            if (st == SIAM_OK && count > 0)
                 st = siam_graph_backward(r->g, err);
+            siam_dp_step dps = {0};
+            if (st == SIAM_OK && r->ranks > 1) {
+                double el = r->elapsed_before + siam_now() - r->t0;
+                int up = r->root && o->minutes > 0 && el >= o->minutes * 60;
+                st = siam_dp_reduce(o->comm, r->g, r->dp_host, (size_t)r->m->n_params, count, n,
+                                    loss, o->stop ? (int)*o->stop : 0, up, &dps, err);
+                loss = dps.loss;
+                r->dp_signal = dps.signal;
+            }
             if (st == SIAM_OK)
                 st = siam_optim_step(r->opt, siam_graph_grad_buffer(r->g), err);
             if (st != SIAM_OK)
@@ -1074,8 +1131,8 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
                         "\"lr\":%.6g,\"pairs_per_s\":%.2f,\"time\":%.3f}\n",
                         r->step, r->epoch + 1, loss, r->opt->cfg.group[0].lr, pps, elapsed);
             progress_line(r, r->epoch + 1, loss, pps, 0);
-            if ((o->minutes > 0 && elapsed >= o->minutes * 60) ||
-                (o->max_steps > 0 && r->step >= o->max_steps)) {
+            int time_up = r->ranks > 1 ? dps.time_up : o->minutes > 0 && elapsed >= o->minutes * 60;
+            if (time_up || (o->max_steps > 0 && r->step >= o->max_steps)) {
                 stop = 1;
                 break;
             }
@@ -1085,7 +1142,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
         if (stop_asked(r)) {
             /* Interrupted: the latest checkpoint now (the best model so far
              * is already saved), no validation: the user is waiting. */
-            res->interrupted = (int)*o->stop;
+            res->interrupted = stop_asked(r);
             st = save_latest(r, err);
             if (st == SIAM_OK && r->log)
                 fprintf(r->log, "{\"type\":\"interrupted\",\"signal\":%d,\"step\":%" PRId64 "}\n",
@@ -1099,7 +1156,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
              * model if it is the best so far (validation changes no state
              * the training trajectory depends on). */
             double acc = 0;
-            st = validate(r, &acc, err);
+            st = validate_shared(r, &acc, err);
             if (st == SIAM_OK && acc > r->best_val) {
                 r->best_val = acc;
                 r->best_epoch = r->epoch + 1;
@@ -1116,7 +1173,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
             break;
         }
         double acc = 0;
-        st = validate(r, &acc, err);
+        st = validate_shared(r, &acc, err);
         if (st != SIAM_OK)
             break;
         r->last_val = acc;
@@ -1164,6 +1221,8 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
     res->seconds = r->elapsed_before + siam_now() - r->t0;
     res->pairs_per_second = pps;
     res->last_loss = loss;
+    res->ranks = r->ranks;
+    res->reduce_seconds = o->comm ? o->comm->reduce_seconds : 0;
     if (r->log) {
         int bad = fclose(r->log) != 0;
         r->log = NULL;

@@ -70,6 +70,11 @@ typedef struct siam_train_options {
     /* The trajectory options the user gave (SIAM_GIVEN_*): with --resume
      * each must match the checkpoint, else the run is refused naming it. */
     unsigned given;
+    /* The ranks of a data-parallel run (comm.h), or NULL for one process.
+     * --batch is the whole batch, split across the ranks; rank 0 alone
+     * validates and writes the model, the checkpoint, the log and the
+     * progress. */
+    struct siam_comm *comm;
 } siam_train_options;
 
 enum {
@@ -107,6 +112,8 @@ typedef struct siam_train_result {
     float last_loss;
     int stopped_early;
     int interrupted;           /* the signal that stopped the run, or 0 */
+    int ranks;                 /* processes the run was spread over */
+    double reduce_seconds;     /* spent summing gradients across them */
 } siam_train_result;
 
 /* The defaults (see README): koch35, SGD lr 0.1 momentum 0.9 L2 1e-4,
