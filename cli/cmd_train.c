@@ -285,9 +285,9 @@ int siam_cmd_train(int argc, char **argv)
     o.stop = &stop_signal;
     catch_stop_signals();
     siam_comm *comm = NULL;
-    char device[64];
     siam_error err = {0};
 #ifdef SIAM_HAVE_MPI
+    char device[64]; /* o.backend may point here for the whole run */
     if (siam_comm_mpi_launched()) {
         const char *t = getenv("SIAMESE_MPI_TIMEOUT");
         if (siam_comm_mpi_open(t ? atof(t) : 0, &comm, &err) != SIAM_OK) {
@@ -303,7 +303,6 @@ int siam_cmd_train(int argc, char **argv)
         }
     }
 #endif
-    (void)device;
     siam_train_result res;
     siam_status st = siam_train(&o, &res, &err);
     int rc = report(&o, st, &res, &err, json, comm ? comm->rank : 0);

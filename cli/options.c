@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,10 +23,15 @@ void cli_parse_begin(cli_parser *p, const cli_command *cmd, int argc, char **arg
     p->argv = argv;
 }
 
-static int fail(cli_parser *p, const char *fmt, const char *a, const char *b)
+/* One error line naming the command's help; always -1, cli_next's "stop". */
+static int fail(cli_parser *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(cli_parser *p, const char *fmt, ...)
 {
     char msg[512];
-    snprintf(msg, sizeof msg, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     siam_print_errorf(p->cmd->name, "%s (see siamese %s --help)", msg, p->cmd->name);
     p->exit_status = 2;
     return -1;
@@ -65,17 +71,13 @@ static int choice_index(const char *metavar, const char *text)
 
 static int check_value(cli_parser *p, const cli_option *o, const char *text, cli_value *v)
 {
-    char flag[80];
-    snprintf(flag, sizeof flag, "--%s", o->name);
     v->text = text;
     if (o->arg == CLI_CHOICE) {
         v->choice = choice_index(o->metavar, text);
         if (v->choice < 0) {
             char words[200];
             choice_words(o->metavar, words, sizeof words);
-            char what[300];
-            snprintf(what, sizeof what, "%s is %s", flag, words);
-            fail(p, "%s, not '%s'", what, text);
+            fail(p, "--%s is %s, not '%s'", o->name, words, text);
             return 0;
         }
         return 1;
@@ -92,11 +94,9 @@ static int check_value(cli_parser *p, const cli_option *o, const char *text, cli
     if (ok && whole && x != floor(x))
         ok = 0;
     if (!ok) {
-        char what[200];
-        snprintf(what, sizeof what, "%s needs a %s in %c%.16g, %.16g%c", flag,
-                 whole ? "whole number" : "number", o->flags & CLI_OPEN_LO ? '(' : '[', o->lo,
-                 o->hi, o->flags & CLI_OPEN_HI ? ')' : ']');
-        fail(p, "%s, got '%s'", what, text);
+        fail(p, "--%s needs a %s in %c%.16g, %.16g%c, got '%s'", o->name,
+             whole ? "whole number" : "number", o->flags & CLI_OPEN_LO ? '(' : '[', o->lo, o->hi,
+             o->flags & CLI_OPEN_HI ? ')' : ']', text);
         return 0;
     }
     v->number = x;
@@ -118,15 +118,12 @@ static int finish(cli_parser *p)
     p->operands = p->argv + optind;
     p->n_operands = p->argc - optind;
     for (size_t i = 0; i < c->n_options; i++)
-        if ((c->options[i].flags & CLI_REQUIRED) && !(p->seen[i / 32] >> (i % 32) & 1)) {
-            char flag[80];
-            snprintf(flag, sizeof flag, "--%s", c->options[i].name);
-            return fail(p, "%s %s is required", flag, c->options[i].metavar);
-        }
+        if ((c->options[i].flags & CLI_REQUIRED) && !(p->seen[i / 32] >> (i % 32) & 1))
+            return fail(p, "--%s %s is required", c->options[i].name, c->options[i].metavar);
     if (p->n_operands > c->max_operands)
-        return fail(p, "unexpected argument '%s'%s", p->operands[c->max_operands], "");
+        return fail(p, "unexpected argument '%s'", p->operands[c->max_operands]);
     if (p->n_operands < c->min_operands)
-        return fail(p, "missing %s%s", c->operands, "");
+        return fail(p, "missing %s", c->operands);
     return 0;
 }
 
@@ -134,7 +131,7 @@ int cli_next(cli_parser *p, cli_value *v)
 {
     const cli_command *c = p->cmd;
     if (c->n_options > CLI_MAX_OPTIONS)
-        return fail(p, "internal: too many options%s%s", "", "");
+        return fail(p, "internal: too many options");
     struct option longopts[CLI_MAX_OPTIONS + 2];
     char shortopts[3 * CLI_MAX_OPTIONS + 8] = ":h";
     size_t ns = strlen(shortopts);
@@ -173,40 +170,29 @@ int cli_next(cli_parser *p, cli_value *v)
         else
             snprintf(shown, sizeof shown, "%.*s", (int)strcspn(typed, "="), typed);
         if (got == ':')
-            return fail(p, "%s needs a value%s", shown, "");
+            return fail(p, "%s needs a value", shown);
         if (optopt >= ROW_VAL || optopt == HELP_VAL) /* glibc: a flag given "=value" */
-            return fail(p, "%s takes no value%s", shown, "");
+            return fail(p, "%s takes no value", shown);
         const char *names[CLI_MAX_OPTIONS + 1];
         const char *guess = shown[1] == '-'
                                 ? cli_did_you_mean(shown + 2, long_names(c, names), c->n_options + 1)
                                 : NULL;
-        if (guess) {
-            char hint[96];
-            snprintf(hint, sizeof hint, ": did you mean --%s?", guess);
-            return fail(p, "unknown option '%s'%s", shown, hint);
-        }
-        return fail(p, "unknown option '%s'%s", shown, "");
+        if (guess)
+            return fail(p, "unknown option '%s': did you mean --%s?", shown, guess);
+        return fail(p, "unknown option '%s'", shown);
     }
     int row = -1;
     for (size_t i = 0; i < c->n_options; i++)
         if (got == ROW_VAL + (int)i || (got < ROW_VAL && got == c->options[i].short_name))
             row = (int)i;
     if (row < 0)
-        return fail(p, "internal: option %s not in the table%s", typed, "");
+        return fail(p, "internal: option %s not in the table", typed);
     const cli_option *o = &c->options[row];
     if (o->arg != CLI_FLAG && !check_value(p, o, optarg, v))
         return -1;
     p->seen[row / 32] |= 1u << (row % 32);
     p->current = row;
     return o->id;
-}
-
-int cli_given(const cli_parser *p, int id)
-{
-    for (size_t i = 0; i < p->cmd->n_options; i++)
-        if (p->cmd->options[i].id == id)
-            return (int)(p->seen[i / 32] >> (i % 32) & 1);
-    return 0;
 }
 
 const cli_option *cli_current(const cli_parser *p) { return &p->cmd->options[p->current]; }

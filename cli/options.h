@@ -72,7 +72,7 @@ typedef struct cli_parser {
     char **argv;
     int started;
     int current; /* row of the last option returned */
-    unsigned seen[(CLI_MAX_OPTIONS + 31) / 32];
+    unsigned seen[(CLI_MAX_OPTIONS + 31) / 32]; /* rows given, for CLI_REQUIRED */
     int exit_status;   /* once cli_next returns -1: 0 after --help, 2 after an error */
     char **operands;   /* once cli_next returns 0 */
     int n_operands;
@@ -83,8 +83,6 @@ void cli_parse_begin(cli_parser *p, const cli_command *cmd, int argc, char **arg
  * (operands counted and required options present), -1 when the command
  * should exit with p->exit_status (help printed, or one error line). */
 int cli_next(cli_parser *p, cli_value *v);
-/* Whether the option with this id was given. */
-int cli_given(const cli_parser *p, int id);
 /* The row of the option cli_next returned last. */
 const cli_option *cli_current(const cli_parser *p);
 

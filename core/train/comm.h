@@ -23,7 +23,6 @@ struct siam_comm {
     /* bytes of buf from rank `root` to every rank. */
     siam_status (*broadcast)(siam_comm *c, void *buf, size_t bytes, int root, siam_error *err);
     double reduce_seconds; /* time spent in allreduce_sum, for reports */
-    void *impl;
 };
 
 #endif

@@ -12,7 +12,7 @@
 #include <time.h>
 
 typedef struct mpi_comm {
-    siam_comm c;
+    siam_comm c; /* first: the table's functions get it back by a cast */
     double timeout_s;
 } mpi_comm;
 
@@ -92,7 +92,6 @@ siam_status siam_comm_mpi_open(double timeout_s, siam_comm **out, siam_error *er
     }
     m->c.allreduce_sum = mpi_allreduce;
     m->c.broadcast = mpi_broadcast;
-    m->c.impl = m;
     m->timeout_s = timeout_s > 0 ? timeout_s : 300;
     *out = &m->c;
     return SIAM_OK;
