@@ -6,147 +6,73 @@
 
 #include "base/term_text.h"
 
-#include "engine/backend_loader.h"
+#include "eval/backend_report.h"
 #include "json_out.h"
 
-#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef siam_status (*register_icd_fn)(const char *dir, char *report, size_t size,
-                                       siam_error *err);
-
-/* The module's interface, from a second dlopen (no context is created). */
-static const siam_backend_iface *iface_of(const siam_module_entry *e, void **dl)
+static void print_notes(const siam_module_report *r)
 {
-    *dl = dlopen(e->path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
-    if (!*dl)
-        return NULL;
-    siam_backend_entry_fn entry;
-    void *sym = dlsym(*dl, SIAM_BACKEND_ENTRY_SYMBOL);
-    memcpy(&entry, &sym, sizeof entry);
-    return sym ? entry() : NULL;
-}
-
-static void print_notes(const siam_backend_iface *ifc)
-{
-    void *fn = ifc->get_proc_address ? ifc->get_proc_address(NULL, SIAM_EXT_NOTES) : NULL;
-    if (!fn)
-        return;
-    siam_notes_fn notes;
-    memcpy(&notes, &fn, sizeof notes);
-    char buf[4096];
-    notes(buf, sizeof buf);
+    char buf[sizeof r->notes];
+    memcpy(buf, r->notes, sizeof buf);
     char *save = NULL;
     for (char *line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
         printf("    note: %s\n", line);
 }
 
-static void print_devices(const siam_module_entry *e)
+static void print_devices(const siam_module_report *r)
 {
-    void *dl = NULL;
-    const siam_backend_iface *ifc = iface_of(e, &dl);
-    int n = 0;
-    siam_error err = {0};
-    if (ifc && ifc->device_count(&n, &err) == SIAM_OK) {
-        for (int d = 0; d < n; d++) {
-            siam_device_info info;
-            if (ifc->device_info(d, &info, &err) != SIAM_OK)
-                continue;
-            printf("    device %d: %s\n", d, info.name);
-            if (info.platform[0])
-                printf("      platform: %s\n", info.platform);
-            printf("      vendor: %s; driver: %s\n", info.vendor, info.driver);
-            if (info.extra[0])
-                printf("      %s\n", info.extra);
-            printf("      memory: %.1f GiB; compute units: %d\n",
-                   (double)info.global_mem_bytes / (1024.0 * 1024.0 * 1024.0),
-                   info.compute_units);
-        }
+    for (int d = 0; d < r->n_devices; d++) {
+        const siam_device_info *info = &r->devices[d].info;
+        printf("    device %d: %s\n", r->devices[d].index, info->name);
+        if (info->platform[0])
+            printf("      platform: %s\n", info->platform);
+        printf("      vendor: %s; driver: %s\n", info->vendor, info->driver);
+        if (info->extra[0])
+            printf("      %s\n", info->extra);
+        printf("      memory: %.1f GiB; compute units: %d\n",
+               (double)info->global_mem_bytes / (1024.0 * 1024.0 * 1024.0),
+               info->compute_units);
     }
-    if (ifc && n == 0)
-        printf("    no devices (%s)\n", err.msg[0] ? err.msg : "none found");
-    if (ifc)
-        print_notes(ifc);
-    if (dl)
-        dlclose(dl);
+    if (r->probed && r->n_devices == 0)
+        printf("    no devices (%s)\n", r->device_error[0] ? r->device_error : "none found");
+    if (r->probed)
+        print_notes(r);
 }
 
 /* One module as a JSON object, its devices included. */
-static void json_module(const siam_module_entry *e)
+static void json_module(const siam_module_report *r)
 {
     printf("{\"name\":");
-    cli_json_string(stdout, e->name);
+    cli_json_string(stdout, r->name);
     printf(",\"version\":");
-    cli_json_string(stdout, e->usable ? e->version : "");
-    printf(",\"score\":%d,\"path\":", e->score);
-    cli_json_string(stdout, e->path);
-    printf(",\"usable\":%s,\"problem\":", e->usable && e->score > 0 ? "true" : "false");
-    cli_json_string(stdout, e->problem);
+    cli_json_string(stdout, r->usable ? r->version : "");
+    printf(",\"score\":%d,\"path\":", r->score);
+    cli_json_string(stdout, r->path);
+    printf(",\"usable\":%s,\"problem\":", r->usable && r->score > 0 ? "true" : "false");
+    cli_json_string(stdout, r->problem);
     printf(",\"wrapper\":");
-    if (e->wraps[0])
-        cli_json_string(stdout, e->wraps);
+    if (r->wraps[0])
+        cli_json_string(stdout, r->wraps);
     else
         printf("null");
     printf(",\"devices\":[");
-    void *dl = NULL;
-    const siam_backend_iface *ifc = e->usable ? iface_of(e, &dl) : NULL;
-    int n = 0;
-    siam_error err = {0};
-    if (ifc && ifc->device_count(&n, &err) == SIAM_OK) {
-        for (int d = 0, first = 1; d < n; d++) {
-            siam_device_info info;
-            if (ifc->device_info(d, &info, &err) != SIAM_OK)
-                continue;
-            printf("%s{\"index\":%d,\"name\":", first ? "" : ",", d);
-            first = 0;
-            cli_json_string(stdout, info.name);
-            printf(",\"platform\":");
-            cli_json_string(stdout, info.platform);
-            printf(",\"vendor\":");
-            cli_json_string(stdout, info.vendor);
-            printf(",\"driver\":");
-            cli_json_string(stdout, info.driver);
-            printf(",\"memory_bytes\":%llu,\"compute_units\":%d}",
-                   (unsigned long long)info.global_mem_bytes, info.compute_units);
-        }
+    for (int d = 0; d < r->n_devices; d++) {
+        const siam_device_info *info = &r->devices[d].info;
+        printf("%s{\"index\":%d,\"name\":", d ? "," : "", r->devices[d].index);
+        cli_json_string(stdout, info->name);
+        printf(",\"platform\":");
+        cli_json_string(stdout, info->platform);
+        printf(",\"vendor\":");
+        cli_json_string(stdout, info->vendor);
+        printf(",\"driver\":");
+        cli_json_string(stdout, info->driver);
+        printf(",\"memory_bytes\":%llu,\"compute_units\":%d}",
+               (unsigned long long)info->global_mem_bytes, info->compute_units);
     }
     printf("]}");
-    if (dl)
-        dlclose(dl);
-}
-
-static int register_icd(const siam_module_entry *e, int n, const char *dir)
-{
-    for (int i = 0; i < n; i++) {
-        if (strcmp(e[i].name, "opencl") != 0 || !e[i].usable)
-            continue;
-        void *dl = NULL;
-        const siam_backend_iface *ifc = iface_of(&e[i], &dl);
-        void *fn = ifc && ifc->get_proc_address
-                       ? ifc->get_proc_address(NULL, "siam_opencl_register_icd")
-                       : NULL;
-        if (!fn) {
-            if (dl)
-                dlclose(dl);
-            continue;
-        }
-        register_icd_fn reg;
-        memcpy(&reg, &fn, sizeof reg);
-        char report[4096];
-        siam_error err = {0};
-        siam_status st = reg(dir, report, sizeof report, &err);
-        if (st == SIAM_OK)
-            fputs(report, stdout);
-        else
-            siam_print_error("backends", err.msg);
-        dlclose(dl);
-        return st == SIAM_OK ? 0 : 1;
-    }
-    siam_print_errorf("backends", "--register-icd needs the opencl module, and none usable "
-                    "was found");
-    return 1;
 }
 
 enum { OPT_JSON = 1, OPT_REGISTER_ICD };
@@ -190,26 +116,30 @@ int siam_cmd_backends(int argc, char **argv)
         siam_print_errorf("backends", "--register-icd needs a folder");
         return 2;
     }
-    siam_module_entry *e = NULL;
-    int n = 0;
     siam_error err = {0};
-    if (siam_backend_scan(&e, &n, &err) != SIAM_OK) {
+    if (icd_dir) {
+        char report[4096];
+        if (siam_backend_register_icd(icd_dir, report, sizeof report, &err) != SIAM_OK) {
+            siam_print_error("backends", err.msg);
+            return 1;
+        }
+        fputs(report, stdout);
+        return 0;
+    }
+    siam_module_report *r = NULL;
+    int n = 0;
+    if (siam_backend_report(&r, &n, &err) != SIAM_OK) {
         siam_print_error("backends", err.msg);
         return 1;
-    }
-    if (icd_dir) {
-        int rc = register_icd(e, n, icd_dir);
-        free(e);
-        return rc;
     }
     if (json) {
         printf("{\"backends\":[");
         for (int i = 0; i < n; i++) {
             printf("%s", i ? "," : "");
-            json_module(&e[i]);
+            json_module(&r[i]);
         }
         printf("]}\n");
-        free(e);
+        siam_backend_report_free(r, n);
         return 0;
     }
     if (n == 0)
@@ -220,20 +150,19 @@ int siam_cmd_backends(int argc, char **argv)
         if (pass == 1 && n_wrappers > 0)
             printf("\nwrappers (in front of another backend):\n");
         for (int i = 0; i < n; i++) {
-            int wraps = e[i].wraps[0] != '\0';
+            int wraps = r[i].wraps[0] != '\0';
             n_wrappers += pass == 0 && wraps;
             if (wraps != pass)
                 continue;
-            printf("%s  version %s  score %d  %s\n", e[i].name,
-                   e[i].usable ? e[i].version : "-", e[i].score, e[i].path);
+            printf("%s  version %s  score %d  %s\n", r[i].name,
+                   r[i].usable ? r[i].version : "-", r[i].score, r[i].path);
             if (wraps)
-                printf("    use: --backend %s\n", e[i].wraps);
-            if (e[i].problem[0])
-                printf("    unusable: %s\n", e[i].problem);
-            if (e[i].usable)
-                print_devices(&e[i]);
+                printf("    use: --backend %s\n", r[i].wraps);
+            if (r[i].problem[0])
+                printf("    unusable: %s\n", r[i].problem);
+            print_devices(&r[i]);
         }
     }
-    free(e);
+    siam_backend_report_free(r, n);
     return 0;
 }

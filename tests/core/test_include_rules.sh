@@ -10,17 +10,15 @@
 # core/eval    public, base, data, engine, eval
 # core/train   public, base, data, engine, eval, train
 # core/api     public, base, data, engine, eval
-# cli/         public, base, data, eval, train and its own files; of the
-#              engine only the module scan, for `backends` (listing modules
-#              and their devices is that command's whole job): the CLI never
-#              builds a graph or runs an op itself
+# cli/         public, base, data, eval, train and its own files: never the
+#              engine (the CLI never builds a graph, runs an op or opens a
+#              backend module itself)
 # No file of core/ or cli/ includes a backend's or a plugin's header.
 # An include that resolves to no file is an error too.
 set -u
 src=$(cd "$1" && pwd)
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-cli_engine_ok=" engine/backend_loader.h "
 
 # The floor of a resolved header path (relative to $src).
 floor_of() {
@@ -75,8 +73,6 @@ while IFS= read -r -d '' f; do
         to=$(floor_of "$target")
         if [ "$to" = backend ]; then
             fail "$rel includes a backend's header: $target"
-        elif [ "$from" = cli ] && [ "$to" = engine ] && [[ $cli_engine_ok == *" ${target#core/} "* ]]; then
-            :
         elif ! allowed "$from" "$to"; then
             fail "$rel ($from) includes $target ($to)"
         fi
