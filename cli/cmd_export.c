@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "commands.h"
 
+#include "base/exe_path.h"
 #include "base/term_text.h"
 
 #include <errno.h>
@@ -18,21 +19,12 @@
 /* The folder holding the package `siamese`, or 0. */
 static int package_dir(char *out, size_t size)
 {
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
+    if (!siam_exe_relative("../lib/python3/dist-packages", out, size))
         return 0;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return 0;
-    *slash = '\0';
     char probe[PATH_MAX + 64];
-    snprintf(probe, sizeof probe, "%s/../lib/python3/dist-packages/siamese/__main__.py", exe);
+    snprintf(probe, sizeof probe, "%s/siamese/__main__.py", out);
     struct stat sb;
-    if (stat(probe, &sb) != 0 || !S_ISREG(sb.st_mode))
-        return 0;
-    return snprintf(out, size, "%s/../lib/python3/dist-packages", exe) < (int)size;
+    return stat(probe, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
 static const cli_option export_options[] = {

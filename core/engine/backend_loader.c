@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "engine/backend_loader.h"
 
+#include "base/exe_path.h"
 #include "engine/op_info.h"
 
 #include <dirent.h>
@@ -183,31 +184,11 @@ static void scan_dir_or_file(scan_list *l, const char *p)
     }
 }
 
-static void exe_module_dir(char *out, size_t size)
-{
-    out[0] = '\0';
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return;
-    *slash = '\0';
-    char joined[PATH_MAX + 32];
-    snprintf(joined, sizeof joined, "%s/../lib/siamese", exe);
-    char *real = realpath(joined, NULL); /* NULL when the folder does not exist */
-    if (real && strlen(real) < size)
-        memcpy(out, real, strlen(real) + 1);
-    free(real);
-}
-
 /* "siamese" beside libsiamese itself (dladdr): lib/siamese in the build
  * tree and installed alike, so that a program or a Python process that
  * loads the library finds its modules without a compiled-in path. Nothing
  * when the core is linked into the program itself (siamese_core): that
- * case is exe_module_dir's. */
+ * case is siam_exe_relative's. */
 static const char lib_anchor = 0; /* an address inside libsiamese, for dladdr */
 
 static void lib_module_dir(char *out, size_t size)
@@ -254,7 +235,7 @@ static siam_status scan(const char *only, int names_only, siam_module_entry **en
         free(copy);
     }
     char dir[PATH_MAX];
-    exe_module_dir(dir, sizeof dir);
+    siam_exe_relative("../lib/siamese", dir, sizeof dir);
     scan_dir_or_file(&l, dir);
     lib_module_dir(dir, sizeof dir);
     scan_dir_or_file(&l, dir);
