@@ -134,9 +134,21 @@ size_t cpu_workspace_size(void *ctx, const siam_op_args *a)
     }
 }
 
+/* A fused activation, in place on y, through RELU_FWD's and SIGMOID_FWD's
+ * own kernels: on the CPU fusing saves a dispatch and changes no bit. */
+siam_status cpu_activate(void *ctx, const siam_tensor *y, siam_activation act, siam_error *err)
+{
+    if (act == SIAM_ACT_NONE)
+        return SIAM_OK;
+    siam_op_args a = {.op = act == SIAM_ACT_RELU ? SIAM_OP_RELU_FWD : SIAM_OP_SIGMOID_FWD};
+    a.t[0] = a.t[1] = *y;
+    return act == SIAM_ACT_RELU ? cpu_relu_fwd(ctx, &a, err) : cpu_sigmoid_fwd(ctx, &a, err);
+}
+
 siam_status cpu_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err)
 {
-    return ((const cpu_ctx *)ctx)->flavour->conv2d_fwd(ctx, a, err);
+    siam_status st = ((const cpu_ctx *)ctx)->flavour->conv2d_fwd(ctx, a, err);
+    return st == SIAM_OK ? cpu_activate(ctx, &a->t[3], a->p.layer.act, err) : st;
 }
 
 siam_status cpu_conv2d_bwd_data(void *ctx, const siam_op_args *a, siam_error *err)

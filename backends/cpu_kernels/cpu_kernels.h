@@ -113,6 +113,8 @@ siam_status cpu_buffer_fill(void *ctx, siam_buffer *b, size_t off, size_t count,
 int cpu_supports_op(void *ctx, const siam_op_args *a, char *reason, size_t rsize);
 size_t cpu_workspace_size(void *ctx, const siam_op_args *a);
 siam_status cpu_synchronize(void *ctx, siam_error *err);
+/* y = act(y) in place (p.layer.act of CONV2D_FWD and LINEAR_FWD). */
+siam_status cpu_activate(void *ctx, const siam_tensor *y, siam_activation act, siam_error *err);
 
 /* ---- ops: one function per op and direction; each file is named after its op ---- */
 

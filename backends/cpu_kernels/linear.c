@@ -12,7 +12,6 @@ size_t cpu_linear_workspace(const cpu_ctx *ctx, const siam_op_args *a)
 
 siam_status cpu_linear_fwd(void *ctx, const siam_op_args *a, siam_error *err)
 {
-    (void)err;
     int64_t n = a->t[0].shape[0], in = a->t[0].shape[1], out = a->t[1].shape[0];
     const float *x = cpu_f32(&a->t[0]), *w = cpu_f32(&a->t[1]), *b = cpu_f32(&a->t[2]);
     float *y = cpu_f32(&a->t[3]);
@@ -22,7 +21,7 @@ siam_status cpu_linear_fwd(void *ctx, const siam_op_args *a, siam_error *err)
         for (int64_t i = 0; i < n; i++)
             for (int64_t o = 0; o < out; o++)
                 y[i * out + o] += b[o];
-    return SIAM_OK;
+    return cpu_activate(ctx, &a->t[3], a->p.layer.act, err);
 }
 
 siam_status cpu_linear_bwd_data(void *ctx, const siam_op_args *a, siam_error *err)

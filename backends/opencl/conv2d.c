@@ -10,7 +10,7 @@
  *   (ocl_gemm_split_floats; none on CPU devices or large outputs).
  * Every GEMM is C = A^T B with A stored (k x m), B stored (k x n) (gemm.c):
  * Forward:      wT = w^T once; col = im2col(x[n0..]); tmp = wT^T * col;
- *               y = scatter(tmp) + b.
+ *               y = act(scatter(tmp) + b), the fused activation.
  * Back data:    tmp = gather(dy), col = w^T * tmp (w is already k x m),
  *               dx = col2im(col).
  * Back filter:  tmpT = gather_t(dy), colT = im2col_t(x), dw = tmpT^T * colT
@@ -171,6 +171,7 @@ siam_status ocl_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err)
     cl_mem b = a->t[2].buf ? ocl_mem(&a->t[2]) : y; /* dummy when absent, never read */
     cl_ulong bo = a->t[2].buf ? a->t[2].offset : 0, to = r.tmp_off;
     cl_uint has_b = a->t[2].buf != NULL, K = ocl_u32(d->k), P = ocl_u32(d->p);
+    cl_uint act = (cl_uint)a->p.layer.act;
     siam_status st = ocl_transpose(r.c, ocl_mem(&a->t[1]), a->t[1].offset, ws, r.wt_off,
                                    (size_t)d->k, (size_t)d->crs, err);
     if (st != SIAM_OK)
@@ -184,10 +185,11 @@ siam_status ocl_conv2d_fwd(void *ctx, const siam_op_args *a, siam_error *err)
             return st;
         cl_ulong yo = a->t[3].offset + (cl_ulong)(n0 * d->k * d->p);
         cl_uint NB = ocl_u32(nb);
-        ocl_arg args[] = {OCL_ARG(ws), OCL_ARG(to),    OCL_ARG(y), OCL_ARG(yo), OCL_ARG(b),
-                          OCL_ARG(bo), OCL_ARG(has_b), OCL_ARG(K), OCL_ARG(P),  OCL_ARG(NB)};
+        ocl_arg args[] = {OCL_ARG(ws),    OCL_ARG(to),  OCL_ARG(y), OCL_ARG(yo),
+                          OCL_ARG(b),     OCL_ARG(bo),  OCL_ARG(has_b), OCL_ARG(act),
+                          OCL_ARG(K),     OCL_ARG(P),   OCL_ARG(NB)};
         size_t g = (size_t)(nb * d->k * d->p);
-        st = ocl_launch(r.c, OCL_K_CONV_SCATTER, 1, &g, NULL, args, 10, err);
+        st = ocl_launch(r.c, OCL_K_CONV_SCATTER, 1, &g, NULL, args, 11, err);
         if (st != SIAM_OK)
             return st;
     }

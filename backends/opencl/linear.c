@@ -1,5 +1,6 @@
 /* The fully connected layer on OpenCL: y (N,O) = x (N,I) w^T + b, w (O,I).
- * GEMMs are CLBlast's (gemm.c); bias and bias gradient are kernels/linear.cl. */
+ * GEMMs are CLBlast's (gemm.c); bias with the fused activation, and the bias
+ * gradient, are kernels/linear.cl. */
 #include "ocl_internal.h"
 
 #include <string.h>
@@ -83,14 +84,17 @@ static siam_status run_gemm(ocl_ctx *c, const siam_op_args *a, const char *what,
 siam_status ocl_linear_fwd(void *ctx, const siam_op_args *a, siam_error *err)
 {
     siam_status st = run_gemm(ctx, a, "linear_fwd", err);
-    if (st != SIAM_OK || !a->t[2].buf)
+    if (st != SIAM_OK || (!a->t[2].buf && a->p.layer.act == SIAM_ACT_NONE))
         return st;
-    cl_mem y = ocl_mem(&a->t[3]), b = ocl_mem(&a->t[2]);
-    cl_ulong yo = a->t[3].offset, bo = a->t[2].offset;
+    cl_mem y = ocl_mem(&a->t[3]);
+    cl_mem b = a->t[2].buf ? ocl_mem(&a->t[2]) : y; /* dummy when absent, never read */
+    cl_ulong yo = a->t[3].offset, bo = a->t[2].buf ? a->t[2].offset : 0;
+    cl_uint has_b = a->t[2].buf != NULL, act = (cl_uint)a->p.layer.act;
     cl_uint n = ocl_u32(a->t[0].shape[0]), o = ocl_u32(a->t[1].shape[0]);
-    ocl_arg args[] = {OCL_ARG(y), OCL_ARG(yo), OCL_ARG(b), OCL_ARG(bo), OCL_ARG(n), OCL_ARG(o)};
+    ocl_arg args[] = {OCL_ARG(y),     OCL_ARG(yo),  OCL_ARG(b), OCL_ARG(bo),
+                      OCL_ARG(has_b), OCL_ARG(act), OCL_ARG(n), OCL_ARG(o)};
     size_t g = (size_t)n * o;
-    return ocl_launch(ctx, OCL_K_LINEAR_BIAS, 1, &g, NULL, args, 6, err);
+    return ocl_launch(ctx, OCL_K_LINEAR_BIAS, 1, &g, NULL, args, 8, err);
 }
 
 siam_status ocl_linear_bwd_data(void *ctx, const siam_op_args *a, siam_error *err)

@@ -385,6 +385,41 @@ static void set_workspace(siam_graph *g)
         g->bwd[i].args.workspace = ws;
 }
 
+/* A conv or linear node followed by its activation becomes one node with
+ * p.layer.act where the backend says it can run that (backend.h, "Fused
+ * activation"): the activation's output becomes the layer's, and its
+ * backward, which reads only that output, is unchanged. */
+static void fuse_activations(siam_graph *g)
+{
+    if (g->cfg.unfused)
+        return;
+    int kept = 0, tower = g->n_tower_fwd;
+    for (int i = 0; i < g->n_fwd; i++) {
+        const siam_node *n = &g->fwd[i], *act = i + 1 < tower ? &g->fwd[i + 1] : NULL;
+        siam_op op = n->args.op;
+        if (act && (op == SIAM_OP_CONV2D_FWD || op == SIAM_OP_LINEAR_FWD) &&
+            (act->args.op == SIAM_OP_RELU_FWD || act->args.op == SIAM_OP_SIGMOID_FWD) &&
+            act->args.t[0].buf == n->args.t[3].buf &&
+            act->args.t[0].offset == n->args.t[3].offset) {
+            siam_node fused = *n;
+            fused.args.p.layer.act =
+                act->args.op == SIAM_OP_RELU_FWD ? SIAM_ACT_RELU : SIAM_ACT_SIGMOID;
+            fused.args.t[3] = act->args.t[1];
+            snprintf(fused.label, sizeof fused.label, "%s+%s", n->label, act->label);
+            if (siam_backend_supports(g->be, &fused.args, NULL, 0)) {
+                g->fwd[kept++] = fused;
+                g->n_tower_fwd--;
+                i++;
+                continue;
+            }
+        }
+        if (kept != i)
+            g->fwd[kept] = *n;
+        kept++;
+    }
+    g->n_fwd = kept;
+}
+
 siam_status siam_graph_create(siam_model *m, const siam_graph_config *cfg, siam_graph **out,
                               siam_error *err)
 {
@@ -428,6 +463,7 @@ siam_status siam_graph_create(siam_model *m, const siam_graph_config *cfg, siam_
         return st;
     }
     build(g, &g->acts_floats, &g->head_floats); /* now with real buffers */
+    fuse_activations(g);
     g->ws_bytes = max_workspace(g);
     if (g->ws_bytes) {
         st = siam_backend_alloc(g->be, (g->ws_bytes + 3) / 4 * 4, &g->ws, err);

@@ -27,6 +27,8 @@ typedef struct siam_graph_config {
     int train;             /* allocate gradients and backward nodes */
     siam_loss_kind loss;
     float margin;          /* contrastive margin */
+    int unfused;           /* run activations as their own ops even where the
+                            * backend fuses them (tools that compare graphs) */
 } siam_graph_config;
 
 /* A node: one op call with fixed views at full capacity. batch_mask has bit

@@ -261,6 +261,10 @@ siam_status siam_op_validate(const siam_op_args *args, siam_error *err)
             return siam_error_set(err, SIAM_ERR_INVALID_ARG, "%s: tensor '%s' has %d dimensions",
                                   info->name, info->tensor_name[i], t->ndim);
     }
+    if ((args->op == SIAM_OP_CONV2D_FWD || args->op == SIAM_OP_LINEAR_FWD) &&
+        (unsigned)args->p.layer.act > SIAM_ACT_SIGMOID)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "%s: unknown activation %d", info->name,
+                              (int)args->p.layer.act);
     vctx v = {args, info, err};
     return validate_shapes(&v);
 }

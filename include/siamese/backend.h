@@ -37,9 +37,10 @@
 extern "C" {
 #endif
 
-/* 2: relu and sigmoid run in place (see "In place" below); max-pool keeps
+/* 3: CONV2D_FWD and LINEAR_FWD may apply an activation (p.layer.act).
+ * 2: relu and sigmoid run in place (see "In place" below); max-pool keeps
  *    no argmax, its backward finds the maximum again in x. */
-#define SIAM_BACKEND_ABI_VERSION 2u
+#define SIAM_BACKEND_ABI_VERSION 3u
 #define SIAM_BACKEND_ENTRY_SYMBOL "siam_backend_entry"
 
 /* Ops, one per layer kind and direction. Tensor roles (the index into
@@ -57,6 +58,7 @@ extern "C" {
  *
  * CONV2D: valid convolution (cross-correlation), stride 1, no padding.
  *   FWD         0 x (N,C,H,W)  1 w (K,C,R,S)  2 b (K) opt  3 y out (N,K,H-R+1,W-S+1)
+ *               then y = act(y) with act = p.layer.act (below).
  *   BWD_DATA    0 dy (N,K,OH,OW)  1 w (K,C,R,S)  2 dx out (N,C,H,W)
  *   BWD_FILTER  0 x (N,C,H,W)  1 dy (N,K,OH,OW)  2 dw out (K,C,R,S)  3 db out opt (K)
  *               dw and db are sums over the batch.
@@ -73,13 +75,20 @@ extern "C" {
  *               two: finding it again costs 3 comparisons per window, and
  *               keeping it would cost 4 bytes per output for the whole
  *               step (koch105: 0.9 MB per image).
- * LINEAR: y = x w^T + b
+ * LINEAR: y = act(x w^T + b), act = p.layer.act
  *   FWD         0 x (N,I)  1 w (O,I)  2 b (O) opt  3 y out (N,O)
  *   BWD_DATA    0 dy (N,O)  1 w (O,I)  2 dx out (N,I)
  *   BWD_PARAM   0 x (N,I)  1 dy (N,O)  2 dw out (O,I)  3 db out opt (O)
  * SIGMOID
  *   FWD         0 x  1 y out                      y = 1/(1+exp(-x))
  *   BWD         0 y  1 dy  2 dx out               dx = dy*y*(1-y)
+ * Fused activation (p.layer.act of CONV2D_FWD and LINEAR_FWD): SIAM_ACT_RELU
+ *   and SIAM_ACT_SIGMOID give exactly what RELU_FWD and SIGMOID_FWD would
+ *   give on the layer's output (NaN stays NaN), written in the same pass as
+ *   the bias, so a GPU reads and writes the activation once instead of
+ *   twice and launches one kernel less. Their backward ops are unchanged
+ *   (they read y). A backend that does not fuse an activation says so in
+ *   supports_op; the core then runs it as its own op.
  * ABSDIFF: the twins run as one batch of 2N; rows 0..N-1 are the left images,
  *   rows N..2N-1 the right ones, pair i = (row i, row N+i).
  *   FWD         0 h (2N,D)  1 d out (N,D)         d = |h[i] - h[N+i]|
@@ -170,6 +179,12 @@ typedef enum siam_metric {
     SIAM_METRIC_L2 = 1
 } siam_metric;
 
+typedef enum siam_activation {
+    SIAM_ACT_NONE = 0,
+    SIAM_ACT_RELU = 1,
+    SIAM_ACT_SIGMOID = 2
+} siam_activation;
+
 typedef struct siam_op_args {
     siam_op op;
     siam_tensor t[SIAM_OP_MAX_TENSORS]; /* roles: see the table above */
@@ -178,6 +193,7 @@ typedef struct siam_op_args {
         struct { float lr, momentum, l2; } sgd;
         struct { float lr, beta1, beta2, eps, l2; int64_t step; } adam;
         struct { siam_metric metric; } scores;
+        struct { siam_activation act; } layer; /* CONV2D_FWD, LINEAR_FWD */
     } p;
     /* Scratch of at least workspace_size() bytes (F32 view), or buf NULL
      * when workspace_size() returned 0. */

@@ -232,6 +232,13 @@ static int tpl_supports_op(void *ctx, const siam_op_args *a, char *reason, size_
             return 0;
         }
     }
+    /* A fused activation is an optimisation a backend may leave out: the
+     * core then runs RELU_FWD or SIGMOID_FWD after the layer. */
+    if ((a->op == SIAM_OP_CONV2D_FWD || a->op == SIAM_OP_LINEAR_FWD) &&
+        a->p.layer.act != SIAM_ACT_NONE) {
+        say(reason, rsize, "no fused activation here: run it as its own op");
+        return 0;
+    }
     return 1;
 }
 

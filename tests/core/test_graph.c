@@ -230,6 +230,48 @@ static void smaller_batches_and_embeddings_agree(void **state)
     teardown(&f);
 }
 
+/* Conv and linear nodes carry their activation (p.layer.act) where the
+ * backend fuses it: one node less per activation, and the very same loss,
+ * logits and gradients as the graph that runs each activation alone. */
+static void fused_activations_change_no_bit(void **state)
+{
+    (void)state;
+    enum { P = 6 };
+    fixture f;
+    setup(&f, P, SIAM_LOSS_BCE, 5);
+    siam_graph *plain = NULL;
+    siam_graph_config cfg = {.max_pairs = P, .train = 1, .loss = SIAM_LOSS_BCE, .unfused = 1};
+    assert_int_equal(siam_graph_create(f.m, &cfg, &plain, &f.h.err), SIAM_OK);
+    int nf, np, acts = 0, fused = 0;
+    const siam_node *lf = siam_graph_nodes(f.g, 0, &nf), *lp = siam_graph_nodes(plain, 0, &np);
+    for (int i = 0; i < np; i++)
+        acts += lp[i].args.op == SIAM_OP_RELU_FWD || lp[i].args.op == SIAM_OP_SIGMOID_FWD;
+    for (int i = 0; i < nf; i++)
+        fused += (lf[i].args.op == SIAM_OP_CONV2D_FWD || lf[i].args.op == SIAM_OP_LINEAR_FWD) &&
+                 lf[i].args.p.layer.act != SIAM_ACT_NONE;
+    assert_true(acts >= 4); /* tiny: relu after each conv, sigmoid after fc */
+    assert_int_equal(fused, acts);
+    assert_int_equal(nf, np - acts);
+    static float images[2 * P * PIX], labels[P], lg1[P], lg2[P];
+    make_pairs(P, 23, images, labels);
+    float l1, l2;
+    assert_int_equal(siam_graph_forward(f.g, images, labels, P, &l1, lg1, &f.h.err), SIAM_OK);
+    assert_int_equal(siam_graph_backward(f.g, &f.h.err), SIAM_OK);
+    assert_int_equal(siam_graph_forward(plain, images, labels, P, &l2, lg2, &f.h.err), SIAM_OK);
+    assert_int_equal(siam_graph_backward(plain, &f.h.err), SIAM_OK);
+    assert_memory_equal(&l1, &l2, sizeof l1);
+    assert_memory_equal(lg1, lg2, sizeof lg1);
+    size_t n = (size_t)f.m->n_params;
+    float *g1 = malloc(n * 4), *g2 = malloc(n * 4);
+    assert_int_equal(siam_graph_get_grads(f.g, g1, &f.h.err), SIAM_OK);
+    assert_int_equal(siam_graph_get_grads(plain, g2, &f.h.err), SIAM_OK);
+    assert_memory_equal(g1, g2, n * 4);
+    free(g1);
+    free(g2);
+    siam_graph_destroy(plain);
+    teardown(&f);
+}
+
 /* The training graph's memory, by hand from Koch's shapes at 105x105. Per
  * image the tower keeps the input 11025 floats, conv1 64x96x96 = 589824
  * (relu1 overwrites it), pool1 147456, conv2 128x42x42 = 225792 (relu2
@@ -333,6 +375,7 @@ int main(void)
         cmocka_unit_test(one_sgd_step_lowers_the_loss),
         cmocka_unit_test(the_net_learns_in_200_steps),
         cmocka_unit_test(smaller_batches_and_embeddings_agree),
+        cmocka_unit_test(fused_activations_change_no_bit),
         cmocka_unit_test(koch105_training_memory_by_hand),
         cmocka_unit_test(init_is_reproducible),
         cmocka_unit_test(bad_input_gets_errors),

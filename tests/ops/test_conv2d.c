@@ -41,6 +41,39 @@ static void forward_by_hand(void **state)
     h_close(&h);
 }
 
+/* The fused activation (p.layer.act): the same 3x3 case with b = -50 gives
+ * -13, -3, 17, 27 before it; relu keeps the two positive ones,
+ * sigmoid gives 1/(1+e^13) ... An unknown activation is refused. */
+static void forward_with_fused_activation(void **state)
+{
+    (void)state;
+    harness h;
+    h_open(&h, NULL);
+    const float x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w[4] = {1, 2, 3, 4}, b[1] = {-50.0f};
+    int64_t xs[4] = {1, 1, 3, 3}, ws[4] = {1, 1, 2, 2}, bs[1] = {1}, ys[4] = {1, 1, 2, 2};
+    siam_op_args a = {.op = SIAM_OP_CONV2D_FWD};
+    a.t[0] = h_make(&h, SIAM_F32, 4, xs, x);
+    a.t[1] = h_make(&h, SIAM_F32, 4, ws, w);
+    a.t[2] = h_make(&h, SIAM_F32, 1, bs, b);
+    a.t[3] = h_make(&h, SIAM_F32, 4, ys, NULL);
+    const double pre[4] = {-13, -3, 17, 27};
+    float y[4];
+    a.p.layer.act = SIAM_ACT_RELU;
+    h_run(&h, &a);
+    h_read(&h, &a.t[3], y);
+    for (int i = 0; i < 4; i++)
+        assert_float_equal(y[i], pre[i] > 0 ? pre[i] : 0.0, 1e-6);
+    a.p.layer.act = SIAM_ACT_SIGMOID;
+    h_run(&h, &a);
+    h_read(&h, &a.t[3], y);
+    for (int i = 0; i < 4; i++)
+        assert_float_equal(y[i], 1.0 / (1.0 + exp(-pre[i])), 1e-7);
+    a.p.layer.act = (siam_activation)3;
+    assert_int_equal(siam_backend_run(h.be, &a, &h.err), SIAM_ERR_INVALID_ARG);
+    assert_non_null(strstr(h.err.msg, "unknown activation"));
+    h_close(&h);
+}
+
 /* Odd sizes on purpose: N=2, C=3, 7x6 input, K=4 filters of 3x2. */
 enum { N = 2, C = 3, H = 7, W = 6, K = 4, R = 3, S = 2, OH = H - R + 1, OW = W - S + 1 };
 enum { NX = N * C * H * W, NW = K * C * R * S, NY = N * K * OH * OW };
@@ -374,6 +407,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(forward_by_hand),
+        cmocka_unit_test(forward_with_fused_activation),
         cmocka_unit_test(backward_vs_finite_differences),
         cmocka_unit_test(direct_sums_on_factorable_heights),
         cmocka_unit_test(direct_sums_on_large_planes),

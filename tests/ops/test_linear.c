@@ -24,6 +24,40 @@ static void forward_by_hand(void **state)
     h_close(&h);
 }
 
+/* The fused activation (p.layer.act) on the same case, bias absent and
+ * present: y before it is [[-1.5,3],[-1.5,12]] (without b [[-2,4],[-2,13]]). */
+static void forward_with_fused_activation(void **state)
+{
+    (void)state;
+    harness h;
+    h_open(&h, NULL);
+    const float x[6] = {1, 2, 3, 4, 5, 6}, w[6] = {1, 0, -1, 2, 1, 0}, b[2] = {0.5f, -1};
+    int64_t xs[2] = {2, 3}, ws[2] = {2, 3}, bs[1] = {2}, ys[2] = {2, 2};
+    siam_op_args a = {.op = SIAM_OP_LINEAR_FWD};
+    a.t[0] = h_make(&h, SIAM_F32, 2, xs, x);
+    a.t[1] = h_make(&h, SIAM_F32, 2, ws, w);
+    a.t[2] = h_make(&h, SIAM_F32, 1, bs, b);
+    a.t[3] = h_make(&h, SIAM_F32, 2, ys, NULL);
+    const double with_b[4] = {-1.5, 3, -1.5, 12}, without_b[4] = {-2, 4, -2, 13};
+    float y[4];
+    for (int bias = 1; bias >= 0; bias--) {
+        const double *pre = bias ? with_b : without_b;
+        if (!bias)
+            a.t[2].buf = NULL;
+        a.p.layer.act = SIAM_ACT_RELU;
+        h_run(&h, &a);
+        h_read(&h, &a.t[3], y);
+        for (int i = 0; i < 4; i++)
+            assert_float_equal(y[i], pre[i] > 0 ? pre[i] : 0.0, 1e-6);
+        a.p.layer.act = SIAM_ACT_SIGMOID;
+        h_run(&h, &a);
+        h_read(&h, &a.t[3], y);
+        for (int i = 0; i < 4; i++)
+            assert_float_equal(y[i], 1.0 / (1.0 + exp(-pre[i])), 1e-7);
+    }
+    h_close(&h);
+}
+
 enum { N = 3, I = 37, O = 19 }; /* not multiples of anything */
 
 typedef struct ref {
@@ -115,6 +149,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(forward_by_hand),
+        cmocka_unit_test(forward_with_fused_activation),
         cmocka_unit_test(backward_vs_finite_differences),
         cmocka_unit_test(large_gemm_matches_reference),
     };

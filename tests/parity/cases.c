@@ -294,6 +294,28 @@ static void add_scores(pcase *out, int *n, int max, int64_t Q, int64_t S, int64_
     }
 }
 
+/* The forward cases among [first, end) again with a fused activation
+ * (p.layer.act), as the graph runs conv and linear layers. */
+static void repeat_fused(pcase *out, int *n, int max, int first, int end, siam_activation act)
+{
+    for (int i = first; i < end && *n < max; i++) {
+        if (out[i].op != SIAM_OP_CONV2D_FWD && out[i].op != SIAM_OP_LINEAR_FWD)
+            continue;
+        pcase *pc = &out[(*n)++];
+        *pc = out[i];
+        pc->params.p.layer.act = act;
+        size_t len = strlen(pc->label);
+        snprintf(pc->label + len, sizeof pc->label - len, " +%s",
+                 act == SIAM_ACT_RELU ? "relu" : "sigmoid");
+    }
+}
+
+int pcase_fused(const pcase *pc)
+{
+    return (pc->op == SIAM_OP_CONV2D_FWD || pc->op == SIAM_OP_LINEAR_FWD) &&
+           pc->params.p.layer.act != SIAM_ACT_NONE;
+}
+
 uint64_t pcase_seed(const pcase *pc, uint64_t base)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a over op and label */
@@ -327,6 +349,10 @@ int pcase_list(pcase *out, int max)
     retune(out, full, n, "conv_algo", 2);
     for (int i = full; i < n; i++)
         out[i].big = 1; /* grad mode: the small shapes above cover the maths */
+    /* Fused activations on the small shapes, on each blas path too. */
+    repeat_fused(out, &n, max, 0, convs, SIAM_ACT_RELU);
+    repeat_fused(out, &n, max, convs, 2 * convs, SIAM_ACT_RELU);
+    repeat_fused(out, &n, max, 2 * convs, 3 * convs, SIAM_ACT_SIGMOID);
     add_unary(out, &n, max, SIAM_OP_RELU_FWD, 1, 1, 0, 0, 0, 0);
     add_unary(out, &n, max, SIAM_OP_RELU_FWD, 4, 2, 3, 5, 7, 0);
     add_unary(out, &n, max, SIAM_OP_RELU_FWD, 2, 33, 129, 0, 0, 1);
@@ -338,11 +364,14 @@ int pcase_list(pcase *out, int max)
     add_pool(out, &n, max, 1, 1, 2, 2);
     add_pool(out, &n, max, 2, 3, 7, 9);                     /* odd: last row/col dropped */
     add_pool(out, &n, max, 3, 5, 18, 22);
+    int linears = n;
     add_linear(out, &n, max, 1, 7, 3, 1, NULL, 0);
     add_linear(out, &n, max, 5, 33, 17, 0, NULL, 0);
     add_linear(out, &n, max, 6, 300, 129, 1, NULL, 0);      /* Koch fc, scaled */
     add_linear(out, &n, max, 6, 300, 129, 1, "gemm_k_chunk", 40); /* GEMM split along k */
     add_linear(out, &n, max, 6, 300, 129, 1, "gemm_k_split", 4); /* k in slices, summed */
+    repeat_fused(out, &n, max, linears, n, SIAM_ACT_SIGMOID);
+    repeat_fused(out, &n, max, linears, linears + 6, SIAM_ACT_RELU);
     /* Unsplit, CLBlast takes its indirect GEMM with the workspace temp buffer. */
     add_linear(out, &n, max, 1001, 999, 1003, 1, "gemm_k_chunk", -1);
     add_pairs(out, &n, max, 1, 3, 1.5f);

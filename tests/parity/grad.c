@@ -47,7 +47,12 @@ static const gspec *spec_of(siam_op op)
     return NULL;
 }
 
-int pgrad_applies(const pcase *pc) { return spec_of(pc->op) && !pc->with_inf && !pc->big; }
+/* Fused activations are left out: the backward ops differentiate the layer
+ * alone (the activation's own backward is checked on its own cases). */
+int pgrad_applies(const pcase *pc)
+{
+    return spec_of(pc->op) && !pc->with_inf && !pc->big && !pcase_fused(pc);
+}
 
 static void take(pcase *dst, int di, const pcase *src, int si)
 {

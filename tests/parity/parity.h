@@ -42,6 +42,8 @@ typedef struct phost {
  * adding or reordering cases leaves every other case's data as it was. */
 uint64_t pcase_seed(const pcase *pc, uint64_t base);
 int pcase_list(pcase *out, int max);
+/* 1 for a conv or linear forward case with a fused activation. */
+int pcase_fused(const pcase *pc);
 /* Per-op NMSE threshold and the reason (summation order, fma...). */
 double pcase_max_nmse(siam_op op, const char **why);
 /* For an in-place case: 1, with the output tensor that shares the input's

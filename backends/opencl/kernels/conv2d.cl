@@ -10,7 +10,7 @@
  *   colT (nb*P x CRS) and tmpT (nb*P x K) are their transposes, which the
  *   filter gradient's GEMM wants (k = nb*P must be the row index of both
  *   operands for CLBlast's fast path: see transpose.cl).
- * Forward:      tmp = w (K x CRS) * col, then conv_scatter_bias -> y.
+ * Forward:      tmp = w (K x CRS) * col, then conv_scatter_bias (bias_act.cl) -> y.
  * Back data:    conv_gather dy -> tmp, dcol = w^T * tmp, col2im -> dx.
  * Back filter:  conv_gather_t dy -> tmpT, im2col_batched_t x -> colT,
  *               dw += tmpT^T * colT.
@@ -73,19 +73,6 @@ __kernel void col2im_batched(__global const float *dcol, ulong dcol_off, __globa
             acc += dcol[dcol_off + row * ld + (ulong)n * P + (h - r) * OW + (w - s)];
         }
     dx[dx_off + i] = acc;
-}
-
-/* y[n0+n][k][p] = tmp[k][n*P+p] (+ b[k]); dim 0 over nb*K*P in y order. */
-__kernel void conv_scatter_bias(__global const float *tmp, ulong tmp_off, __global float *y,
-                                ulong y_off, __global const float *b, ulong b_off,
-                                uint has_bias, uint K, uint P, uint nb)
-{
-    uint i = get_global_id(0);
-    if (i >= nb * K * P)
-        return;
-    uint p = i % P, k = (i / P) % K, n = i / (P * K);
-    float v = tmp[tmp_off + (ulong)k * nb * P + (ulong)n * P + p];
-    y[y_off + i] = has_bias ? v + b[b_off + k] : v;
 }
 
 /* tmp[k][n*P+p] = dy[n0+n][k][p]; dim 0 over K*nb*P in tmp order. */

@@ -1,14 +1,5 @@
-/* Bias helpers for the fully connected layer (the GEMMs are CLBlast's).
- * Layout: y, dy (N,O) row-major; b, db (O). */
-
-/* y[n][o] += b[o]; one work-item per element, dim 0 over N*O. */
-__kernel void linear_bias(__global float *y, ulong y_off, __global const float *b, ulong b_off,
-                          uint N, uint O)
-{
-    uint i = get_global_id(0);
-    if (i < N * O)
-        y[y_off + i] += b[b_off + i % O];
-}
+/* The fully connected layer's bias gradient (its GEMMs are CLBlast's, its
+ * bias and activation bias_act.cl). Layout: dy (N,O) row-major; db (O). */
 
 /* db[o] = sum_n dy[n][o]; one work-item per o, dim 0 over O, summing n in
  * increasing order (neighbouring work-items read neighbouring addresses). */
