@@ -5,7 +5,11 @@
 #
 # - 2 ranks and 3 ranks at --batch 64 train the run 1 rank at --batch 64
 #   trains: every step's loss within 1e-5 relative, final weights too
-#   (tiny on cpu, koch35 on blas);
+#   (tiny on cpu for 20 steps, koch35 on blas for 10: momentum SGD amplifies
+#   the summation order's rounding about exponentially, and on some CPUs
+#   koch35's relative gap outgrows 1e-5 after 15-20 steps: 1.7e-4 after 20
+#   on an AMD EPYC, with the same figures before and after any change of
+#   ours; after 10 steps it is still at rounding level everywhere);
 # - a 1-rank checkpoint resumed on 2 ranks, and a 2-rank one on 1 rank,
 #   continue the uninterrupted run's losses;
 # - a rank killed mid-run: every rank exits non-zero within 60 s, and the
@@ -24,7 +28,7 @@ check() { "$py" "$here/check_mpi_run.py" "$@" || fails=$((fails + 1)); }
 
 common=(train --data "$data" --seed 3 --epoch-pairs 640 --val-trials 40 --batch 64 --threads 1)
 
-for cfg in "tiny cpu 20" "koch35 blas 20"; do
+for cfg in "tiny cpu 20" "koch35 blas 10"; do
     set -- $cfg
     net=$1 be=$2 steps=$3
     args=("${common[@]}" --preset "$net" --backend "$be" --steps "$steps")
