@@ -119,6 +119,15 @@ static int koch_ops(bop *v, int64_t N)
     n = add_simple(v, n, "absdiff 4096", SIAM_OP_ABSDIFF_FWD, 1, 2, N, 4096, 1, 1);
     set(p, 1, 2, N / 2, 4096, 0, 0);
     n = add_linear(v, n, "fc2 4096->1", N / 2, 4096, 1);
+    p = &v[n]; /* the same head as one op each way (absdiff + fc2) */
+    n = add_simple(v, n, "head 4096", SIAM_OP_HEAD_FWD, 1, 2, N, 4096, 0, 0);
+    set(p, 1, 2, 1, 4096, 0, 0), set(p, 2, 1, 1, 0, 0, 0), set(p, 3, 1, N / 2, 0, 0, 0);
+    p->flops = (double)(N / 2) * 4096.0 * 3.0;
+    p = &v[n];
+    n = add_simple(v, n, "head 4096", SIAM_OP_HEAD_BWD, 1, 2, N, 4096, 0, 0);
+    set(p, 1, 2, 1, 4096, 0, 0), set(p, 2, 1, N / 2, 0, 0, 0), set(p, 3, 2, N, 4096, 0, 0);
+    set(p, 4, 2, 1, 4096, 0, 0), set(p, 5, 1, 1, 0, 0, 0);
+    p->flops = (double)(N / 2) * 4096.0 * 5.0;
     p = &v[n];
     n = add_simple(v, n, "bce", SIAM_OP_BCE_FWD, 2, 1, N / 2, 1, 1, 1);
     set(p, 2, 1, 1, 0, 0, 0);

@@ -129,6 +129,8 @@ size_t cpu_workspace_size(void *ctx, const siam_op_args *a)
     case SIAM_OP_LINEAR_BWD_DATA:
     case SIAM_OP_LINEAR_BWD_PARAM:
         return cpu_linear_workspace(c, a);
+    case SIAM_OP_HEAD_BWD: /* one double per column for dalpha, aligned inside */
+        return (size_t)a->t[0].shape[1] * sizeof(double) + sizeof(float);
     default:
         return 0;
     }

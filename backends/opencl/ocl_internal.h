@@ -19,7 +19,7 @@
 #include "ocl_sources.h"
 
 #define OCL_BACKEND_VERSION "0.1.0"
-#define OCL_MAX_PROGRAMS 16
+#define OCL_MAX_PROGRAMS 24
 /* Bound of a conv sub-batch's col + tmp scratch (conv2d.c) on CPU devices,
  * where larger panels only miss the caches; other devices take a share of
  * their memory (ocl_conv_budget_of). */
@@ -63,6 +63,9 @@ typedef enum ocl_kernel_id {
     OCL_K_PAIR_SCORES_PLAIN_L2,
     OCL_K_TRANSPOSE,
     OCL_K_GEMM_SLICES_SUM,
+    OCL_K_HEAD_FWD,
+    OCL_K_HEAD_BWD_DATA,
+    OCL_K_HEAD_BWD_PARAM,
     OCL_K_COUNT
 } ocl_kernel_id;
 

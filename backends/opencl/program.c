@@ -41,6 +41,9 @@ static const struct {
     [OCL_K_PAIR_SCORES_PLAIN_L2] = {"pair_scores", "pair_scores_plain_l2"},
     [OCL_K_TRANSPOSE] = {"transpose", "transpose"},
     [OCL_K_GEMM_SLICES_SUM] = {"gemm_slices", "gemm_slices_sum"},
+    [OCL_K_HEAD_FWD] = {"head", "head_fwd"},
+    [OCL_K_HEAD_BWD_DATA] = {"head", "head_bwd_data"},
+    [OCL_K_HEAD_BWD_PARAM] = {"head", "head_bwd_param"},
 };
 
 static int source_index(const char *file)

@@ -420,6 +420,46 @@ static void fuse_activations(siam_graph *g)
     g->n_fwd = kept;
 }
 
+/* The BCE head's absdiff + linear nodes become HEAD_FWD, and their three
+ * backward nodes HEAD_BWD, where the backend runs both (backend.h, HEAD):
+ * the head is then 2 launches forward and 3 backward with the loss. The
+ * head buffer keeps its d and dd regions, unused then (2 N D floats). */
+static void fuse_head(siam_graph *g)
+{
+    int f = g->n_tower_fwd;
+    if (g->cfg.unfused || g->cfg.loss != SIAM_LOSS_BCE || !g->cfg.train || f + 3 > g->n_fwd ||
+        g->n_bwd < 4)
+        return;
+    const siam_node *absdiff = &g->fwd[f], *lin = &g->fwd[f + 1], *bce = &g->fwd[f + 2];
+    const siam_node *bce_b = &g->bwd[0], *par = &g->bwd[1], *dat = &g->bwd[2], *abs_b = &g->bwd[3];
+    if (absdiff->args.op != SIAM_OP_ABSDIFF_FWD || lin->args.op != SIAM_OP_LINEAR_FWD ||
+        par->args.op != SIAM_OP_LINEAR_BWD_PARAM || abs_b->args.op != SIAM_OP_ABSDIFF_BWD)
+        return;
+    siam_node fwd = {.args.op = SIAM_OP_HEAD_FWD, .batch_mask = ROWS(0) | ROWS(3)};
+    snprintf(fwd.label, sizeof fwd.label, "head");
+    fwd.args.t[0] = absdiff->args.t[0];
+    fwd.args.t[1] = lin->args.t[1];
+    fwd.args.t[2] = lin->args.t[2];
+    fwd.args.t[3] = bce->args.t[0];
+    siam_node bwd = {.args.op = SIAM_OP_HEAD_BWD, .batch_mask = ROWS(0) | ROWS(2) | ROWS(3)};
+    snprintf(bwd.label, sizeof bwd.label, "head");
+    bwd.args.t[0] = abs_b->args.t[0];
+    bwd.args.t[1] = dat->args.t[1];
+    bwd.args.t[2] = bce_b->args.t[2];
+    bwd.args.t[3] = abs_b->args.t[2];
+    bwd.args.t[4] = par->args.t[2];
+    bwd.args.t[5] = par->args.t[3];
+    if (!siam_backend_supports(g->be, &fwd.args, NULL, 0) ||
+        !siam_backend_supports(g->be, &bwd.args, NULL, 0))
+        return;
+    g->fwd[f] = fwd;
+    memmove(&g->fwd[f + 1], &g->fwd[f + 2], (size_t)(g->n_fwd - f - 2) * sizeof fwd);
+    g->n_fwd--;
+    g->bwd[1] = bwd;
+    memmove(&g->bwd[2], &g->bwd[4], (size_t)(g->n_bwd - 4) * sizeof bwd);
+    g->n_bwd -= 2;
+}
+
 siam_status siam_graph_create(siam_model *m, const siam_graph_config *cfg, siam_graph **out,
                               siam_error *err)
 {
@@ -464,6 +504,7 @@ siam_status siam_graph_create(siam_model *m, const siam_graph_config *cfg, siam_
     }
     build(g, &g->acts_floats, &g->head_floats); /* now with real buffers */
     fuse_activations(g);
+    fuse_head(g);
     g->ws_bytes = max_workspace(g);
     if (g->ws_bytes) {
         st = siam_backend_alloc(g->be, (g->ws_bytes + 3) / 4 * 4, &g->ws, err);

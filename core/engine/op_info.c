@@ -31,6 +31,8 @@ static const siam_op_info op_table[SIAM_OP_COUNT] = {
     [SIAM_OP_SGD_UPDATE] = {"sgd_update", 3, {IO, IN, IO}, {"w", "g", "v"}},
     [SIAM_OP_ADAM_UPDATE] = {"adam_update", 4, {IO, IN, IO, IO}, {"w", "g", "m", "v"}},
     [SIAM_OP_PAIR_SCORES] = {"pair_scores", 5, {IN, IN, INO, INO, OUT}, {"q", "s", "alpha", "bias", "out"}},
+    [SIAM_OP_HEAD_FWD] = {"head_fwd", 4, {IN, IN, INO, OUT}, {"h", "alpha", "b", "z"}},
+    [SIAM_OP_HEAD_BWD] = {"head_bwd", 6, {IN, IN, IN, OUT, OUT, OUTO}, {"h", "alpha", "dz", "dh", "dalpha", "db"}},
 };
 
 const siam_op_info *siam_op_get_info(siam_op op)
@@ -232,6 +234,23 @@ static siam_status validate_shapes(const vctx *v)
         if (present(v, 3))
             CHECK(need(v, 3, 1, 1, -1, -1, -1));
         return need(v, 4, 2, t0->shape[0], t1->shape[0], -1, -1);
+    case SIAM_OP_HEAD_FWD:
+    case SIAM_OP_HEAD_BWD: {
+        CHECK(need(v, 0, 2, -1, -1, -1, -1));
+        if (t0->shape[0] % 2)
+            return fail(v, 0, "must hold an even number (2N) of rows");
+        int64_t n = t0->shape[0] / 2, d = t0->shape[1];
+        CHECK(need(v, 1, 2, 1, d, -1, -1));
+        if (v->a->op == SIAM_OP_HEAD_FWD) {
+            if (present(v, 2))
+                CHECK(need(v, 2, 1, 1, -1, -1, -1));
+            return need(v, 3, 1, n, -1, -1, -1);
+        }
+        CHECK(need(v, 2, 1, n, -1, -1, -1));
+        CHECK(need(v, 3, 2, 2 * n, d, -1, -1));
+        CHECK(need(v, 4, 2, 1, d, -1, -1));
+        return present(v, 5) ? need(v, 5, 1, 1, -1, -1, -1) : SIAM_OK;
+    }
     case SIAM_OP_COUNT:
         break;
     }

@@ -50,7 +50,9 @@
     X(CONTRASTIVE_BWD, 1e-8, 1e-8, "distance reduced in float vs double; (m - d) cancels near the margin") \
     X(SGD_UPDATE, 1e-12, 1e-12, "fma contraction of mu*v - lr*g")                                   \
     X(ADAM_UPDATE, 1e-11, 1e-11, "fma contraction, sqrt and division")                              \
-    X(PAIR_SCORES, 1e-10, 1e-10, "D terms summed in float vs double")
+    X(PAIR_SCORES, 1e-10, 1e-10, "D terms summed in float vs double")                         \
+    X(HEAD_FWD, 1e-10, 1e-10, "D terms summed in a float tree vs double")                        \
+    X(HEAD_BWD, 1e-10, 1e-5, "dalpha, db: N terms in float vs double; db cancels in a step")
 
 #define POSITION_(op, nmse, step, why) PARITY_AT_##op,
 enum { SIAM_OP_PARITY(POSITION_) PARITY_ENTRIES };

@@ -37,7 +37,8 @@
 extern "C" {
 #endif
 
-/* 3: CONV2D_FWD and LINEAR_FWD may apply an activation (p.layer.act).
+/* 3: CONV2D_FWD and LINEAR_FWD may apply an activation (p.layer.act);
+ *    HEAD_FWD and HEAD_BWD (optional).
  * 2: relu and sigmoid run in place (see "In place" below); max-pool keeps
  *    no argmax, its backward finds the maximum again in x. */
 #define SIAM_BACKEND_ABI_VERSION 3u
@@ -118,6 +119,18 @@ extern "C" {
  *               0 q (Q,D)  1 s (S,D)  2 alpha (D) opt  3 bias (1) opt  4 out (Q,S)
  *   metric WL1:  out[i][j] = bias + sum_k alpha_k*|q[i][k] - s[j][k]|   (a logit)
  *   metric L2:   out[i][j] = ||q[i] - s[j]||_2                          (a distance)
+ * HEAD: the training head of a BCE net in one op per direction: the
+ *   weighted L1 distance of each pair plus bias, i.e. ABSDIFF_FWD then
+ *   LINEAR_FWD with one output, and backward their three backward ops
+ *   (the loss stays BCE_FWD/BCE_BWD: its mean spans the whole batch). A
+ *   backend that leaves these NULL gets the separate ops from the core.
+ *   FWD         0 h (2N,D)  1 alpha (1,D)  2 b (1) opt  3 z out (N)
+ *               z[i] = b + sum_k alpha_k*|h[i][k] - h[N+i][k]|
+ *   BWD         0 h (2N,D)  1 alpha (1,D)  2 dz (N)  3 dh out (2N,D)
+ *               4 dalpha out (1,D)  5 db out opt (1)
+ *               dh[i][k] = dz[i]*alpha_k*sign(h[i][k]-h[N+i][k]) (sign(0) = 0),
+ *               dh[N+i] = -dh[i]; dalpha_k = sum_i dz[i]*|h[i][k]-h[N+i][k]|;
+ *               db = sum_i dz[i].
  */
 /* Every op once, in enum order: X(SUFFIX, name, RESULT), where RESULT is
  * the index in siam_op_args.t of the op's main result (written whole, or
@@ -145,7 +158,9 @@ extern "C" {
     X(CONTRASTIVE_BWD, contrastive_bwd, 2)     \
     X(SGD_UPDATE, sgd_update, 0)               \
     X(ADAM_UPDATE, adam_update, 0)             \
-    X(PAIR_SCORES, pair_scores, 4)
+    X(PAIR_SCORES, pair_scores, 4)             \
+    X(HEAD_FWD, head_fwd, 3)                   \
+    X(HEAD_BWD, head_bwd, 3)
 
 typedef enum siam_op {
 #define SIAM_OP_ENUM_(suffix, name, result) SIAM_OP_##suffix,

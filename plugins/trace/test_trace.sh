@@ -120,12 +120,13 @@ if [ -d "$data/images_background" ]; then
     grep -q '^siamese trace: cpu (' "$tmp/s.err" || fail "no table after training"
     check_table "$tmp/s.err"
     for op in conv2d_fwd conv2d_bwd_data conv2d_bwd_filter maxpool_fwd maxpool_bwd relu_bwd \
-        linear_fwd linear_bwd_param sigmoid_bwd absdiff_fwd bce_fwd bce_bwd sgd_update; do
+        linear_fwd linear_bwd_param sigmoid_bwd head_fwd head_bwd bce_fwd bce_bwd sgd_update; do
         n=$(calls_of $op "$tmp/s.err")
         [ -n "$n" ] && [ "$n" -gt 0 ] || fail "training table has no $op row"
     done
-    # cpu fuses every activation into its conv or linear layer (p.layer.act).
-    for op in relu_fwd sigmoid_fwd; do
+    # cpu fuses every activation into its conv or linear layer (p.layer.act),
+    # and the head's absdiff and linear into head_fwd and head_bwd.
+    for op in relu_fwd sigmoid_fwd absdiff_fwd absdiff_bwd; do
         [ -z "$(calls_of $op "$tmp/s.err")" ] || fail "training ran $op on its own: not fused"
     done
     # 3 steps of SGD: one update per parameter tensor per step, so a multiple of 3.

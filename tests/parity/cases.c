@@ -233,6 +233,30 @@ static void add_pairs(pcase *out, int *n, int max, int64_t N, int64_t D, float m
     }
 }
 
+static void add_head(pcase *out, int *n, int max, int64_t N, int64_t D, int bias)
+{
+    for (int op = SIAM_OP_HEAD_FWD; op <= SIAM_OP_HEAD_BWD; op++) {
+        pcase *pc = new_case(out, n, max, (siam_op)op);
+        if (!pc)
+            return;
+        snprintf(pc->label, sizeof pc->label, "N=%lld D=%lld%s", (long long)N, (long long)D,
+                 bias ? "" : " nobias");
+        tensor(pc, 0, 2, 2 * N, D, 0, 0);
+        tensor(pc, 1, 2, 1, D, 0, 0);
+        if (op == SIAM_OP_HEAD_FWD) {
+            if (bias)
+                tensor(pc, 2, 1, 1, 0, 0, 0);
+            tensor(pc, 3, 1, N, 0, 0, 0);
+        } else {
+            tensor(pc, 2, 1, N, 0, 0, 0);
+            tensor(pc, 3, 2, 2 * N, D, 0, 0);
+            tensor(pc, 4, 2, 1, D, 0, 0);
+            if (bias)
+                tensor(pc, 5, 1, 1, 0, 0, 0);
+        }
+    }
+}
+
 static void add_bce(pcase *out, int *n, int max, int64_t N, float scale)
 {
     for (int op = SIAM_OP_BCE_FWD; op <= SIAM_OP_BCE_BWD; op++) {
@@ -377,6 +401,9 @@ int pcase_list(pcase *out, int max)
     add_pairs(out, &n, max, 1, 3, 1.5f);
     add_pairs(out, &n, max, 9, 17, 3.5f);
     add_pairs(out, &n, max, 5, 600, 20.0f);
+    add_head(out, &n, max, 1, 1, 1);
+    add_head(out, &n, max, 7, 33, 0);
+    add_head(out, &n, max, 64, 600, 1);                     /* wider than a work-group */
     add_bce(out, &n, max, 1, 4.0f);
     add_bce(out, &n, max, 7, 4.0f);
     add_bce(out, &n, max, 300, 30.0f);                      /* more than one work-group's worth */
@@ -407,6 +434,7 @@ int pcase_list(pcase *out, int max)
     int small_wg = n;
     add_bce(out, &n, max, 300, 30.0f);
     add_pairs(out, &n, max, 9, 17, 3.5f);
+    add_head(out, &n, max, 5, 600, 1);
     add_conv(out, &n, max, 2, 3, 9, 9, 5, 3, 3, 1, 0);
     out[n - 3] = out[n - 1]; /* the filter gradient alone: the others use 2-D tiles */
     n -= 2;

@@ -37,6 +37,7 @@ static const gspec specs[] = {
     {SIAM_OP_ABSDIFF_FWD, 1, 1, {0}},
     {SIAM_OP_BCE_FWD, 2, 1, {0}},
     {SIAM_OP_CONTRASTIVE_FWD, 2, 1, {0}},
+    {SIAM_OP_HEAD_FWD, 3, 3, {0, 1, 2}},
 };
 
 static const gspec *spec_of(siam_op op)
@@ -169,6 +170,10 @@ static siam_status analytic(siam_backend *be, const pcase *pc, const phost *in, 
         for (int64_t k = 0; st == SIAM_OK && k < in->n[0]; k++)
             grad[k] *= r[0];
         return st;
+    }
+    case SIAM_OP_HEAD_FWD: {
+        int sl[6] = {0, 1, -1, -100, -101, -102};
+        return run_bwd(be, pc, SIAM_OP_HEAD_BWD, sl, 6, in, out, 3, r, 3 + s, grad, err);
     }
     default:
         return siam_error_set(err, SIAM_ERR_UNSUPPORTED, "no gradient check for this op");
