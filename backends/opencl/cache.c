@@ -83,7 +83,7 @@ void ocl_cache_dir(char *out, size_t size)
 
 /* mkdir -p, new folders 0700; 1 when the folder exists afterwards and is
  * ours alone to write (an entry planted by someone else would run as us). */
-static int make_dirs(const char *dir)
+int ocl_cache_make_dir(const char *dir)
 {
     char *tmp = strdup(dir);
     if (!tmp)
@@ -164,7 +164,7 @@ int ocl_cache_load(const char *dir, const char *key, unsigned char **bin, size_t
 
 int ocl_cache_store(const char *dir, const char *key, const unsigned char *bin, size_t size)
 {
-    if (!dir || !*dir || !bin || size == 0 || !make_dirs(dir))
+    if (!dir || !*dir || !bin || size == 0 || !ocl_cache_make_dir(dir))
         return 0;
     uint64_t n = size;
     uint8_t d[SHA256_DIGEST_SIZE];

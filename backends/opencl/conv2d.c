@@ -77,6 +77,13 @@ static conv_plan plan_of(ocl_ctx *c, const siam_op_args *a)
     return d;
 }
 
+ocl_gemm ocl_conv2d_gemm(ocl_ctx *c, const siam_op_args *a, size_t *calls)
+{
+    conv_plan d = plan_of(c, a);
+    *calls = (size_t)((d.n + d.nb - 1) / d.nb);
+    return gemm_shape(a->op, &d, d.nb);
+}
+
 size_t ocl_conv2d_workspace(ocl_ctx *c, const siam_op_args *a)
 {
     conv_plan d = plan_of(c, a);

@@ -15,6 +15,9 @@ static CLBlastTranspose tr(int t) { return t ? CLBlastTransposeYes : CLBlastTran
 
 size_t ocl_gemm_temp_bytes(ocl_ctx *c, const ocl_gemm *g)
 {
+    /* The size depends on the Xgemm parameters (padding to tiles); a
+     * failure to apply them returns in ocl_gemm_run. */
+    ocl_xgemm_ensure(c, NULL);
     size_t bytes = 0;
     if (CLBlastSGemmTempBufferSize(CLBlastLayoutRowMajor, tr(g->ta), tr(g->tb), g->m, g->n, g->k,
                                    g->a_off, g->lda, g->b_off, g->ldb, g->c_off, g->ldc,
@@ -195,6 +198,9 @@ static siam_status run_split(ocl_ctx *c, const ocl_gemm *g, k_split sp, const si
 siam_status ocl_gemm_run(ocl_ctx *c, const ocl_gemm *g, const siam_tensor *ws, size_t temp_bytes,
                          const char *what, siam_error *err)
 {
+    siam_status st0 = ocl_xgemm_ensure(c, err);
+    if (st0 != SIAM_OK)
+        return st0;
     k_split sp = split_of(c, g);
     if (sp.slices > 1 && g->part && g->part_floats >= sp.slices * g->m * g->n)
         return run_split(c, g, sp, ws, temp_bytes, what, err);

@@ -96,7 +96,16 @@ typedef struct ocl_tuning {
     long gemm_k_chunk; /* 0 auto (CPU devices), -1 never, >0 fixed */
     long gemm_k_split; /* 0 auto (GPUs), -1 never, >0 that many slices */
     size_t wg_limit;   /* caps every kernel's work-group size; 0 none */
+    int tune_margin_pct; /* gemm_tune.c's winning margin; 0 = OCL_TUNE_MARGIN_PCT */
+    int tune_candidates; /* gemm_tune.c tries only the first N sets; 0 = all */
 } ocl_tuning;
+
+/* Xgemm's parameters in CLBlast 1.5.3, in ocl_xgemm_names order. */
+#define OCL_XGEMM_N 16
+typedef struct ocl_xgemm_set {
+    char name[32];
+    size_t v[OCL_XGEMM_N];
+} ocl_xgemm_set;
 
 typedef struct ocl_ctx {
     cl_platform_id platform;
@@ -121,6 +130,13 @@ typedef struct ocl_ctx {
     char cache_dir[1024];    /* "" when the cache is off */
     ocl_cache_stats stats;
     siam_counters counters;  /* SIAM_EXT_COUNTERS */
+    /* Tuned Xgemm parameters (gemm_params.c): the device's stored entry,
+     * applied before the context's first GEMM. */
+    char xgemm_path[1100];   /* where the device's entry is or would be; "" cache off */
+    ocl_xgemm_set xgemm;     /* the entry, when xgemm_loaded */
+    int xgemm_loaded;        /* a valid entry was read at create */
+    int xgemm_pending;       /* loaded and not yet handed to CLBlast */
+    int gemm_started;        /* a GEMM (or its temp-size query) has run */
 } ocl_ctx;
 
 /* ---- errors.c ---- */
@@ -184,6 +200,8 @@ void ocl_cache_key(const char *src, size_t src_size, const char *options,
 /* 1 when `dir` is a folder (not a link) owned by us and writable by no one
  * else: the only kind the cache reads from or writes to. */
 int ocl_private_dir(const char *dir);
+/* mkdir -p with mode 0700; 1 when the folder then passes ocl_private_dir. */
+int ocl_cache_make_dir(const char *dir);
 /* 1 and a malloc'd binary on a valid hit; 0 on a miss. A file that exists
  * but fails its checks sets *rejected and counts as a miss. */
 int ocl_cache_load(const char *dir, const char *key, unsigned char **bin, size_t *size,
@@ -191,6 +209,41 @@ int ocl_cache_load(const char *dir, const char *key, unsigned char **bin, size_t
 /* Writes through atomic.c (mode 0600, folder created 0700); 1 on success.
  * Failures are silent: the cache is an optimisation, never a reason to fail. */
 int ocl_cache_store(const char *dir, const char *key, const unsigned char *bin, size_t size);
+
+/* ---- gemm_params.c: per-device Xgemm parameters (siamese tune) ---- */
+extern const char *const ocl_xgemm_names[OCL_XGEMM_N];
+/* <dir>/<key>.xgemm for this device, "" when dir is "" (cache off). */
+void ocl_xgemm_path(const char *dir, const char *device, const char *driver,
+                    const char *platform_version, char *out, size_t size);
+/* 1 when the set keeps CLBlast's Xgemm constraints and the device's limits
+ * (0 limits: unchecked); else 0 with the reason. */
+int ocl_xgemm_check(const ocl_xgemm_set *s, size_t max_wg, uint64_t local_mem, char *reason,
+                    size_t size);
+/* 1: a valid entry for `device` read into out; 0: none (no file, cache
+ * off, or a folder not private to us); -1: a file that fails a check, the
+ * reason written. */
+int ocl_xgemm_load(const char *path, const char *device, size_t max_wg, uint64_t local_mem,
+                   ocl_xgemm_set *out, char *reason, size_t size);
+/* Writes the entry through atomic.c (mode 0600); the folder must exist. */
+siam_status ocl_xgemm_store(const char *path, const char *device, const ocl_xgemm_set *s,
+                            siam_error *err);
+/* CLBlastOverrideParameters for the device, then CLBlastClearCache. */
+siam_status ocl_xgemm_apply(cl_device_id device, const ocl_xgemm_set *s, siam_error *err);
+/* The device's entry in `dir`: its path, and ocl_xgemm_load's answer. */
+int ocl_xgemm_find(cl_platform_id platform, const siam_device_info *info, const char *dir,
+                   size_t max_wg, char *path, size_t path_size, ocl_xgemm_set *set,
+                   char *reason, size_t reason_size);
+/* Appends to info->extra what ocl_xgemm_find found (nothing when none). */
+void ocl_xgemm_note(siam_device_info *info, int found, const ocl_xgemm_set *set);
+/* Before a context's GEMM: applies its pending entry, marks GEMMs started. */
+siam_status ocl_xgemm_ensure(ocl_ctx *c, siam_error *err);
+
+/* ---- gemm_tune.c: SIAM_EXT_TUNE ---- */
+/* A candidate must beat CLBlast's database by this much over all shapes to
+ * be stored (see gemm_tune.c for why). */
+#define OCL_TUNE_MARGIN_PCT 5
+siam_status ocl_gemm_tune(void *ctx, const siam_op_args *ops, int n_ops, char *report,
+                          size_t size, siam_error *err);
 
 /* ---- program.c ---- */
 /* The kernel, building its program on first use (from the cache or source).
@@ -270,6 +323,10 @@ SIAM_OP_LIST(OCL_OP_DECLARE_)
 size_t ocl_conv2d_workspace(ocl_ctx *c, const siam_op_args *a);
 size_t ocl_linear_workspace(ocl_ctx *c, const siam_op_args *a);
 size_t ocl_contrastive_workspace(ocl_ctx *c, const siam_op_args *a);
+/* The GEMM a conv or linear op runs (buffers unset) and how many times per
+ * call (conv sub-batches; the last may be shorter); 0 calls for other ops. */
+ocl_gemm ocl_conv2d_gemm(ocl_ctx *c, const siam_op_args *a, size_t *calls);
+ocl_gemm ocl_linear_gemm(ocl_ctx *c, const siam_op_args *a, size_t *calls);
 
 /* Elements of a tensor as the kernels' 32-bit index type. */
 static inline cl_uint ocl_u32(int64_t v) { return (cl_uint)v; }

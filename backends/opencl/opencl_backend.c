@@ -28,6 +28,17 @@ static siam_status ocl_device_info(int index, siam_device_info *info, siam_error
                             index, n);
     if (st == SIAM_OK)
         st = ocl_describe(&list[index], info, err);
+    if (st == SIAM_OK) {
+        char dir[1024], path[1100], why[200];
+        ocl_xgemm_set set;
+        size_t max_wg = 0;
+        clGetDeviceInfo(list[index].device, CL_DEVICE_MAX_WORK_GROUP_SIZE, sizeof max_wg, &max_wg,
+                        NULL);
+        ocl_cache_dir(dir, sizeof dir);
+        int found = ocl_xgemm_find(list[index].platform, info, dir, max_wg, path, sizeof path,
+                                   &set, why, sizeof why);
+        ocl_xgemm_note(info, found, &set);
+    }
     free(list);
     return st;
 }
@@ -75,6 +86,18 @@ static siam_status setup(ocl_ctx *c, const ocl_candidate *cand, siam_error *err)
     /* No fast-math, no -cl-mad-enable: parity with the CPU comes first. */
     snprintf(c->options, sizeof c->options, "-cl-std=CL1.2 -DTILE=%d", c->tile);
     ocl_cache_dir(c->cache_dir, sizeof c->cache_dir);
+    char why[200] = "";
+    int found = ocl_xgemm_find(c->platform, &c->info, c->cache_dir, c->max_wg, c->xgemm_path,
+                               sizeof c->xgemm_path, &c->xgemm, why, sizeof why);
+    /* A bad entry stops the context rather than being skipped quietly: it
+     * was written by hand or by someone else, and the user should know. */
+    if (found < 0)
+        return siam_error_set(err, SIAM_ERR_FORMAT,
+                              "opencl: tuned GEMM parameters %s refused: %s (delete the file to "
+                              "use CLBlast's own, then run siamese tune again if wanted)",
+                              c->xgemm_path, why);
+    c->xgemm_loaded = c->xgemm_pending = found > 0;
+    ocl_xgemm_note(&c->info, found, &c->xgemm);
 
     cl_int rc;
     cl_context_properties props[] = {CL_CONTEXT_PLATFORM, (cl_context_properties)c->platform, 0};
@@ -233,7 +256,10 @@ static siam_status ext_build_all(void *ctx, siam_error *err) { return ocl_build_
  *   "gemm_k_split" (0 = by device and shape, -1 = never, > 0 = that many
  *       slices): a GEMM's k cut into partial products summed after (gemm.c);
  *   "kernel_wg_limit" (0 = none): every kernel's work-group limit taken as
- *       at most this, as a device with fewer registers would report it.
+ *       at most this, as a device with fewer registers would report it;
+ *   "tune_margin_pct" (0 = OCL_TUNE_MARGIN_PCT): the gain SIAM_EXT_TUNE
+ *       asks of a candidate, so that a test can make none win;
+ *   "tune_candidates" (0 = all): SIAM_EXT_TUNE tries the first N sets only.
  * key NULL restores every default. Returns 1 if the key is known. */
 static int ext_tune(void *ctx, const char *key, long value)
 {
@@ -257,6 +283,14 @@ static int ext_tune(void *ctx, const char *key, long value)
     }
     if (strcmp(key, "gemm_k_split") == 0) {
         c->tune.gemm_k_split = value;
+        return 1;
+    }
+    if (strcmp(key, "tune_margin_pct") == 0) {
+        c->tune.tune_margin_pct = value > 0 ? (int)value : 0;
+        return 1;
+    }
+    if (strcmp(key, "tune_candidates") == 0) {
+        c->tune.tune_candidates = value > 0 ? (int)value : 0;
         return 1;
     }
     if (strcmp(key, "pair_scores_tiled") == 0) {
@@ -289,6 +323,9 @@ static void *ocl_get_proc_address(void *ctx, const char *name)
         memcpy(&fn, &f, sizeof fn);
     } else if (strcmp(name, "siam_opencl_tune") == 0) {
         int (*f)(void *, const char *, long) = ext_tune;
+        memcpy(&fn, &f, sizeof fn);
+    } else if (strcmp(name, SIAM_EXT_TUNE) == 0) {
+        siam_tune_fn f = ocl_gemm_tune;
         memcpy(&fn, &f, sizeof fn);
     } else if (strcmp(name, "siam_opencl_build_all") == 0) {
         siam_status (*f)(void *, siam_error *) = ext_build_all;

@@ -316,6 +316,16 @@ typedef void (*siam_counters_fn)(void *ctx, siam_counters *out);
 #define SIAM_EXT_NOTES "siam_backend_notes"
 typedef void (*siam_notes_fn)(char *out, size_t size);
 
+/* Optional extension SIAM_EXT_TUNE: measures candidate parameter sets of
+ * the module's GEMM library on the GEMMs that `ops` (shapes only; tensors
+ * may have buf == NULL) run on this context's device, against the library's
+ * own choice, and stores the fastest for the device when it wins by a clear
+ * margin (else stores nothing). `report` gets tab-separated records, one a
+ * line (the module's README lists them). Wants a context that has run no op. */
+#define SIAM_EXT_TUNE "siam_backend_tune"
+typedef siam_status (*siam_tune_fn)(void *ctx, const siam_op_args *ops, int n_ops, char *report,
+                                    size_t size, siam_error *err);
+
 /* Optional extension SIAM_EXT_WRAPPER, asked without a context: a module
  * that forwards every call to an inner backend (a profiler, a fault
  * injector) returns its usage, a `const char *` such as
