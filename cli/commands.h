@@ -19,10 +19,11 @@ int siam_cmd_classify(int argc, char **argv);
 int siam_cmd_embed(int argc, char **argv);
 int siam_cmd_plot(int argc, char **argv);
 int siam_cmd_parity(int argc, char **argv);
+int siam_cmd_tune(int argc, char **argv);
 
 /* Each command's option table (options.h), defined beside its parser. */
 extern const cli_command siam_cli_backends, siam_cli_serve, siam_cli_export, siam_cli_data,
     siam_cli_data_fetch, siam_cli_eval, siam_cli_train, siam_cli_verify, siam_cli_info,
-    siam_cli_classify, siam_cli_embed, siam_cli_plot, siam_cli_parity;
+    siam_cli_classify, siam_cli_embed, siam_cli_plot, siam_cli_parity, siam_cli_tune;
 
 #endif

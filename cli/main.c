@@ -17,7 +17,7 @@ typedef struct command {
 static const cli_command *const tables[] = {
     &siam_cli_backends, &siam_cli_data, &siam_cli_data_fetch, &siam_cli_train, &siam_cli_verify,
     &siam_cli_classify, &siam_cli_embed, &siam_cli_parity, &siam_cli_plot, &siam_cli_info,
-    &siam_cli_serve, &siam_cli_export, &siam_cli_eval,
+    &siam_cli_serve, &siam_cli_export, &siam_cli_eval, &siam_cli_tune,
 };
 
 static const command commands[] = {
@@ -33,6 +33,7 @@ static const command commands[] = {
     {"serve", siam_cmd_serve, "verify, embed and classify over HTTP (JSON)"},
     {"export", siam_cmd_export, "a model as ONNX graphs (tower and scorer), through PyTorch"},
     {"eval", siam_cmd_eval, "one-shot accuracy of a baseline (or model) with a 95% CI"},
+    {"tune", siam_cmd_tune, "pick and store GEMM parameters for an OpenCL device"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
