@@ -2,14 +2,15 @@
  * of a net's training step, on the chosen device, and has the backend keep
  * the fastest for that device (SIAM_EXT_TUNE; the opencl module stores it
  * beside its program cache). The step's conv and linear ops (shapes, no
- * buffers) come from train/step_gemm_ops.h; this prints the report. */
+ * buffers) come from train/step_gemm_ops.h, train/tune.h runs the backend's
+ * tuning step; this prints the report. */
 #define _POSIX_C_SOURCE 200809L
 #include "commands.h"
 
 #include "base/term_text.h"
 
-#include "engine/backend_loader.h"
 #include "train/step_gemm_ops.h"
+#include "train/tune.h"
 #include "json_out.h"
 
 #include <math.h>
@@ -161,31 +162,12 @@ int siam_cmd_tune(int argc, char **argv)
         siam_print_error("tune", err.msg);
         return 2;
     }
-    siam_backend *be = NULL;
-    if (siam_backend_open(spec, 0, &be, &err) != SIAM_OK) {
-        siam_print_error("tune", err.msg);
-        return 1;
-    }
-    const siam_backend_iface *ifc = siam_backend_get_iface(be);
-    void *ctx = siam_backend_get_ctx(be);
-    void *fn = ifc->get_proc_address ? ifc->get_proc_address(ctx, SIAM_EXT_TUNE) : NULL;
-    if (!fn) {
-        siam_print_errorf("tune", "backend '%s' has no tuning step (only opencl has one)",
-                          siam_backend_name(be));
-        siam_backend_close(be);
-        return 1;
-    }
-    siam_tune_fn tune;
-    memcpy(&tune, &fn, sizeof tune);
     char *report = malloc(TUNE_REPORT_SIZE);
     if (!report) {
         siam_print_errorf("tune", "out of memory");
-        siam_backend_close(be);
         return 1;
     }
-    siam_status st = tune(ctx, ops, n_ops, report, TUNE_REPORT_SIZE, &err);
-    siam_backend_close(be);
-    if (st != SIAM_OK) {
+    if (siam_tune_backend(spec, ops, n_ops, report, TUNE_REPORT_SIZE, &err) != SIAM_OK) {
         siam_print_error("tune", err.msg);
         free(report);
         return 1;
