@@ -92,3 +92,21 @@ siam_status cpu_buffer_fill(void *ctx, siam_buffer *b, size_t off, size_t count,
         p[i] = value;
     return SIAM_OK;
 }
+
+siam_status cpu_host_alloc(void *ctx, size_t bytes, void **host, siam_error *err)
+{
+    (void)ctx;
+    if (!host || bytes == 0 || bytes > CPU_MAX_BYTES)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "cpu: bad host memory size %zu", bytes);
+    *host = NULL;
+    if (posix_memalign(host, 64, (bytes + 63) / 64 * 64) != 0)
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY,
+                              "cpu: cannot allocate %zu bytes of host memory", bytes);
+    return SIAM_OK;
+}
+
+void cpu_host_free(void *ctx, void *host)
+{
+    (void)ctx;
+    free(host);
+}

@@ -110,6 +110,9 @@ siam_status cpu_buffer_copy(void *ctx, siam_buffer *dst, size_t doff, siam_buffe
                             size_t soff, size_t bytes, siam_error *err);
 siam_status cpu_buffer_fill(void *ctx, siam_buffer *b, size_t off, size_t count, float value,
                             siam_error *err);
+/* Asynchronous uploads (ABI 3): plain aligned memory, copied at enqueue. */
+siam_status cpu_host_alloc(void *ctx, size_t bytes, void **host, siam_error *err);
+void cpu_host_free(void *ctx, void *host);
 int cpu_supports_op(void *ctx, const siam_op_args *a, char *reason, size_t rsize);
 size_t cpu_workspace_size(void *ctx, const siam_op_args *a);
 siam_status cpu_synchronize(void *ctx, siam_error *err);
@@ -163,6 +166,9 @@ size_t cpu_linear_workspace(const cpu_ctx *c, const siam_op_args *a);
     .supports_op = cpu_supports_op,                         \
     .workspace_size = cpu_workspace_size,                   \
     .ops = {SIAM_OP_LIST(CPU_OP_ENTRY_)},                    \
-    .synchronize = cpu_synchronize
+    .synchronize = cpu_synchronize,                         \
+    .host_alloc = cpu_host_alloc,                           \
+    .host_free = cpu_host_free,                             \
+    .buffer_upload_async = cpu_buffer_upload
 
 #endif

@@ -106,6 +106,7 @@ typedef struct ocl_xgemm_set {
     char name[32];
     size_t v[OCL_XGEMM_N];
 } ocl_xgemm_set;
+typedef struct ocl_pinned ocl_pinned; /* host_memory.c */
 
 typedef struct ocl_ctx {
     cl_platform_id platform;
@@ -137,6 +138,7 @@ typedef struct ocl_ctx {
     int xgemm_loaded;        /* a valid entry was read at create */
     int xgemm_pending;       /* loaded and not yet handed to CLBlast */
     int gemm_started;        /* a GEMM (or its temp-size query) has run */
+    ocl_pinned *pinned;      /* host_alloc's buffers, to free by pointer */
 } ocl_ctx;
 
 /* ---- errors.c ---- */
@@ -312,6 +314,14 @@ siam_status ocl_buffer_copy(void *ctx, siam_buffer *dst, size_t dst_offset, siam
                             size_t src_offset, size_t bytes, siam_error *err);
 siam_status ocl_buffer_fill(void *ctx, siam_buffer *buf, size_t offset, size_t count,
                             float value, siam_error *err);
+
+/* ---- host_memory.c: pinned host memory, asynchronous uploads ---- */
+siam_status ocl_host_alloc(void *ctx, size_t bytes, void **host, siam_error *err);
+void ocl_host_free(void *ctx, void *host);
+/* What host_alloc gave and host_free did not take back (at destroy). */
+void ocl_host_free_all(ocl_ctx *c);
+siam_status ocl_buffer_upload_async(void *ctx, siam_buffer *dst, size_t offset, const void *src,
+                                    size_t bytes, siam_error *err);
 
 /* ---- ops: one file per op family, named as in backends/cpu_kernels/ ---- */
 /* ocl_<name> for every op of backend.h's list (the table in

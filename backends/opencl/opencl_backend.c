@@ -118,6 +118,8 @@ static void ocl_destroy(void *ctx)
         return;
     if (c->queue)
         clFinish(c->queue);
+    if (c->queue)
+        ocl_host_free_all(c);
     /* CLBlast keeps compiled programs per queue and context: gone with them. */
     CLBlastClearCache();
     ocl_programs_release(c);
@@ -357,6 +359,9 @@ static const siam_backend_iface ocl_iface = {
     .ops = {SIAM_OP_LIST(OCL_OP_ENTRY_)},
     .synchronize = ocl_synchronize,
     .get_proc_address = ocl_get_proc_address,
+    .host_alloc = ocl_host_alloc,
+    .host_free = ocl_host_free,
+    .buffer_upload_async = ocl_buffer_upload_async,
 };
 
 SIAM_BACKEND_EXPORT const siam_backend_iface *siam_backend_entry(void) { return &ocl_iface; }

@@ -97,7 +97,8 @@ static void *load_module(const char *path, const siam_backend_iface **iface,
         !ifc->buffer_free || !ifc->buffer_upload || !ifc->buffer_download ||
         !ifc->buffer_copy || !ifc->buffer_fill || !ifc->supports_op ||
         !ifc->workspace_size || !ifc->synchronize || !ifc->device_count ||
-        !ifc->device_info || !ifc->context_device) {
+        !ifc->device_info || !ifc->context_device || !ifc->host_alloc || !ifc->host_free ||
+        !ifc->buffer_upload_async) {
         snprintf(problem, psize, "interface table has a required entry missing");
         dlclose(dl);
         return NULL;
@@ -474,6 +475,33 @@ siam_status siam_tensor_upload(siam_backend *be, const siam_tensor *t, const voi
     size_t es = siam_dtype_size(t->dtype);
     return be->iface->buffer_upload(be->ctx, t->buf, t->offset * es, src,
                                     (size_t)siam_tensor_numel(t) * es, err);
+}
+
+siam_status siam_tensor_upload_async(siam_backend *be, const siam_tensor *t, const void *src,
+                                     siam_error *err)
+{
+    siam_status st = check_tensor(be, t, "siam_tensor_upload_async", err);
+    if (st != SIAM_OK)
+        return st;
+    if (!src)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_tensor_upload_async: NULL source");
+    size_t es = siam_dtype_size(t->dtype);
+    return be->iface->buffer_upload_async(be->ctx, t->buf, t->offset * es, src,
+                                          (size_t)siam_tensor_numel(t) * es, err);
+}
+
+siam_status siam_backend_host_alloc(siam_backend *be, size_t bytes, void **host, siam_error *err)
+{
+    if (!be || !host || bytes == 0)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_backend_host_alloc: bad argument");
+    *host = NULL;
+    return be->iface->host_alloc(be->ctx, bytes, host, err);
+}
+
+void siam_backend_host_free(siam_backend *be, void *host)
+{
+    if (be && host)
+        be->iface->host_free(be->ctx, host);
 }
 
 siam_status siam_tensor_download(siam_backend *be, const siam_tensor *t, void *dst,

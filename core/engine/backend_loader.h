@@ -56,6 +56,14 @@ siam_status siam_tensor_upload(siam_backend *be, const siam_tensor *t, const voi
                                siam_error *err);
 siam_status siam_tensor_download(siam_backend *be, const siam_tensor *t, void *dst,
                                  siam_error *err);
+/* Enqueues the upload and returns (backend.h, "Asynchronous uploads"): src
+ * must stay unchanged until a later download or siam_backend_sync. */
+siam_status siam_tensor_upload_async(siam_backend *be, const siam_tensor *t, const void *src,
+                                     siam_error *err);
+/* Host memory the device reads fast (pinned), for asynchronous uploads. */
+siam_status siam_backend_host_alloc(siam_backend *be, size_t bytes, void **host,
+                                    siam_error *err);
+void siam_backend_host_free(siam_backend *be, void *host);
 siam_status siam_tensor_fill(siam_backend *be, const siam_tensor *t, float value,
                              siam_error *err);
 siam_status siam_tensor_copy(siam_backend *be, const siam_tensor *dst,

@@ -38,7 +38,9 @@ extern "C" {
 #endif
 
 /* 3: CONV2D_FWD and LINEAR_FWD may apply an activation (p.layer.act);
- *    HEAD_FWD and HEAD_BWD (optional).
+ *    HEAD_FWD and HEAD_BWD (optional); host_alloc, host_free and
+ *    buffer_upload_async (see "Asynchronous uploads" at the end of
+ *    siam_backend_iface).
  * 2: relu and sigmoid run in place (see "In place" below); max-pool keeps
  *    no argmax, its backward finds the maximum again in x. */
 #define SIAM_BACKEND_ABI_VERSION 3u
@@ -294,6 +296,34 @@ struct siam_backend_iface {
 
     /* Optional extensions by name (NULL if none): e.g. fault injection. */
     void *(*get_proc_address)(void *ctx, const char *name);
+
+    /* ---- Asynchronous uploads (ABI 3) ----
+     * So that the host can prepare the next batch while the device runs
+     * the current step. All three are required; a backend without a copy
+     * engine implements them trivially (aligned malloc, free, and
+     * buffer_upload: a copy made at once keeps every rule below).
+     *
+     * host_alloc: `bytes` of host memory the device can read fast (OpenCL:
+     * a mapped CL_MEM_ALLOC_HOST_PTR buffer, i.e. pinned on a GPU), at
+     * least 64-byte aligned, valid until host_free or destroy. host_free
+     * waits for any upload still reading the memory; NULL is a no-op.
+     *
+     * buffer_upload_async: enqueues a copy of `bytes` from src into dst at
+     * `offset` and returns without waiting. The contract:
+     *  - src should come from host_alloc of this context (other host
+     *    memory is correct, but may be copied through a staging buffer);
+     *  - the copy completes before any op, transfer, fill or copy enqueued
+     *    later on this context starts (one in-order stream);
+     *  - src must stay valid and unchanged until a later synchronising call
+     *    (buffer_download or synchronize) has returned: only then may the
+     *    host write it again;
+     *  - errors found at enqueue (range, size) are returned at once; a
+     *    failure of the copy itself is reported by the next synchronising
+     *    call. */
+    siam_status (*host_alloc)(void *ctx, size_t bytes, void **host, siam_error *err);
+    void (*host_free)(void *ctx, void *host);
+    siam_status (*buffer_upload_async)(void *ctx, siam_buffer *dst, size_t offset,
+                                       const void *src, size_t bytes, siam_error *err);
 };
 
 /* Optional extension SIAM_EXT_COUNTERS: what a context has done since it

@@ -163,6 +163,30 @@ static siam_status fault_buffer_upload(void *ctx, siam_buffer *dst, size_t off, 
                          : c->inner.iface->buffer_upload(c->inner_ctx, dst, off, src, bytes, err);
 }
 
+static siam_status fault_buffer_upload_async(void *ctx, siam_buffer *dst, size_t off,
+                                             const void *src, size_t bytes, siam_error *err)
+{
+    fault_ctx *c = ctx;
+    siam_status st = hit(c, FAULT_COPY, "copy (buffer_upload_async)", SIAM_ERR_BACKEND, err);
+    return st != SIAM_OK ? st
+                         : c->inner.iface->buffer_upload_async(c->inner_ctx, dst, off, src, bytes,
+                                                               err);
+}
+
+/* Host memory is forwarded, not counted: the alloc kind keeps counting
+ * device buffers alone, so "alloc:N" means what it meant before ABI 3. */
+static siam_status fault_host_alloc(void *ctx, size_t bytes, void **host, siam_error *err)
+{
+    fault_ctx *c = ctx;
+    return c->inner.iface->host_alloc(c->inner_ctx, bytes, host, err);
+}
+
+static void fault_host_free(void *ctx, void *host)
+{
+    fault_ctx *c = ctx;
+    c->inner.iface->host_free(c->inner_ctx, host);
+}
+
 static siam_status fault_buffer_download(void *ctx, siam_buffer *src, size_t off, void *dst,
                                          size_t bytes, siam_error *err)
 {
@@ -295,6 +319,9 @@ static const siam_backend_iface fault_iface = {
     .ops = WRAP_EVERY_OP,
     .synchronize = fault_synchronize,
     .get_proc_address = fault_get_proc_address,
+    .host_alloc = fault_host_alloc,
+    .host_free = fault_host_free,
+    .buffer_upload_async = fault_buffer_upload_async,
 };
 
 SIAM_BACKEND_EXPORT const siam_backend_iface *siam_backend_entry(void) { return &fault_iface; }

@@ -30,7 +30,7 @@ typedef enum fault_kind {
                        (what a kernel build failing at start-up looks like) */
     FAULT_ALLOC,    /* buffer_alloc (SIAM_ERR_OUT_OF_MEMORY) */
     FAULT_OP,       /* every op dispatch, whichever op */
-    FAULT_COPY,     /* buffer_upload, buffer_download, buffer_copy */
+    FAULT_COPY,     /* buffer_upload, buffer_upload_async, buffer_download, buffer_copy */
     FAULT_FILL,     /* buffer_fill */
     FAULT_SYNC,     /* synchronize */
     FAULT_KINDS

@@ -144,6 +144,30 @@ static siam_status tpl_buffer_upload(void *ctx, siam_buffer *dst, size_t off, co
     return SIAM_OK;
 }
 
+/* Asynchronous uploads (ABI 3). A device with a copy engine returns
+ * memory it can read by DMA (pinned) and only enqueues the copy; here the
+ * memory is plain and the copy is made at once, which keeps the contract
+ * in backend.h ("Asynchronous uploads") too. */
+static siam_status tpl_host_alloc(void *ctx, size_t bytes, void **host, siam_error *err)
+{
+    (void)ctx;
+    if (!host || bytes == 0 || bytes > TPL_MAX_ALLOC)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, TPL_NAME ": bad host memory size %zu",
+                              bytes);
+    /* C11's aligned_alloc wants a multiple of the alignment. */
+    *host = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!*host)
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY,
+                              TPL_NAME ": out of memory allocating %zu bytes of host memory", bytes);
+    return SIAM_OK;
+}
+
+static void tpl_host_free(void *ctx, void *host)
+{
+    (void)ctx;
+    free(host);
+}
+
 /* Must return only once the bytes are on the host: a device backend waits
  * for its queue here. */
 static siam_status tpl_buffer_download(void *ctx, siam_buffer *src, size_t off, void *dst,
@@ -305,6 +329,9 @@ static const siam_backend_iface tpl_iface = {
     },
     .synchronize = tpl_synchronize,
     .get_proc_address = NULL, /* no extensions */
+    .host_alloc = tpl_host_alloc,
+    .host_free = tpl_host_free,
+    .buffer_upload_async = tpl_buffer_upload,
 };
 
 /* The one exported symbol; everything else is hidden (C_VISIBILITY_PRESET). */

@@ -151,6 +151,31 @@ static siam_status trace_buffer_upload(void *ctx, siam_buffer *dst, size_t off, 
     return finish(c, TRACE_ROW_UPLOAD, t0, (double)bytes, st, err);
 }
 
+/* Timed as a blocking upload: the trace waits for every call anyway. */
+static siam_status trace_buffer_upload_async(void *ctx, siam_buffer *dst, size_t off,
+                                             const void *src, size_t bytes, siam_error *err)
+{
+    trace_ctx *c = ctx;
+    siam_status st = drain(c, err);
+    if (st != SIAM_OK)
+        return st;
+    double t0 = now_s();
+    st = c->inner.iface->buffer_upload_async(c->inner_ctx, dst, off, src, bytes, err);
+    return finish(c, TRACE_ROW_UPLOAD, t0, (double)bytes, st, err);
+}
+
+static siam_status trace_host_alloc(void *ctx, size_t bytes, void **host, siam_error *err)
+{
+    trace_ctx *c = ctx;
+    return c->inner.iface->host_alloc(c->inner_ctx, bytes, host, err);
+}
+
+static void trace_host_free(void *ctx, void *host)
+{
+    trace_ctx *c = ctx;
+    c->inner.iface->host_free(c->inner_ctx, host);
+}
+
 static siam_status trace_buffer_download(void *ctx, siam_buffer *src, size_t off, void *dst,
                                          size_t bytes, siam_error *err)
 {
@@ -275,6 +300,9 @@ static const siam_backend_iface trace_iface = {
     .ops = WRAP_EVERY_OP,
     .synchronize = trace_synchronize,
     .get_proc_address = trace_get_proc_address,
+    .host_alloc = trace_host_alloc,
+    .host_free = trace_host_free,
+    .buffer_upload_async = trace_buffer_upload_async,
 };
 
 SIAM_BACKEND_EXPORT const siam_backend_iface *siam_backend_entry(void) { return &trace_iface; }

@@ -58,6 +58,12 @@ static int supports(void *c, const siam_op_args *a, char *r, size_t n)
 }
 static size_t ws(void *c, const siam_op_args *a) { (void)c, (void)a; return 0; }
 static siam_status sync_(void *c, siam_error *e) { (void)c, (void)e; return SIAM_OK; }
+static siam_status halloc(void *c, size_t n, void **h, siam_error *e)
+{
+    (void)c, (void)n, (void)h;
+    return siam_error_set(e, SIAM_ERR_BACKEND, "failcreate");
+}
+static void hfree(void *c, void *h) { (void)c, (void)h; }
 
 static const siam_backend_iface iface = {
     .abi_version = SIAM_BACKEND_ABI_VERSION,
@@ -79,6 +85,9 @@ static const siam_backend_iface iface = {
     .supports_op = supports,
     .workspace_size = ws,
     .synchronize = sync_,
+    .host_alloc = halloc,
+    .host_free = hfree,
+    .buffer_upload_async = up,
 };
 
 SIAM_BACKEND_EXPORT const siam_backend_iface *siam_backend_entry(void) { return &iface; }

@@ -4,7 +4,8 @@
  *   parity [test|grad|perf|support] [-b BACKEND] [-o OP[,OP...]] [-s SEED] [-v]
  *
  * test     compare each case with the cpu backend: NaN fails, an Inf must
- *          match, NMSE under the op's threshold (cases.c), canaries intact.
+ *          match, NMSE under the op's threshold (cases.c), canaries intact;
+ *          without -o, first the asynchronous-upload contract (transfers.c).
  *          Without -b, every backend but cpu is tested.
  * grad     finite differences of each op's forward against its backward, on
  *          the backend itself (default: cpu).
@@ -21,6 +22,7 @@
 
 int pgrad_applies(const pcase *pc);
 int pgrad_case(siam_backend *be, const pcase *pc, uint64_t seed, int verbose, double *worst);
+int ptransfer_check(siam_backend *be, const char *name);
 
 typedef struct opts {
     const char *mode, *backend, *ops;
@@ -94,11 +96,16 @@ static int mode_test(const opts *o, const pcase *cases, int nc, bk *b, int nb, s
     double worst[SIAM_OP_COUNT];
     int fails = 0, ran = 0, unsupported = 0;
     for (int j = 0; j < nb; j++) {
-        if (b[j].be == cpu && !(o->backend && strcmp(o->backend, "cpu") == 0))
+        if (b[j].be == cpu && !(o->backend && strcmp(o->backend, "cpu") == 0)) {
+            if (!o->ops) /* cpu keeps the transfer contract too */
+                fails += ptransfer_check(b[j].be, b[j].name);
             continue; /* cpu against itself only when asked for */
+        }
         for (int i = 0; i < SIAM_OP_COUNT; i++)
             worst[i] = -1.0;
         printf("== %s against cpu\n", b[j].name);
+        if (!o->ops) /* the transfer contract, whole or not at all */
+            fails += ptransfer_check(b[j].be, b[j].name);
         for (int c = 0; c < nc; c++) {
             const pcase *pc = &cases[c];
             if (!op_selected(o, pc->op))
