@@ -2,6 +2,7 @@
 #include "engine/graph.h"
 
 #include "engine/op_info.h"
+#include "engine/staging.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@ struct siam_graph {
     int n_fwd, n_bwd, n_tower_fwd;
     siam_node fwd[MAX_NODES], bwd[MAX_NODES];
     int last_pairs;            /* batch of the last forward, for backward */
+    siam_staging *staging;     /* host slots of staged batches, made on first use */
+    int staged_pairs;          /* the batch uploaded by siam_graph_stage, 0 if none */
 };
 
 /* ---- building ---- */
@@ -537,6 +540,7 @@ void siam_graph_destroy(siam_graph *g)
     siam_backend_free(g->be, g->head);
     siam_backend_free(g->be, g->grads);
     siam_backend_free(g->be, g->ws);
+    siam_staging_destroy(g->staging);
     free(g);
 }
 
@@ -606,6 +610,7 @@ siam_status siam_graph_set_batch(siam_graph *g, const float *images, const float
         if (!(labels[i] >= 0.0f && labels[i] <= 1.0f))
             return siam_error_set(err, SIAM_ERR_INVALID_ARG, "label %d is %g, not in [0,1]", i,
                                   labels[i]);
+    g->staged_pairs = 0; /* its input is overwritten */
     siam_status st = upload_rows(g, images, 2 * (int64_t)n_pairs, err);
     siam_tensor lab = g->labels;
     lab.shape[0] = n_pairs;
@@ -624,6 +629,8 @@ siam_status siam_graph_forward(siam_graph *g, const float *images, const float *
         st = run_scaled(g, &g->fwd[i], n_pairs, g->cfg.max_pairs, err);
     if (st == SIAM_OK)
         st = siam_tensor_download(g->be, &g->loss, loss, err);
+    if (st == SIAM_OK)
+        siam_staging_synced(g->staging);
     if (st == SIAM_OK && logits) {
         siam_tensor z = g->logits;
         z.shape[0] = n_pairs;
@@ -631,6 +638,77 @@ siam_status siam_graph_forward(siam_graph *g, const float *images, const float *
     }
     if (st == SIAM_OK)
         g->last_pairs = n_pairs;
+    return st;
+}
+
+/* ---- staged batches (see graph.h) ---- */
+
+siam_status siam_graph_staging(siam_graph *g, float **images, float **labels, siam_error *err)
+{
+    if (!g || !images || !labels || g->cfg.max_pairs < 1)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "siam_graph_staging: needs a graph with pairs");
+    if (!g->staging) {
+        siam_tensor in = g->input;
+        in.shape[0] = 2 * (int64_t)g->cfg.max_pairs;
+        siam_status st = siam_staging_create(g->be, (size_t)siam_tensor_numel(&in),
+                                             (size_t)g->cfg.max_pairs, &g->staging, err);
+        if (st != SIAM_OK)
+            return st;
+    }
+    return siam_staging_slot(g->staging, images, labels, err);
+}
+
+siam_status siam_graph_stage(siam_graph *g, int n_pairs, siam_error *err)
+{
+    if (!g || !g->staging)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "siam_graph_stage: no staging memory (call siam_graph_staging)");
+    if (n_pairs < 1 || n_pairs > g->cfg.max_pairs)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "siam_graph_stage: %d pairs, graph holds 1..%d", n_pairs,
+                              g->cfg.max_pairs);
+    float *images, *labels;
+    siam_status st = siam_staging_slot(g->staging, &images, &labels, err);
+    if (st != SIAM_OK)
+        return st;
+    for (int i = 0; i < n_pairs; i++)
+        if (!(labels[i] >= 0.0f && labels[i] <= 1.0f))
+            return siam_error_set(err, SIAM_ERR_INVALID_ARG, "label %d is %g, not in [0,1]", i,
+                                  labels[i]);
+    siam_tensor in = g->input, lab = g->labels;
+    in.shape[0] = 2 * (int64_t)n_pairs;
+    lab.shape[0] = n_pairs;
+    g->staged_pairs = 0;
+    st = siam_staging_upload(g->staging, &in, &lab, err);
+    if (st == SIAM_OK)
+        g->staged_pairs = n_pairs;
+    return st;
+}
+
+siam_status siam_graph_forward_staged(siam_graph *g, siam_error *err)
+{
+    if (!g || g->staged_pairs < 1)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "siam_graph_forward_staged: no staged batch");
+    int n = g->staged_pairs;
+    g->staged_pairs = 0;
+    g->last_pairs = 0;
+    siam_status st = SIAM_OK;
+    for (int i = 0; st == SIAM_OK && i < g->n_fwd; i++)
+        st = run_scaled(g, &g->fwd[i], n, g->cfg.max_pairs, err);
+    if (st == SIAM_OK)
+        g->last_pairs = n;
+    return st;
+}
+
+siam_status siam_graph_read_loss(siam_graph *g, float *loss, siam_error *err)
+{
+    if (!g || !loss || g->cfg.max_pairs < 1)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_graph_read_loss: bad argument");
+    siam_status st = siam_tensor_download(g->be, &g->loss, loss, err);
+    if (st == SIAM_OK)
+        siam_staging_synced(g->staging);
     return st;
 }
 
@@ -651,7 +729,10 @@ siam_status siam_graph_get_grads(siam_graph *g, float *host, siam_error *err)
     if (!g || !host || !g->grads)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_graph_get_grads: no gradients");
     siam_tensor all = siam_tensor_1d(g->grads, 0, g->m->n_params);
-    return siam_tensor_download(g->be, &all, host, err);
+    siam_status st = siam_tensor_download(g->be, &all, host, err);
+    if (st == SIAM_OK)
+        siam_staging_synced(g->staging);
+    return st;
 }
 
 siam_status siam_graph_set_grads(siam_graph *g, const float *host, siam_error *err)

@@ -53,6 +53,25 @@ siam_status siam_graph_embed(siam_graph *g, const float *images, int n, float *e
  * loss and, if logits is non-NULL, the n logits (BCE) or distances. */
 siam_status siam_graph_forward(siam_graph *g, const float *images, const float *labels,
                                int n_pairs, float *loss, float *logits, siam_error *err);
+/* Staged batches: the host prepares the next batch while the device runs
+ * the current step. siam_graph_staging gives host memory the device reads
+ * fast (pinned; images (2n,C,H,W) then labels (n) at capacity); fill it,
+ * then siam_graph_stage(n) checks the labels, enqueues the upload and
+ * returns. siam_graph_forward_staged enqueues the forward on the staged
+ * batch without reading anything back; siam_graph_read_loss waits for the
+ * loss. Per step: forward_staged, backward, optimiser; then staging + stage
+ * of the next batch; then read_loss, which overlaps the two on a device
+ * that runs asynchronously.
+ * Two host slots alternate (engine/staging.h), so the slot being filled is
+ * never one an upload still reads; one device copy of the input is enough,
+ * because the backend runs in order: the next batch's upload starts after
+ * every op of this step that reads the input. A synchronous forward or
+ * set_batch discards a staged batch (they overwrite the input). */
+siam_status siam_graph_staging(siam_graph *g, float **images, float **labels, siam_error *err);
+siam_status siam_graph_stage(siam_graph *g, int n_pairs, siam_error *err);
+siam_status siam_graph_forward_staged(siam_graph *g, siam_error *err);
+/* The mean loss of the last forward; blocks until it is computed. */
+siam_status siam_graph_read_loss(siam_graph *g, float *loss, siam_error *err);
 /* Backward of the last forward: fills the parameter gradients. */
 siam_status siam_graph_backward(siam_graph *g, siam_error *err);
 
