@@ -86,7 +86,6 @@ typedef struct run {
     siam_optim_config base;      /* per-group values before the schedule */
     siam_graph *g;
     siam_evaluator *ev;
-    float *images, *labels;
     siam_pair *pairs;
     /* data-parallel (o.comm): rank 0 alone writes; host gradients plus the
      * step's loss and flags; a stop signal some rank caught */
@@ -145,8 +144,6 @@ static void run_free(run *r)
     siam_backend_close(r->be);
     free(r->set);
     free(r->order);
-    free(r->images);
-    free(r->labels);
     free(r->pairs);
     free(r->latest);
     if (r->log)
@@ -672,11 +669,12 @@ static void schedule(run *r)
     }
 }
 
-static siam_status next_pairs(run *r, int n, siam_error *err)
+/* The n pairs at position pos of this epoch. */
+static siam_status next_pairs(run *r, int64_t pos, int n, siam_error *err)
 {
     if (r->set) {
         for (int i = 0; i < n; i++)
-            r->pairs[i] = r->set[r->order[r->epoch_pos + i]];
+            r->pairs[i] = r->set[r->order[pos + i]];
         return SIAM_OK;
     }
     if (r->o.negatives != SIAM_NEGMIX_HALF)
@@ -923,13 +921,10 @@ static siam_status setup(run *r, siam_error *err)
                                    o->loss == SIAM_LOSS_BCE ? SIAM_METRIC_WL1 : SIAM_METRIC_L2,
                                    &r->ev, err);
     if (st == SIAM_OK) {
-        size_t pix = (size_t)desc.in_h * (size_t)desc.in_w;
-        r->images = malloc((size_t)o->batch * 2 * pix * 4);
-        r->labels = malloc((size_t)o->batch * 4);
         r->pairs = malloc((size_t)o->batch * sizeof *r->pairs);
         if (r->ranks > 1)
             r->dp_host = malloc(((size_t)r->m->n_params + 4) * sizeof *r->dp_host);
-        if (!r->images || !r->labels || !r->pairs || (r->ranks > 1 && !r->dp_host))
+        if (!r->pairs || (r->ranks > 1 && !r->dp_host))
             st = siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     }
     if (st == SIAM_OK && o->log)
@@ -940,6 +935,50 @@ static siam_status setup(run *r, siam_error *err)
 }
 
 /* ---- the loop ---- */
+
+/* A batch drawn and staged on the graph, with the random streams as they
+ * were before it was drawn. */
+typedef struct drawn_batch {
+    int ready;
+    int n, first, count; /* pairs in the batch; this rank's slice of them */
+    siam_rng rng[3];     /* any, same, distort */
+} drawn_batch;
+
+/* Draws the batch at position pos of this epoch, fills this rank's slice
+ * straight into the graph's staging memory and enqueues its upload. */
+static siam_status draw_batch(run *r, int64_t pos, drawn_batch *b, siam_error *err)
+{
+    int64_t left = epoch_size(r) - pos;
+    b->ready = 0;
+    b->n = (int)(left < r->o.batch ? left : r->o.batch);
+    siam_dp_slice(r->o.comm, b->n, &b->first, &b->count);
+    b->rng[0] = r->samp[0].rng;
+    b->rng[1] = r->samp[1].rng;
+    b->rng[2] = siam_batch_builder_rng(r->builder);
+    float *images, *labels;
+    siam_status st = next_pairs(r, pos, b->n, err);
+    if (st == SIAM_OK)
+        st = siam_graph_staging(r->g, &images, &labels, err);
+    if (st == SIAM_OK)
+        st = siam_batch_fill_part(r->builder, r->pairs, (size_t)b->n, (size_t)b->first,
+                                  (size_t)b->count, images, labels, err);
+    if (st == SIAM_OK && b->count > 0)
+        st = siam_graph_stage(r->g, b->count, err);
+    b->ready = st == SIAM_OK;
+    return st;
+}
+
+/* A batch drawn ahead but never trained on (the run stops): the streams go
+ * back to before it, so the checkpoint resumes with that batch. */
+static void undraw_batch(run *r, drawn_batch *b)
+{
+    if (!b->ready)
+        return;
+    r->samp[0].rng = b->rng[0];
+    r->samp[1].rng = b->rng[1];
+    siam_batch_builder_set_rng(r->builder, b->rng[2]);
+    b->ready = 0;
+}
 
 /* One progress line: on a terminal redrawn in place every step, otherwise
  * every 50 steps and at each epoch's end. `epoch` is the line's own
@@ -1078,27 +1117,37 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
             shuffle_epoch(r);
         schedule(r);
         int64_t esize = epoch_size(r);
+        /* The batch of this step, drawn during the last one (or now). */
+        drawn_batch cur = {0};
         while (st == SIAM_OK && r->epoch_pos < esize) {
             if (stop_asked(r)) {
                 stop = 1;
                 break;
             }
-            int n = (int)(esize - r->epoch_pos < o->batch ? esize - r->epoch_pos : o->batch);
-            int first, count; /* this rank's slice: all of it with one rank */
-            siam_dp_slice(o->comm, n, &first, &count);
-            st = next_pairs(r, n, err);
-            if (st == SIAM_OK)
-                st = siam_batch_fill_part(r->builder, r->pairs, (size_t)n, (size_t)first,
-                                          (size_t)count, r->images, r->labels, err);
+            if (!cur.ready)
+                st = draw_batch(r, r->epoch_pos, &cur, err);
+            int n = cur.n, count = cur.count; /* this rank's slice: all of it with one rank */
             if (st == SIAM_OK && count > 0)
-                st = siam_graph_forward(r->g, r->images, r->labels, count, &loss, NULL, err);
+                st = siam_graph_forward_staged(r->g, err);
+            if (st == SIAM_OK && count > 0)
+                st = siam_graph_backward(r->g, err);
+            /* With one rank the whole step is enqueued before the next
+             * batch is drawn; ranks first sum their gradients (below). */
+            if (st == SIAM_OK && r->ranks == 1)
+                st = siam_optim_step(r->opt, siam_graph_grad_buffer(r->g), err);
+            /* The next batch of this epoch is drawn and staged while the
+             * device runs this step; the loss read-back then waits. */
+            drawn_batch next = {0};
+            if (st == SIAM_OK && r->epoch_pos + n < esize)
+                st = draw_batch(r, r->epoch_pos + n, &next, err);
+            if (st == SIAM_OK && count > 0)
+                st = siam_graph_read_loss(r->g, &loss, err);
             if (st == SIAM_OK && count > 0 && !isfinite(loss))
                 st = siam_error_set(err, SIAM_ERR_NUMERIC,
                                     "training diverged at step %" PRId64 " (loss %g); the last "
                                     "good checkpoint is %s; try a lower learning rate",
                                     r->step + 1, loss, r->latest);
-            if (st == SIAM_OK && count > 0)
-                st = siam_graph_backward(r->g, err);
+            cur = next;
             siam_dp_step dps = {0};
             if (st == SIAM_OK && r->ranks > 1) {
                 double el = r->elapsed_before + siam_now() - r->t0;
@@ -1108,7 +1157,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
                 loss = dps.loss;
                 r->dp_signal = dps.signal;
             }
-            if (st == SIAM_OK)
+            if (st == SIAM_OK && r->ranks > 1)
                 st = siam_optim_step(r->opt, siam_graph_grad_buffer(r->g), err);
             if (st != SIAM_OK)
                 break;
@@ -1137,6 +1186,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
                 break;
             }
         }
+        undraw_batch(r, &cur);
         if (st != SIAM_OK)
             break;
         if (stop_asked(r)) {
