@@ -7,7 +7,8 @@
 # ICD folder (siamese backends --register-icd), then runs each step under
 # its own time limit and within an overall budget, most telling first:
 #   clinfo; siamese backends; test_opencl; bench_train and the PyTorch CUDA
-#   peer (TF32 off, then on) for koch105 and koch35 at batch 128; training
+#   peer (TF32 off, then on) for koch105 and koch35 at batch 128; siamese
+#   tune on koch105's step and both benchmarks again with its set; training
 #   parity of koch35 against cpu (teacher-forced and free-running); parity
 #   test and parity grad; batch 512; a per-op trace of a koch105 step; a
 #   one-minute koch35 training and its eval on Lake's 400 trials.
@@ -95,6 +96,8 @@ if [ "$smoke" = 1 ]; then
   step train_small35 60 siamese train --backend opencl --preset small35 --steps 20 --batch 8 \
     --val-trials 20 --data "$data" --out "$work/m.safetensors"
   step eval_small35 60 siamese eval --backend opencl --model "$work/m.safetensors" --data "$data"
+  step tune_tiny 60 siamese tune --backend opencl --preset tiny --batch 2 --json
+  step bench_koch35_b16_tuned 60 bench_train --backend opencl --preset koch35 --batch 16 --steps 2
 else
   step test_opencl 60 test_opencl
   step bench_koch105_b128 90 bench_train --backend opencl --preset koch105 --batch 128 --steps 10
@@ -103,6 +106,11 @@ else
   step bench_koch35_b128 60 bench_train --backend opencl --preset koch35 --batch 128 --steps 20
   step peer_koch35_b128_fp32 60 "${peer[@]}" --preset koch35 --batch 128 --tf32 off --steps 20
   step peer_koch35_b128_tf32 60 "${peer[@]}" --preset koch35 --batch 128 --tf32 on --steps 20
+  # CLBlast's database has no Hopper entry: tune on koch105's step, then
+  # the same benchmarks with the stored set (if one won).
+  step tune_koch105 90 siamese tune --backend opencl --preset koch105 --batch 128 --json
+  step bench_koch105_b128_tuned 90 bench_train --backend opencl --preset koch105 --batch 128 --steps 10
+  step bench_koch35_b128_tuned 60 bench_train --backend opencl --preset koch35 --batch 128 --steps 20
   step parity_koch35 150 siamese parity --backends cpu,opencl --preset koch35 --steps 50 \
     --batch 32 --trials 400 --threads 16 --data "$data"
   step parity_test 90 parity test -b opencl

@@ -42,17 +42,18 @@ def main():
             val[(l["step"], l["metric"])] = l["value"]
     rows = []
     for (step, metric), v in sorted(val.items()):
-        m = re.fullmatch(r"bench_(\w+?)_b(\d+)", step)
+        m = re.fullmatch(r"bench_(\w+?)_b(\d+)(_tuned)?", step)
         if not m or metric != "pairs_per_s":
             continue
         preset, batch = m.group(1), m.group(2)
+        label = preset + (" (tuned)" if m.group(3) else "")
         fp32 = val.get((f"peer_{preset}_b{batch}_fp32", "pairs_per_s"))
         tf32 = val.get((f"peer_{preset}_b{batch}_tf32", "pairs_per_s"))
         ratio = lambda p: f"{v / p:.2f}x" if p else "-"
         fmt = lambda p: f"{p:,.0f}" if p else "-"
         launches = val.get((step, "launches_per_step"))
         up = val.get((step, "upload_bytes_per_step"))
-        rows.append(f"| {preset} | {batch} | {v:,.0f} | {fmt(fp32)} | {ratio(fp32)} | {fmt(tf32)} "
+        rows.append(f"| {label} | {batch} | {v:,.0f} | {fmt(fp32)} | {ratio(fp32)} | {fmt(tf32)} "
                     f"| {ratio(tf32)} | {launches if launches is not None else '-'} "
                     f"| {up / 1e6 if up is not None else 0:.2f} |")
     if rows:
@@ -61,7 +62,7 @@ def main():
                 "launches/step | MB up/step |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
         out += rows
 
-    keys = ("teacher-forced cpu", "free-running cpu", "final models", "PARTED", "parity test:",
+    keys = ("stored ", "nothing stored", "teacher-forced cpu", "free-running cpu", "final models", "PARTED", "parity test:",
             "parity grad", "accuracy", "note:", "registered", "now: export", "Platform #")
     verdicts = [l.strip() for l in log if any(k in l for k in keys)]
     if verdicts:
