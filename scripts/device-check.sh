@@ -96,7 +96,7 @@ if [ "$smoke" = 1 ]; then
   step train_small35 60 siamese train --backend opencl --preset small35 --steps 20 --batch 8 \
     --val-trials 20 --data "$data" --out "$work/m.safetensors"
   step eval_small35 60 siamese eval --backend opencl --model "$work/m.safetensors" --data "$data"
-  step tune_tiny 60 siamese tune --backend opencl --preset tiny --batch 2 --json
+  step tune_tiny 60 siamese tune --backend opencl --preset tiny --batch 2
   step bench_koch35_b16_tuned 60 bench_train --backend opencl --preset koch35 --batch 16 --steps 2
 else
   step test_opencl 60 test_opencl
@@ -108,7 +108,7 @@ else
   step peer_koch35_b128_tf32 60 "${peer[@]}" --preset koch35 --batch 128 --tf32 on --steps 20
   # CLBlast's database has no Hopper entry: tune on koch105's step, then
   # the same benchmarks with the stored set (if one won).
-  step tune_koch105 90 siamese tune --backend opencl --preset koch105 --batch 128 --json
+  step tune_koch105 90 siamese tune --backend opencl --preset koch105 --batch 128
   step bench_koch105_b128_tuned 90 bench_train --backend opencl --preset koch105 --batch 128 --steps 10
   step bench_koch35_b128_tuned 60 bench_train --backend opencl --preset koch35 --batch 128 --steps 20
   step parity_koch35 150 siamese parity --backends cpu,opencl --preset koch35 --steps 50 \

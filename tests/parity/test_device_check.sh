@@ -17,10 +17,11 @@ OUT=$tmp/out DEVICE_CHECK_SMOKE=1 bash "$root/scripts/device-check.sh" "$tmp/pre
   { cat "$tmp/stdout" "$tmp/out/steps.log" 2>/dev/null | tail -40; fail "device-check.sh failed"; }
 sum=$tmp/out/summary.md
 for want in "| test_opencl | 0 |" "| parity_test | 0 |" "| eval_small35 | 0 |" "| koch35 | 16 |" \
-            "; AGREE" "SAME ACCURACY" "accuracy "; do
+            "| tune_tiny | 0 |" "| koch35 (tuned) | 16 |" "; AGREE" "SAME ACCURACY" "accuracy "; do
   grep -Fq -- "$want" "$sum" || { cat "$sum"; fail "summary lacks '$want'"; }
 done
 grep -Eq "parity test: [0-9]+ cases ran, 0 failed" "$sum" || { cat "$sum"; fail "no parity test verdict"; }
+grep -Eq "^    (stored |nothing stored: )" "$sum" || { cat "$sum"; fail "no tune verdict"; }
 bad=$(grep '"status"' "$tmp/out/check.jsonl" | grep -v '"status":0,' || true)
 [ -z "$bad" ] || fail "steps not passed: $bad"
 echo "ok: device check smoke run, $(grep -c '"status"' "$tmp/out/check.jsonl") steps"
