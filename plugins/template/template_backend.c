@@ -260,7 +260,8 @@ static int tpl_supports_op(void *ctx, const siam_op_args *a, char *reason, size_
      * core then runs RELU_FWD or SIGMOID_FWD after the layer. */
     if ((a->op == SIAM_OP_CONV2D_FWD || a->op == SIAM_OP_LINEAR_FWD) &&
         a->p.layer.act != SIAM_ACT_NONE) {
-        say(reason, rsize, "no fused activation here: run it as its own op");
+        say(reason, rsize, "no fused activation (%d) here: run it as its own op",
+            (int)a->p.layer.act);
         return 0;
     }
     return 1;
