@@ -21,6 +21,7 @@
 #include <string.h>
 
 int pgrad_applies(const pcase *pc);
+/* 0 passed, 1 failed, -1 not supported by the backend. */
 int pgrad_case(siam_backend *be, const pcase *pc, uint64_t seed, int verbose, double *worst);
 int ptransfer_check(siam_backend *be, const char *name);
 
@@ -162,7 +163,7 @@ static int mode_test(const opts *o, const pcase *cases, int nc, bk *b, int nb, s
 
 static int mode_grad(const opts *o, const pcase *cases, int nc, bk *b, int nb)
 {
-    int fails = 0, ran = 0;
+    int fails = 0, ran = 0, unsupported = 0;
     const char *want = o->backend ? o->backend : "cpu";
     for (int j = 0; j < nb; j++) {
         if (strcmp(b[j].name, want) != 0)
@@ -172,12 +173,15 @@ static int mode_grad(const opts *o, const pcase *cases, int nc, bk *b, int nb)
         for (int c = 0; c < nc; c++) {
             if (!op_selected(o, cases[c].op) || !pgrad_applies(&cases[c]))
                 continue;
-            fails += pgrad_case(b[j].be, &cases[c], pcase_seed(&cases[c], o->seed), o->verbose, &worst);
-            ran++;
+            int r = pgrad_case(b[j].be, &cases[c], pcase_seed(&cases[c], o->seed), o->verbose,
+                               &worst);
+            unsupported += r < 0;
+            fails += r > 0;
+            ran += r >= 0;
         }
         printf("== %s: worst error/tolerance %.3f\n", b[j].name, worst);
     }
-    printf("parity grad: %d cases ran, %d failed\n", ran, fails);
+    printf("parity grad: %d cases ran, %d failed, %d not supported\n", ran, fails, unsupported);
     return fails ? 1 : 0;
 }
 
