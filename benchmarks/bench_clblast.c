@@ -34,15 +34,9 @@ typedef struct shape {
     size_t m, n, k;
 } shape;
 
-/* Xgemm's parameters in CLBlast 1.5.3, in this order. */
-static const char *XGEMM_NAMES[] = {"GEMMK", "KREG", "KWG",   "KWI",  "MDIMA", "MDIMC",
-                                    "MWG",   "NDIMB", "NDIMC", "NWG",  "SA",    "SB",
-                                    "STRM",  "STRN",  "VWM",   "VWN"};
-#define XGEMM_N (sizeof XGEMM_NAMES / sizeof XGEMM_NAMES[0])
-
 typedef struct config {
     const char *name, *why;
-    size_t v[XGEMM_N];
+    size_t v[OCL_XGEMM_N]; /* in ocl_xgemm_names order (gemm_params.c) */
 } config;
 
 /* Override sets: CLBlast's generic CPU entry, then tiles that give each
@@ -321,13 +315,13 @@ int main(int argc, char **argv)
     for (int c = -1; c < (int)N_CONFIGS; c++) {
         const char *cname = c < 0 ? "database" : CONFIGS[c].name;
         if (c >= 0) {
-            CLBlastStatusCode orc = CLBlastOverrideParameters(
-                dev, "Xgemm", CLBlastPrecisionSingle, XGEMM_N, XGEMM_NAMES, CONFIGS[c].v);
-            CLBlastClearCache();
-            if (orc != CLBlastSuccess) {
+            ocl_xgemm_set set = {.name = ""};
+            snprintf(set.name, sizeof set.name, "%s", cname);
+            memcpy(set.v, CONFIGS[c].v, sizeof set.v);
+            siam_error e = {0};
+            if (ocl_xgemm_apply(dev, &set, &e) != SIAM_OK) {
                 printf(head, desc, preset, batch);
-                printf(",\"config\":\"%s\",\"error\":\"CLBlastOverrideParameters: %s\"}\n", cname,
-                       ocl_clblast_name(orc));
+                printf(",\"config\":\"%s\",\"error\":\"%s\"}\n", cname, e.msg);
                 status = 1;
                 continue;
             }
