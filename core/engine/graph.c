@@ -597,6 +597,16 @@ siam_status siam_graph_embed(siam_graph *g, const float *images, int n, float *e
     return st;
 }
 
+/* Labels are probabilities of "same": each in [0,1] (NaN refused). */
+static siam_status check_labels(const float *labels, int n, siam_error *err)
+{
+    for (int i = 0; i < n; i++)
+        if (!(labels[i] >= 0.0f && labels[i] <= 1.0f))
+            return siam_error_set(err, SIAM_ERR_INVALID_ARG, "label %d is %g, not in [0,1]", i,
+                                  labels[i]);
+    return SIAM_OK;
+}
+
 siam_status siam_graph_set_batch(siam_graph *g, const float *images, const float *labels,
                                  int n_pairs, siam_error *err)
 {
@@ -606,12 +616,11 @@ siam_status siam_graph_set_batch(siam_graph *g, const float *images, const float
         return siam_error_set(err, SIAM_ERR_INVALID_ARG,
                               "siam_graph_forward: %d pairs, graph holds 1..%d", n_pairs,
                               g->cfg.max_pairs);
-    for (int i = 0; i < n_pairs; i++)
-        if (!(labels[i] >= 0.0f && labels[i] <= 1.0f))
-            return siam_error_set(err, SIAM_ERR_INVALID_ARG, "label %d is %g, not in [0,1]", i,
-                                  labels[i]);
+    siam_status st = check_labels(labels, n_pairs, err);
+    if (st != SIAM_OK)
+        return st;
     g->staged_pairs = 0; /* its input is overwritten */
-    siam_status st = upload_rows(g, images, 2 * (int64_t)n_pairs, err);
+    st = upload_rows(g, images, 2 * (int64_t)n_pairs, err);
     siam_tensor lab = g->labels;
     lab.shape[0] = n_pairs;
     if (st == SIAM_OK)
@@ -672,10 +681,9 @@ siam_status siam_graph_stage(siam_graph *g, int n_pairs, siam_error *err)
     siam_status st = siam_staging_slot(g->staging, &images, &labels, err);
     if (st != SIAM_OK)
         return st;
-    for (int i = 0; i < n_pairs; i++)
-        if (!(labels[i] >= 0.0f && labels[i] <= 1.0f))
-            return siam_error_set(err, SIAM_ERR_INVALID_ARG, "label %d is %g, not in [0,1]", i,
-                                  labels[i]);
+    st = check_labels(labels, n_pairs, err);
+    if (st != SIAM_OK)
+        return st;
     siam_tensor in = g->input, lab = g->labels;
     in.shape[0] = 2 * (int64_t)n_pairs;
     lab.shape[0] = n_pairs;
