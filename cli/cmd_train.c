@@ -21,7 +21,7 @@ enum {
     OPT_DATA = 1, OPT_DATASET, OPT_DEPTH, OPT_VAL_CLASSES, OPT_TEST_CLASSES, OPT_PRESET, OPT_INPUT,
     OPT_BACKEND, OPT_LOSS, OPT_MARGIN, OPT_OPTIMIZER, OPT_PAIRS, OPT_STREAM, OPT_EPOCH_PAIRS,
     OPT_DISTORT, OPT_NEGATIVES, OPT_ALL_DRAWERS, OPT_EPOCHS, OPT_MINUTES, OPT_STEPS, OPT_BATCH,
-    OPT_SEED, OPT_THREADS, OPT_LR, OPT_MOMENTUM, OPT_L2, OPT_CONFIG, OPT_LR_DECAY,
+    OPT_SEED, OPT_THREADS, OPT_LR, OPT_MOMENTUM, OPT_L2, OPT_CONFIG, OPT_SCHEDULE, OPT_LR_DECAY, OPT_WARMUP, OPT_LR_FLOOR,
     OPT_MOMENTUM_START, OPT_MOMENTUM_SLOPE, OPT_INIT, OPT_NO_HEAD_BIAS, OPT_VAL_TRIALS,
     OPT_PATIENCE, OPT_OUT, OPT_RESUME, OPT_LOG, OPT_JSON
 };
@@ -77,8 +77,15 @@ static const cli_option train_options[] = {
     {OPT_L2, "l2", 0, CLI_NUMBER, "X", 0, 10, 0, "L2 weight decay (default 1e-4)", SIAM_GIVEN_L2},
     {OPT_CONFIG, "config", 0, CLI_TEXT, "FILE", 0, 0, 0,
      "per-layer learning rates, momenta and L2", SIAM_GIVEN_CONFIG},
+    {OPT_SCHEDULE, "schedule", 0, CLI_CHOICE, "exp|cosine", 0, 0, 0,
+     "learning rate x--lr-decay per epoch (default), or a\ncosine ending with the budget (see below)",
+     SIAM_GIVEN_SCHEDULE},
     {OPT_LR_DECAY, "lr-decay", 0, CLI_NUMBER, "X", 1e-9, 1, 0,
-     "learning rate factor per epoch (default 0.99)", SIAM_GIVEN_LR_DECAY},
+     "exp: learning rate factor per epoch (default 0.99)", SIAM_GIVEN_LR_DECAY},
+    {OPT_WARMUP, "warmup", 0, CLI_NUMBER, "X", 0, 0.99, 0,
+     "cosine: warm-up share of the budget (default 0.02)", SIAM_GIVEN_WARMUP},
+    {OPT_LR_FLOOR, "lr-floor", 0, CLI_NUMBER, "X", 0, 1, 0,
+     "cosine: the last learning rate, a factor of --lr\n(default 0.01)", SIAM_GIVEN_LR_FLOOR},
     {OPT_MOMENTUM_START, "momentum-start", 0, CLI_NUMBER, "X", 0, MOMENTUM_MAX, 0,
      "momentum at epoch 1 (default 0.5)", SIAM_GIVEN_MOMENTUM_START},
     {OPT_MOMENTUM_SLOPE, "momentum-slope", 0, CLI_NUMBER, "X", 0, 1, 0,
@@ -121,6 +128,12 @@ const cli_command siam_cli_train = CLI_OPTIONS(
     "`siamese eval --model MODEL` scores the test classes. Every image is made\n"
     "grey and resized to the net's input: koch35 35x35, koch105 105x105, tiny 28x28;\n"
     "a layer list takes --input N (default 105).\n"
+    "\n"
+    "--schedule cosine fits the learning rate to the budget: a linear warm-up\n"
+    "over --warmup of it, then a half cosine down to --lr-floor x --lr, reached\n"
+    "exactly when --minutes, --steps or --epochs (the first to end) is spent. With\n"
+    "--minutes the rate follows the clock, so a loaded machine changes the\n"
+    "trajectory; --steps gives a reproducible one.\n"
     "\n"
     "Started by mpirun or srun, one run spreads over the ranks, data-parallel:\n"
     "--batch is the whole batch, rank 0 writes every output (see the README,\n"
@@ -244,7 +257,10 @@ int siam_cmd_train(int argc, char **argv)
         case OPT_MOMENTUM: o.momentum = (float)x; break;
         case OPT_L2: o.l2 = (float)x; break;
         case OPT_CONFIG: o.config = v.text; break;
+        case OPT_SCHEDULE: o.schedule = v.choice ? SIAM_SCHEDULE_COSINE : SIAM_SCHEDULE_EXP; break;
         case OPT_LR_DECAY: o.lr_decay = (float)x; break;
+        case OPT_WARMUP: o.warmup = (float)x; break;
+        case OPT_LR_FLOOR: o.lr_floor = (float)x; break;
         case OPT_MOMENTUM_START: o.momentum_start = (float)x; break;
         case OPT_MOMENTUM_SLOPE: o.momentum_slope = (float)x; break;
         case OPT_INIT: o.init = inits[v.choice]; break;

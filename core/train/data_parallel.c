@@ -12,7 +12,7 @@ void siam_dp_slice(const siam_comm *c, int n, int *first, int *count)
 }
 
 siam_status siam_dp_reduce(siam_comm *c, siam_graph *g, float *host, size_t n_params, int count,
-                           int n, float loss, int signal, int time_up, siam_dp_step *out,
+                           int n, float loss, int signal, double elapsed, siam_dp_step *out,
                            siam_error *err)
 {
     siam_status st = SIAM_OK;
@@ -30,7 +30,7 @@ siam_status siam_dp_reduce(siam_comm *c, siam_graph *g, float *host, size_t n_pa
     host[n_params] = count > 0 ? loss * share : 0.0f;
     host[n_params + 1] = (float)signal;
     host[n_params + 2] = signal ? 1.0f : 0.0f;
-    host[n_params + 3] = time_up ? 1.0f : 0.0f;
+    host[n_params + 3] = (float)elapsed;
     st = c->allreduce_sum(c, host, n_params + 4, err);
     if (st == SIAM_OK)
         st = siam_graph_set_grads(g, host, err);
@@ -39,7 +39,7 @@ siam_status siam_dp_reduce(siam_comm *c, siam_graph *g, float *host, size_t n_pa
     out->loss = host[n_params];
     /* the signal some rank caught (their mean, when several caught one) */
     out->signal = host[n_params + 2] > 0 ? (int)(host[n_params + 1] / host[n_params + 2] + 0.5f) : 0;
-    out->time_up = host[n_params + 3] > 0;
+    out->elapsed = host[n_params + 3];
     return SIAM_OK;
 }
 

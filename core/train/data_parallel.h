@@ -21,15 +21,15 @@ void siam_dp_slice(const siam_comm *c, int n, int *first, int *count);
 typedef struct siam_dp_step {
     float loss;   /* the whole batch's mean loss */
     int signal;   /* a stop signal some rank caught, or 0 */
-    int time_up;  /* rank 0's time limit has passed */
+    double elapsed; /* rank 0's seconds of training: every rank's clock */
 } siam_dp_step;
 
 /* Sums the step's gradients over the ranks (this rank trained `count` of
  * the batch's `n` pairs to a mean loss `loss`; count 0: no gradients of its
- * own) and writes the sum back into the graph. `signal` and `time_up` are
- * this rank's; `host` holds n_params + 4 floats. */
+ * own) and writes the sum back into the graph. `signal` is this rank's,
+ * `elapsed` rank 0's (others pass 0); `host` holds n_params + 4 floats. */
 siam_status siam_dp_reduce(siam_comm *c, siam_graph *g, float *host, size_t n_params, int count,
-                           int n, float loss, int signal, int time_up, siam_dp_step *out,
+                           int n, float loss, int signal, double elapsed, siam_dp_step *out,
                            siam_error *err);
 
 /* Rank 0's validation result, sent to every rank so that all take the

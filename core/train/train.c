@@ -39,7 +39,10 @@ void siam_train_options_default(siam_train_options *o)
     o->lr = 0.1f;
     o->momentum = 0.9f;
     o->l2 = 1e-4f;
+    o->schedule = SIAM_SCHEDULE_EXP;
     o->lr_decay = 0.99f;
+    o->warmup = 0.02f;
+    o->lr_floor = 0.01f;
     o->momentum_start = 0.5f;
     o->momentum_slope = 0.4f; /* 0.5 -> 0.9 after one epoch: see README */
     o->epoch_pairs = 30000;
@@ -165,6 +168,10 @@ static siam_status check_options(const siam_train_options *o, siam_error *err)
         !(o->momentum_slope >= 0))
         return siam_error_set(err, SIAM_ERR_INVALID_ARG,
                               "need 0 < lr decay <= 1, 0 <= momentum start < 1, slope >= 0");
+    if (!siam_lr_schedule_name(o->schedule) || !(o->warmup >= 0 && o->warmup < 1) ||
+        !(o->lr_floor >= 0 && o->lr_floor <= 1))
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "need schedule exp or cosine, 0 <= warm-up < 1, 0 <= lr floor <= 1");
     if (o->epochs < 1 || o->pairs < 0 || (o->pairs == 0 && o->epoch_pairs < 1) ||
         o->minutes < 0 || o->max_steps < 0)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG,
@@ -238,6 +245,9 @@ static void meta_fill(run *r, meta *m, int with_state)
     snprintf(m->val[m->n], sizeof m->val[m->n], "-");
     m->n++;
     meta_add(m, "lr_decay", "%.9g", o->lr_decay);
+    meta_add(m, "schedule", "%s", siam_lr_schedule_name(o->schedule));
+    meta_add(m, "warmup", "%.9g", o->warmup);
+    meta_add(m, "lr_floor", "%.9g", o->lr_floor);
     meta_add(m, "momentum_start", "%.9g", o->momentum_start);
     meta_add(m, "momentum_slope", "%.9g", o->momentum_slope);
     meta_add(m, "pairs", "%d", o->pairs);
@@ -306,6 +316,34 @@ static const char *negatives_name(int n)
     return n == SIAM_NEGMIX_ANY ? "any" : n == SIAM_NEGMIX_SAME ? "same" : "half";
 }
 
+/* The learning-rate schedule of a checkpoint; one written before
+ * schedules were stored used exp. */
+static siam_status resume_schedule(const siam_st_file *f, siam_train_options *o, siam_error *err)
+{
+    const char *name = siam_st_meta(f, "schedule");
+    double warmup = o->warmup, floor = o->lr_floor;
+    siam_lr_schedule_kind kind = SIAM_SCHEDULE_EXP;
+    if (name) {
+        if (strcmp(name, "cosine") == 0)
+            kind = SIAM_SCHEDULE_COSINE;
+        else if (strcmp(name, "exp") != 0)
+            return siam_error_set(err, SIAM_ERR_FORMAT, "%s: unknown schedule '%s'", f->path, name);
+        if (!meta_num(f, "warmup", &warmup) || !meta_num(f, "lr_floor", &floor))
+            return siam_error_set(err, SIAM_ERR_FORMAT, "%s: schedule metadata incomplete", f->path);
+    }
+    siam_status st = agree_name(o, SIAM_GIVEN_SCHEDULE, "--schedule",
+                                siam_lr_schedule_name(o->schedule), siam_lr_schedule_name(kind),
+                                f->path, err);
+    if (st == SIAM_OK)
+        st = agree(o, SIAM_GIVEN_WARMUP, "--warmup", o->warmup, warmup, 1, f->path, err);
+    if (st == SIAM_OK)
+        st = agree(o, SIAM_GIVEN_LR_FLOOR, "--lr-floor", o->lr_floor, floor, 1, f->path, err);
+    o->schedule = kind;
+    o->warmup = (float)warmup;
+    o->lr_floor = (float)floor;
+    return st;
+}
+
 /* Reads the trajectory-defining options and the state of a latest
  * checkpoint; an option the user gave that disagrees is refused. */
 static siam_status resume_options(const siam_st_file *f, siam_train_options *o, run *r,
@@ -359,6 +397,8 @@ static siam_status resume_options(const siam_st_file *f, siam_train_options *o, 
     for (size_t i = 0; st == SIAM_OK && i < sizeof nums / sizeof nums[0]; i++)
         st = agree(o, nums[i].bit, nums[i].flag, nums[i].user, v[nums[i].key], nums[i].as_float,
                    p, err);
+    if (st == SIAM_OK)
+        st = resume_schedule(f, o, err);
     if (st != SIAM_OK)
         return st;
     o->loss = strcmp(loss, "bce") == 0 ? SIAM_LOSS_BCE : SIAM_LOSS_CONTRASTIVE;
@@ -655,14 +695,27 @@ static int64_t epoch_size(const run *r)
     return r->set ? (int64_t)r->set_n : r->o.epoch_pairs;
 }
 
-/* The optimiser's hyperparameters for the current epoch. */
-static void schedule(run *r)
+static double elapsed_now(const run *r) { return r->elapsed_before + siam_now() - r->t0; }
+
+/* How much of the run's budget is spent after `elapsed` seconds. */
+static double budget_spent(const run *r, double elapsed)
 {
-    double decay = pow(r->o.lr_decay, r->epoch);
+    const siam_train_options *o = &r->o;
+    double esize = (double)(r->set ? (int64_t)r->set_n : o->epoch_pairs);
+    return siam_budget_spent(elapsed, o->minutes, (double)r->step, (double)o->max_steps,
+                             r->epoch + (double)r->epoch_pos / esize, o->epochs);
+}
+
+/* The optimiser's hyperparameters for the current epoch and `elapsed`
+ * seconds (rank 0's, so that every rank takes the same step). */
+static void schedule(run *r, double elapsed)
+{
+    const siam_lr_schedule sched = {r->o.schedule, r->o.lr_decay, r->o.warmup, r->o.lr_floor};
+    double f = siam_lr_factor(&sched, r->epoch, budget_spent(r, elapsed));
     for (int i = 0; i < r->m->n_groups; i++) {
         siam_group_hparams *h = &r->opt->cfg.group[i];
         const siam_group_hparams *b = &r->base.group[i];
-        h->lr = (float)(b->lr * decay);
+        h->lr = (float)(b->lr * f);
         h->l2 = b->l2;
         double mu = r->o.momentum_start + r->o.momentum_slope * r->epoch;
         h->momentum = (float)(mu < b->momentum ? mu : b->momentum);
@@ -1115,7 +1168,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
     while (st == SIAM_OK && !stop && r->epoch < o->epochs) {
         if (r->set)
             shuffle_epoch(r);
-        schedule(r);
+        schedule(r, 0); /* exp: the epoch's rate; cosine: set again each step */
         int64_t esize = epoch_size(r);
         /* The batch of this step, drawn during the last one (or now). */
         drawn_batch cur = {0};
@@ -1133,8 +1186,11 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
                 st = siam_graph_backward(r->g, err);
             /* With one rank the whole step is enqueued before the next
              * batch is drawn; ranks first sum their gradients (below). */
-            if (st == SIAM_OK && r->ranks == 1)
+            if (st == SIAM_OK && r->ranks == 1) {
+                if (o->schedule == SIAM_SCHEDULE_COSINE)
+                    schedule(r, elapsed_now(r));
                 st = siam_optim_step(r->opt, siam_graph_grad_buffer(r->g), err);
+            }
             /* The next batch of this epoch is drawn and staged while the
              * device runs this step; the loss read-back then waits. */
             drawn_batch next = {0};
@@ -1150,15 +1206,17 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
             cur = next;
             siam_dp_step dps = {0};
             if (st == SIAM_OK && r->ranks > 1) {
-                double el = r->elapsed_before + siam_now() - r->t0;
-                int up = r->root && o->minutes > 0 && el >= o->minutes * 60;
+                double el = r->root ? elapsed_now(r) : 0;
                 st = siam_dp_reduce(o->comm, r->g, r->dp_host, (size_t)r->m->n_params, count, n,
-                                    loss, o->stop ? (int)*o->stop : 0, up, &dps, err);
+                                    loss, o->stop ? (int)*o->stop : 0, el, &dps, err);
                 loss = dps.loss;
                 r->dp_signal = dps.signal;
             }
-            if (st == SIAM_OK && r->ranks > 1)
+            if (st == SIAM_OK && r->ranks > 1) {
+                if (o->schedule == SIAM_SCHEDULE_COSINE)
+                    schedule(r, dps.elapsed);
                 st = siam_optim_step(r->opt, siam_graph_grad_buffer(r->g), err);
+            }
             if (st != SIAM_OK)
                 break;
             r->epoch_pos += n;
@@ -1180,7 +1238,8 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
                         "\"lr\":%.6g,\"pairs_per_s\":%.2f,\"time\":%.3f}\n",
                         r->step, r->epoch + 1, loss, r->opt->cfg.group[0].lr, pps, elapsed);
             progress_line(r, r->epoch + 1, loss, pps, 0);
-            int time_up = r->ranks > 1 ? dps.time_up : o->minutes > 0 && elapsed >= o->minutes * 60;
+            double clock = r->ranks > 1 ? dps.elapsed : elapsed;
+            int time_up = o->minutes > 0 && clock >= o->minutes * 60;
             if (time_up || (o->max_steps > 0 && r->step >= o->max_steps)) {
                 stop = 1;
                 break;

@@ -2,7 +2,8 @@
  *
  * Trains a Siamese net on Koch's training split of Omniglot (or all 20
  * drawers), or on the training classes of any class-folder dataset, with balanced same/different pairs, Koch's affine distortions,
- * per-layer SGD (learning rate x lr_decay per epoch, momentum rising
+ * per-layer SGD (learning rate x lr_decay per epoch, or a cosine fitted to
+ * the budget: lr_schedule.h; momentum rising
  * linearly from momentum_start to each layer's value) or Adam, and early
  * stopping on one-shot accuracy over val_trials validation trials. Writes
  * the best model to `out` and the latest checkpoint, with the optimiser and
@@ -15,6 +16,7 @@
 #include "data/batch.h"
 #include "engine/graph.h"
 #include "engine/optim.h"
+#include "train/lr_schedule.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -44,7 +46,9 @@ typedef struct siam_train_options {
     siam_init_scheme init;
     float lr, momentum, l2;    /* every group, before the config file */
     const char *config;        /* per-layer file (hparams.h) or NULL */
-    float lr_decay;            /* per epoch */
+    siam_lr_schedule_kind schedule; /* lr_schedule.h */
+    float lr_decay;            /* per epoch (exp) */
+    float warmup, lr_floor;    /* cosine: share of the budget, last factor */
     float momentum_start, momentum_slope; /* slope per epoch */
     int pairs;                 /* fixed set size, or 0 for an endless stream */
     int epoch_pairs;           /* pairs per epoch when streaming */
@@ -99,7 +103,10 @@ enum {
     SIAM_GIVEN_SEED = 1u << 18,
     SIAM_GIVEN_VAL_TRIALS = 1u << 19,
     SIAM_GIVEN_PATIENCE = 1u << 20,
-    SIAM_GIVEN_HEAD_BIAS = 1u << 21
+    SIAM_GIVEN_HEAD_BIAS = 1u << 21,
+    SIAM_GIVEN_SCHEDULE = 1u << 22,
+    SIAM_GIVEN_WARMUP = 1u << 23,
+    SIAM_GIVEN_LR_FLOOR = 1u << 24
 };
 
 typedef struct siam_train_result {
