@@ -29,7 +29,7 @@
 
 typedef struct eval_args {
     const char *baseline, *model, *runs, *dataset, *data, *split, *backend, *report;
-    long threads, verification;
+    long threads, verification, tta;
     const char *protocol;
     long way, shots, trials;
     unsigned long long seed;
@@ -53,7 +53,7 @@ typedef struct eval_scorer {
 enum {
     OPT_BASELINE = 1, OPT_MODEL, OPT_VERIFICATION, OPT_BACKEND, OPT_THREADS, OPT_RUNS, OPT_WAY,
     OPT_SHOTS, OPT_TRIALS, OPT_PROTOCOL, OPT_DATASET, OPT_SPLIT, OPT_REPORT, OPT_DATA, OPT_SEED,
-    OPT_INVERT, OPT_JSON
+    OPT_INVERT, OPT_TTA, OPT_JSON
 };
 
 static const cli_option eval_options[] = {
@@ -90,6 +90,9 @@ static const cli_option eval_options[] = {
      "seed for trial sampling and tie-breaking (default 1)", 0},
     {OPT_INVERT, "invert", 0, CLI_FLAG, NULL, 0, 0, 0,
      "images are light ink on dark (skip auto-detection)", 0},
+    {OPT_TTA, "tta", 0, CLI_INT, "N", 1, SIAM_TTA_MAX_VIEWS, 0,
+     "with --model: score each image in N views, itself\nand N-1 affine-distorted copies, "
+     "and average\n(test-time augmentation; default 1, off)", 0},
     {OPT_JSON, "json", 0, CLI_FLAG, NULL, 0, 0, 0, "print one JSON object", 0},
 };
 
@@ -116,6 +119,7 @@ static int parse_args(int argc, char **argv, eval_args *a, int *status)
     a->shots = 1;
     a->trials = 400;
     a->seed = 1;
+    a->tta = 1;
     cli_parser p;
     cli_value v;
     cli_parse_begin(&p, &siam_cli_eval, argc, argv);
@@ -131,6 +135,7 @@ static int parse_args(int argc, char **argv, eval_args *a, int *status)
         case OPT_DATA: a->data = v.text; break;
         case OPT_SEED: a->seed = (unsigned long long)v.number; break;
         case OPT_INVERT: a->invert = 1; break;
+        case OPT_TTA: a->tta = (long)v.number; break;
         case OPT_JSON: a->json = 1; break;
         case OPT_DATASET: a->dataset = v.text; a->generated = 1; break;
         case OPT_SPLIT: a->split = v.text; a->generated = 1; break;
@@ -155,6 +160,8 @@ static int check_args(const eval_args *a)
         return fail("--runs (Lake's runs) excludes --way/--shots/--trials/--protocol/--dataset/--split");
     if (a->dataset && a->split)
         return fail("give --dataset or --split, not both");
+    if (a->tta > 1 && !a->model)
+        return fail("--tta is for a --model");
     return 0;
 }
 
@@ -177,8 +184,8 @@ static void model_destroy(void *ctx)
 }
 
 /* Takes the session *s (closed with the scorer, or here on failure). */
-static siam_status model_create(siam_session **s, const siam_dataset *ds, model_scorer **out,
-                                siam_error *err)
+static siam_status model_create(siam_session **s, const siam_dataset *ds, int views,
+                                uint64_t seed, model_scorer **out, siam_error *err)
 {
     model_scorer *ms = calloc(1, sizeof *ms);
     if (!ms) {
@@ -189,6 +196,8 @@ static siam_status model_create(siam_session **s, const siam_dataset *ds, model_
     ms->s = *s;
     *s = NULL;
     siam_status st = siam_evaluator_create(ms->s->m, ds, 64, ms->s->metric, &ms->ev, err);
+    if (st == SIAM_OK && views > 1)
+        st = siam_evaluator_set_views(ms->ev, views, seed, err);
     if (st != SIAM_OK) {
         model_destroy(ms);
         return st;
@@ -213,7 +222,7 @@ static int eval_verification(const eval_args *a, const char *dir)
     siam_session_options so = {.backend = a->backend, .threads = (int)a->threads, .batch = 1};
     siam_status st = siam_session_open(a->model, &so, &s, &err);
     if (st == SIAM_OK)
-        st = siam_verification_measure(s->m, s->metric, dir, (size_t)a->verification, a->seed,
+        st = siam_verification_measure(s->m, s->metric, (int)a->tta, dir, (size_t)a->verification, a->seed,
                                        &v, &err);
     siam_session_close(s);
     if (st != SIAM_OK) {
@@ -222,12 +231,13 @@ static int eval_verification(const eval_args *a, const char *dir)
     }
     if (a->json)
         printf("{\"method\":\"verification\",\"pairs\":%zu,\"threshold\":%.6g,"
-               "\"val_accuracy\":%.6f,\"accuracy\":%.6f,\"auc\":%.6f}\n",
-               v.pairs, v.threshold, v.val_accuracy, v.accuracy, v.auc);
+               "\"val_accuracy\":%.6f,\"accuracy\":%.6f,\"auc\":%.6f,\"tta\":%ld}\n",
+               v.pairs, v.threshold, v.val_accuracy, v.accuracy, v.auc, a->tta);
     else
-        printf("verification on %zu test pairs: accuracy %.2f%% at the threshold %.4g "
+        printf("verification on %zu test pairs%s: accuracy %.2f%% at the threshold %.4g "
                "chosen on %zu validation pairs (%.2f%% there); ROC AUC %.4f\n",
-               v.pairs, 100 * v.accuracy, v.threshold, v.pairs, 100 * v.val_accuracy, v.auc);
+               v.pairs, a->tta > 1 ? " (test-time views averaged)" : "", 100 * v.accuracy,
+               v.threshold, v.pairs, 100 * v.val_accuracy, v.auc);
     return 0;
 }
 
@@ -238,7 +248,7 @@ static siam_status make_scorer(const eval_args *a, siam_session **session,
     memset(sc, 0, sizeof *sc);
     if (a->model) {
         model_scorer *ms = NULL;
-        siam_status st = model_create(session, ds, &ms, err);
+        siam_status st = model_create(session, ds, (int)a->tta, a->seed, &ms, err);
         if (st != SIAM_OK)
             return st;
         sc->name = a->model;
@@ -497,11 +507,14 @@ int siam_cmd_eval(int argc, char **argv)
         cli_json_string(stdout, what);
         printf(",\"way\":%d,\"shots\":%d,\"trials\":%zu,\"correct\":%zu,\"accuracy\":%.6f,"
                "\"error\":%.6f,\"ci95\":[%.6f,%.6f],\"seed\":%llu,\"embeddings\":%zu,"
-               "\"embeddings_per_s\":%.1f}\n",
+               "\"embeddings_per_s\":%.1f,\"tta\":%ld}\n",
                way, shots, res.trials, res.correct, res.accuracy, 1.0 - res.accuracy, res.ci_low,
-               res.ci_high, a.seed, emb_count, emb_rate);
+               res.ci_high, a.seed, emb_count, emb_rate, a.tta);
     } else {
-        printf("%s on %s, %d-way %d-shot\n", sc.name, what, way, shots);
+        printf("%s on %s, %d-way %d-shot", sc.name, what, way, shots);
+        if (a.tta > 1)
+            printf(", %ld test-time views averaged", a.tta);
+        printf("\n");
         printf("accuracy %.2f%% (error %.2f%%), %zu of %zu trials correct\n",
                100.0 * res.accuracy, 100.0 * (1.0 - res.accuracy), res.correct, res.trials);
         printf("95%% CI (Wilson) [%.2f%%, %.2f%%]\n", 100.0 * res.ci_low, 100.0 * res.ci_high);

@@ -87,23 +87,35 @@ siam_status siam_images_float(const siam_dataset *ds, const uint32_t *indices, s
     return SIAM_OK;
 }
 
+siam_status siam_image_float_warped(const siam_dataset *ds, size_t index, const siam_affine *t,
+                                    int out_h, int out_w, float *scratch, float *out,
+                                    siam_error *err)
+{
+    if (!ds || !t || !scratch || !out)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_image_float_warped: NULL argument");
+    if (index >= siam_dataset_count(ds))
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_image_float_warped: image %zu of %zu",
+                              index, siam_dataset_count(ds));
+    int h = siam_dataset_height(ds), w = siam_dataset_width(ds);
+    siam_status st = siam_affine_warp(siam_dataset_pixels(ds, index), h, w, t, scratch,
+                                      1.0f / 255.0f, err);
+    if (st != SIAM_OK)
+        return st;
+    if (h == out_h && w == out_w) {
+        memcpy(out, scratch, sizeof(float) * (size_t)h * (size_t)w);
+        return SIAM_OK;
+    }
+    return siam_resize_area_ff(scratch, h, w, out, out_h, out_w, err);
+}
+
 /* One image into its (1, H, W) slot, distorted by t when t is non-NULL. */
 static siam_status fill_one(siam_batch_builder *b, uint32_t index, const siam_affine *t,
                             float *dst, siam_error *err)
 {
-    const siam_dataset *ds = b->ds;
-    int h = siam_dataset_height(ds), w = siam_dataset_width(ds);
     if (!t)
-        return siam_image_float(ds, index, b->opt.out_h, b->opt.out_w, dst, err);
-    siam_status st = siam_affine_warp(siam_dataset_pixels(ds, index), h, w, t,
-                                      b->warped, 1.0f / 255.0f, err);
-    if (st != SIAM_OK)
-        return st;
-    if (h == b->opt.out_h && w == b->opt.out_w) {
-        memcpy(dst, b->warped, sizeof(float) * (size_t)h * w);
-        return SIAM_OK;
-    }
-    return siam_resize_area_ff(b->warped, h, w, dst, b->opt.out_h, b->opt.out_w, err);
+        return siam_image_float(b->ds, index, b->opt.out_h, b->opt.out_w, dst, err);
+    return siam_image_float_warped(b->ds, index, t, b->opt.out_h, b->opt.out_w, b->warped, dst,
+                                   err);
 }
 
 siam_status siam_batch_fill(siam_batch_builder *b, const siam_pair *pairs, size_t n,

@@ -69,6 +69,12 @@ void siam_batch_builder_set_rng(siam_batch_builder *b, siam_rng rng);
 siam_status siam_image_float(const siam_dataset *ds, size_t index, int out_h, int out_w,
                              float *out, siam_error *err);
 
+/* The same image warped by t first (at the dataset's size, into scratch:
+ * height x width floats of ds), then resized. */
+siam_status siam_image_float_warped(const siam_dataset *ds, size_t index, const siam_affine *t,
+                                    int out_h, int out_w, float *scratch, float *out,
+                                    siam_error *err);
+
 /* n images (indices into ds) as float (n, 1, out_h, out_w), undistorted:
  * a batch for computing embeddings, e.g. a trial's support set. */
 siam_status siam_images_float(const siam_dataset *ds, const uint32_t *indices, size_t n,

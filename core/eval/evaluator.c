@@ -17,7 +17,11 @@ struct siam_evaluator {
     siam_metric metric;
     int64_t dim;
     size_t n_images;
-    int32_t *slot;            /* dataset index -> cache row, -1 if none */
+    int views;                /* per image: itself, then distorted copies */
+    uint64_t view_seed;
+    int32_t *slot;            /* image * views + view -> cache row, -1 if none */
+    float *warped;            /* one distorted image at the dataset's size */
+    float *view_out;          /* one view's scores, grown with gather_cap */
     size_t n_cached, cap;
     siam_buffer *cache;       /* (cap, D) */
     siam_buffer *gather;      /* (gather_cap, D) support rows of one call */
@@ -52,7 +56,8 @@ siam_status siam_evaluator_create(siam_model *m, const siam_dataset *ds, int bat
     e->metric = metric;
     e->dim = m->shapes.embed_dim;
     e->n_images = siam_dataset_count(ds);
-    e->slot = malloc(e->n_images * sizeof *e->slot);
+    e->views = 1;
+    e->slot = malloc((e->n_images ? e->n_images : 1) * sizeof *e->slot);
     e->host_images = malloc((size_t)batch * (size_t)(m->desc.in_h * m->desc.in_w) * 4);
     siam_graph_config cfg = {.max_images = batch};
     siam_status st = e->slot && e->host_images ? SIAM_OK
@@ -77,16 +82,57 @@ void siam_evaluator_destroy(siam_evaluator *e)
     siam_backend_free(e->m->be, e->gather);
     siam_backend_free(e->m->be, e->scores);
     free(e->slot);
+    free(e->warped);
+    free(e->view_out);
     free(e->host_images);
     free(e);
 }
 
 void siam_evaluator_reset(siam_evaluator *e)
 {
-    for (size_t i = 0; e && i < e->n_images; i++)
+    for (size_t i = 0; e && i < e->n_images * (size_t)e->views; i++)
         e->slot[i] = -1;
     if (e)
         e->n_cached = 0;
+}
+
+siam_status siam_evaluator_set_views(siam_evaluator *e, int views, uint64_t seed,
+                                     siam_error *err)
+{
+    if (!e || views < 1 || views > SIAM_TTA_MAX_VIEWS)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG,
+                              "test-time views must be 1..%d (got %d)", SIAM_TTA_MAX_VIEWS, views);
+    size_t n = e->n_images ? e->n_images : 1;
+    int32_t *slot = malloc(n * (size_t)views * sizeof *slot);
+    size_t pix = (size_t)siam_dataset_height(e->ds) * (size_t)siam_dataset_width(e->ds);
+    float *warped = views > 1 && !e->warped ? malloc((pix ? pix : 1) * sizeof *warped) : NULL;
+    if (!slot || (views > 1 && !e->warped && !warped)) {
+        free(slot);
+        free(warped);
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
+    }
+    free(e->slot);
+    e->slot = slot;
+    if (warped)
+        e->warped = warped;
+    e->views = views;
+    e->view_seed = seed;
+    siam_evaluator_reset(e);
+    return SIAM_OK;
+}
+
+/* The model's input for view `view` of image `im`. */
+static siam_status view_image(siam_evaluator *e, uint32_t im, int view, float *out,
+                              siam_error *err)
+{
+    int h = e->m->desc.in_h, w = e->m->desc.in_w;
+    if (view == 0)
+        return siam_image_float(e->ds, im, h, w, out, err);
+    siam_affine_range range;
+    siam_affine t;
+    siam_affine_range_koch(&range);
+    siam_affine_at(e->view_seed, (uint64_t)im * SIAM_TTA_MAX_VIEWS + (uint64_t)view, &range, &t);
+    return siam_image_float_warped(e->ds, im, &t, h, w, e->warped, out, err);
 }
 
 static siam_status grow_cache(siam_evaluator *e, size_t need, siam_error *err)
@@ -120,34 +166,35 @@ siam_status siam_evaluator_prepare(siam_evaluator *e, const uint32_t *images, si
 {
     if (!e || (!images && n))
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_evaluator_prepare: bad argument");
-    int h = e->m->desc.in_h, w = e->m->desc.in_w;
-    size_t pix = (size_t)(h * w);
-    uint32_t *todo = malloc((size_t)e->batch * sizeof *todo);
+    size_t pix = (size_t)(e->m->desc.in_h * e->m->desc.in_w), views = (size_t)e->views;
+    size_t *todo = malloc((size_t)e->batch * sizeof *todo); /* image * views + view */
     if (!todo)
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     siam_status st = SIAM_OK;
-    size_t i = 0;
-    while (st == SIAM_OK && i < n) {
+    size_t i = 0, keys = n * views;
+    while (st == SIAM_OK && i < keys) {
         int k = 0;
-        for (; i < n && k < e->batch; i++) {
-            uint32_t im = images[i];
+        for (; i < keys && k < e->batch; i++) {
+            uint32_t im = images[i / views];
             if (im >= e->n_images) {
                 st = siam_error_set(err, SIAM_ERR_INVALID_ARG, "image %u out of range", im);
                 break;
             }
-            if (e->slot[im] >= 0)
+            size_t key = (size_t)im * views + i % views;
+            if (e->slot[key] >= 0)
                 continue;
             int dup = 0;
             for (int q = 0; q < k; q++)
-                dup |= todo[q] == im;
+                dup |= todo[q] == key;
             if (!dup)
-                todo[k++] = im;
+                todo[k++] = key;
         }
         if (st != SIAM_OK || k == 0)
             continue;
         double t0 = siam_now();
         for (int q = 0; st == SIAM_OK && q < k; q++)
-            st = siam_image_float(e->ds, todo[q], h, w, e->host_images + (size_t)q * pix, err);
+            st = view_image(e, (uint32_t)(todo[q] / views), (int)(todo[q] % views),
+                            e->host_images + (size_t)q * pix, err);
         if (st == SIAM_OK)
             st = grow_cache(e, e->n_cached + (size_t)k, err);
         if (st == SIAM_OK)
@@ -171,9 +218,10 @@ siam_status siam_evaluator_prepare(siam_evaluator *e, const uint32_t *images, si
     return st;
 }
 
-static siam_tensor cache_row(const siam_evaluator *e, uint32_t im)
+static siam_tensor cache_row(const siam_evaluator *e, uint32_t im, int view)
 {
-    return siam_tensor_2d(e->cache, (size_t)e->slot[im] * (size_t)e->dim, 1, e->dim);
+    size_t key = (size_t)im * (size_t)e->views + (size_t)view;
+    return siam_tensor_2d(e->cache, (size_t)e->slot[key] * (size_t)e->dim, 1, e->dim);
 }
 
 static siam_status grow_gather(siam_evaluator *e, size_t n, siam_error *err)
@@ -183,8 +231,12 @@ static siam_status grow_gather(siam_evaluator *e, size_t n, siam_error *err)
     size_t cap = n < 64 ? 64 : n;
     siam_backend_free(e->m->be, e->gather);
     siam_backend_free(e->m->be, e->scores);
+    free(e->view_out);
     e->gather = e->scores = NULL;
     e->gather_cap = 0;
+    e->view_out = malloc(cap * sizeof *e->view_out);
+    if (!e->view_out)
+        return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
     siam_status st = siam_backend_alloc(e->m->be, cap * (size_t)e->dim * 4, &e->gather, err);
     if (st == SIAM_OK)
         st = siam_backend_alloc(e->m->be, cap * 4, &e->scores, err);
@@ -204,17 +256,25 @@ siam_status siam_evaluator_score(void *ctx, uint32_t query, const uint32_t *supp
         st = siam_evaluator_prepare(e, support, n, err);
     if (st == SIAM_OK)
         st = grow_gather(e, n, err);
-    /* Gather the support rows into one (n, D) block, then one call. */
-    for (size_t j = 0; st == SIAM_OK && j < n; j++) {
-        siam_tensor src = cache_row(e, support[j]);
-        siam_tensor dst = siam_tensor_2d(e->gather, j * (size_t)e->dim, 1, e->dim);
-        st = siam_tensor_copy(e->m->be, &dst, &src, err);
+    /* Per view: gather the support rows into one (n, D) block, then one
+     * call; the views' scores are averaged. */
+    for (int v = 0; st == SIAM_OK && v < e->views; v++) {
+        for (size_t j = 0; st == SIAM_OK && j < n; j++) {
+            siam_tensor src = cache_row(e, support[j], v);
+            siam_tensor dst = siam_tensor_2d(e->gather, j * (size_t)e->dim, 1, e->dim);
+            st = siam_tensor_copy(e->m->be, &dst, &src, err);
+        }
+        siam_tensor q = cache_row(e, query, v);
+        siam_tensor c = siam_tensor_2d(e->gather, 0, (int64_t)n, e->dim);
+        siam_tensor o = siam_tensor_2d(e->scores, 0, 1, (int64_t)n);
+        float *dst = v == 0 ? out : e->view_out;
+        if (st == SIAM_OK)
+            st = siam_head_score(e->m, e->metric, &q, &c, &o, dst, err);
+        for (size_t j = 0; st == SIAM_OK && v > 0 && j < n; j++)
+            out[j] += e->view_out[j];
     }
-    siam_tensor q = cache_row(e, query);
-    siam_tensor c = siam_tensor_2d(e->gather, 0, (int64_t)n, e->dim);
-    siam_tensor o = siam_tensor_2d(e->scores, 0, 1, (int64_t)n);
-    if (st == SIAM_OK)
-        st = siam_head_score(e->m, e->metric, &q, &c, &o, out, err);
+    for (size_t j = 0; st == SIAM_OK && e->views > 1 && j < n; j++)
+        out[j] /= (float)e->views;
     return st;
 }
 

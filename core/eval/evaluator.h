@@ -18,7 +18,15 @@ typedef struct siam_evaluator siam_evaluator;
 siam_status siam_evaluator_create(siam_model *m, const siam_dataset *ds, int batch,
                                   siam_metric metric, siam_evaluator **out, siam_error *err);
 void siam_evaluator_destroy(siam_evaluator *e);
-/* Embeds every listed image not yet cached. */
+/* Test-time augmentation: from now on every image is seen in `views`
+ * views, itself and views - 1 copies under Koch's affine distortions
+ * (siam_affine_at(seed, image * SIAM_TTA_MAX_VIEWS + view)), and a score
+ * is the mean of the views' scores. 1 (the default) turns it off. Forgets
+ * the cache. */
+#define SIAM_TTA_MAX_VIEWS 64
+siam_status siam_evaluator_set_views(siam_evaluator *e, int views, uint64_t seed,
+                                     siam_error *err);
+/* Embeds every listed image not yet cached (in every view). */
 siam_status siam_evaluator_prepare(siam_evaluator *e, const uint32_t *images, size_t n,
                                    siam_error *err);
 /* Forgets the cache (after the weights change). */

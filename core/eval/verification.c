@@ -37,7 +37,8 @@ static siam_status split_pairs(siam_evaluator *ev, const siam_dataset *ds, siam_
     return st;
 }
 
-siam_status siam_verification_measure(siam_model *m, siam_metric metric, const char *data_dir,
+siam_status siam_verification_measure(siam_model *m, siam_metric metric, int views,
+                                      const char *data_dir,
                                       size_t n, uint64_t seed, siam_verification *out,
                                       siam_error *err)
 {
@@ -57,6 +58,8 @@ siam_status siam_verification_measure(siam_model *m, siam_metric metric, const c
         st = siam_dataset_load(path, &lo, NULL, &ds, err);
     if (st == SIAM_OK)
         st = siam_evaluator_create(m, ds, 64, metric, &ev, err);
+    if (st == SIAM_OK && views > 1)
+        st = siam_evaluator_set_views(ev, views, seed, err);
     if (st == SIAM_OK)
         st = split_pairs(ev, ds, SIAM_SPLIT_VAL, n, seed, vs, vl, err);
     if (st == SIAM_OK)

@@ -33,8 +33,10 @@ typedef struct siam_verification {
 
 /* Koch's verification on Omniglot's evaluation alphabets (data_dir's
  * images_evaluation): threshold on n validation pairs (seed), accuracy and
- * AUC on n test pairs (seed + 1), from disjoint alphabets and drawers. */
-siam_status siam_verification_measure(siam_model *m, siam_metric metric, const char *data_dir,
+ * AUC on n test pairs (seed + 1), from disjoint alphabets and drawers;
+ * views > 1 scores with test-time augmentation (siam_evaluator_set_views). */
+siam_status siam_verification_measure(siam_model *m, siam_metric metric, int views,
+                                      const char *data_dir,
                                       size_t n, uint64_t seed, siam_verification *out,
                                       siam_error *err);
 
