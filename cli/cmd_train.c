@@ -21,7 +21,7 @@ enum {
     OPT_DATA = 1, OPT_DATASET, OPT_DEPTH, OPT_VAL_CLASSES, OPT_TEST_CLASSES, OPT_PRESET, OPT_INPUT,
     OPT_BACKEND, OPT_LOSS, OPT_MARGIN, OPT_OPTIMIZER, OPT_PAIRS, OPT_STREAM, OPT_EPOCH_PAIRS,
     OPT_DISTORT, OPT_NEGATIVES, OPT_ALL_DRAWERS, OPT_EPOCHS, OPT_MINUTES, OPT_STEPS, OPT_BATCH,
-    OPT_SEED, OPT_THREADS, OPT_LR, OPT_MOMENTUM, OPT_L2, OPT_CONFIG, OPT_SCHEDULE, OPT_LR_DECAY, OPT_WARMUP, OPT_LR_FLOOR,
+    OPT_SEED, OPT_THREADS, OPT_LR, OPT_MOMENTUM, OPT_L2, OPT_CONFIG, OPT_SCHEDULE, OPT_LR_DECAY, OPT_WARMUP, OPT_LR_FLOOR, OPT_EMA,
     OPT_MOMENTUM_START, OPT_MOMENTUM_SLOPE, OPT_INIT, OPT_NO_HEAD_BIAS, OPT_VAL_TRIALS,
     OPT_PATIENCE, OPT_OUT, OPT_RESUME, OPT_LOG, OPT_JSON
 };
@@ -86,6 +86,9 @@ static const cli_option train_options[] = {
      "cosine: warm-up share of the budget (default 0.02)", SIAM_GIVEN_WARMUP},
     {OPT_LR_FLOOR, "lr-floor", 0, CLI_NUMBER, "X", 0, 1, 0,
      "cosine: the last learning rate, a factor of --lr\n(default 0.01)", SIAM_GIVEN_LR_FLOOR},
+    {OPT_EMA, "ema", 0, CLI_NUMBER, "D", 0, 0.999999, 0,
+     "validate and keep a moving average of the weights,\ndecay D per step (e.g. 0.999; "
+     "default 0, off)", SIAM_GIVEN_EMA},
     {OPT_MOMENTUM_START, "momentum-start", 0, CLI_NUMBER, "X", 0, MOMENTUM_MAX, 0,
      "momentum at epoch 1 (default 0.5)", SIAM_GIVEN_MOMENTUM_START},
     {OPT_MOMENTUM_SLOPE, "momentum-slope", 0, CLI_NUMBER, "X", 0, 1, 0,
@@ -261,6 +264,7 @@ int siam_cmd_train(int argc, char **argv)
         case OPT_LR_DECAY: o.lr_decay = (float)x; break;
         case OPT_WARMUP: o.warmup = (float)x; break;
         case OPT_LR_FLOOR: o.lr_floor = (float)x; break;
+        case OPT_EMA: o.ema = (float)x; break;
         case OPT_MOMENTUM_START: o.momentum_start = (float)x; break;
         case OPT_MOMENTUM_SLOPE: o.momentum_slope = (float)x; break;
         case OPT_INIT: o.init = inits[v.choice]; break;

@@ -11,13 +11,20 @@
 siam_status siam_checkpoint_save(const char *path, siam_model *m, siam_optim *o,
                                  const char *const *extra, int n_extra, siam_error *err)
 {
+    return siam_checkpoint_save_avg(path, m, o, NULL, extra, n_extra, err);
+}
+
+siam_status siam_checkpoint_save_avg(const char *path, siam_model *m, siam_optim *o,
+                                     const float *avg, const char *const *extra, int n_extra,
+                                     siam_error *err)
+{
     if (!path || !m || n_extra < 0 || n_extra > MAX_META - 8 || (n_extra && !extra))
         return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_checkpoint_save: bad argument");
     int64_t np = m->n_params;
     int n_state = o ? (o->s2 ? 2 : 1) : 0;
     float *host = malloc((size_t)np * 4 * (size_t)(1 + n_state));
-    siam_st_entry *e = calloc((size_t)m->n_entries * 3, sizeof *e);
-    char(*names)[48] = calloc((size_t)m->n_entries * 3, sizeof *names);
+    siam_st_entry *e = calloc((size_t)m->n_entries * 4, sizeof *e);
+    char(*names)[48] = calloc((size_t)m->n_entries * 4, sizeof *names);
     if (!host || !e || !names) {
         free(host), free(e), free(names);
         return siam_error_set(err, SIAM_ERR_OUT_OF_MEMORY, "out of memory");
@@ -36,6 +43,12 @@ siam_status siam_checkpoint_save(const char *path, siam_model *m, siam_optim *o,
             e[n] = (siam_st_entry){names[n], p->ndim, p->shape, host + s * np + p->offset};
             n++;
         }
+    for (int i = 0; st == SIAM_OK && avg && i < m->n_entries; i++) {
+        const siam_param *p = &m->entries[i];
+        snprintf(names[n], sizeof names[n], "avg.%s", p->name);
+        e[n] = (siam_st_entry){names[n], p->ndim, p->shape, avg + p->offset};
+        n++;
+    }
     char layers[1024], input[64], step[32];
     if (st == SIAM_OK)
         st = siam_net_format(&m->desc, layers, sizeof layers, err);
@@ -100,6 +113,8 @@ static const struct {
     {"lr_decay", META_FINITE, NULL},
     {"warmup", META_FINITE, NULL},
     {"lr_floor", META_FINITE, NULL},
+    {"ema", META_FINITE, NULL},
+    {"ema_updates", META_WHOLE, NULL},
     {"momentum_start", META_FINITE, NULL},
     {"momentum_slope", META_FINITE, NULL},
     {"elapsed", META_FINITE, NULL},
@@ -181,6 +196,8 @@ static siam_status check_tensors(const siam_st_file *f, const siam_net_desc *des
         const char *name = f->t[k].name;
         if (strncmp(name, "optim.s1.", 9) == 0 || strncmp(name, "optim.s2.", 9) == 0)
             name += 9;
+        else if (strncmp(name, "avg.", 4) == 0)
+            name += 4;
         int e = siam_model_find(m, name);
         if (e < 0) {
             st = siam_error_set(err, SIAM_ERR_FORMAT,
@@ -318,4 +335,13 @@ siam_status siam_checkpoint_load_optim(const siam_st_file *f, siam_optim *o, sia
         st = siam_optim_set_state(o, host, o->s2 ? host + np : NULL, (int64_t)s, err);
     free(host);
     return st;
+}
+
+siam_status siam_checkpoint_load_avg(const siam_st_file *f, const siam_model *m, float *avg,
+                                     siam_error *err)
+{
+    if (!f || !m || !avg)
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "siam_checkpoint_load_avg: NULL");
+    siam_status st = load_set(f, m, "avg.", avg, err);
+    return st == SIAM_OK ? check_finite(f, avg, m->n_params, err) : st;
 }

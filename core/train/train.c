@@ -13,6 +13,7 @@
 #include "train/data_parallel.h"
 #include "train/hparams.h"
 #include "train/progress.h"
+#include "train/weight_avg.h"
 #include "base/rng.h"
 
 #include <errno.h>
@@ -25,6 +26,9 @@
 #include <unistd.h>
 
 #define RNG_STREAM_EPOCH_ORDER 2000 /* + epoch: the order of a fixed set */
+/* Steps between folds of the weights into their average: a download of
+ * every weight each time, which would otherwise stall a GPU every step. */
+#define EMA_EVERY 4
 
 void siam_train_options_default(siam_train_options *o)
 {
@@ -103,6 +107,9 @@ typedef struct run {
     double best_val, elapsed_before, t0;
     int best_epoch, since_best;
     double last_val;   /* the last validation accuracy, -1 before one */
+    siam_weight_avg avg;        /* with --ema */
+    int64_t ck_avg_updates;     /* the checkpoint's, -1 when it has none */
+    double raw_val, best_raw;   /* with --ema: validation of the raw weights */
     double val_spread;          /* max - min of the last validation's class scores */
     double epoch_loss_sum;      /* this epoch's losses, for the collapse guard */
     int64_t epoch_steps;
@@ -127,6 +134,7 @@ typedef struct run {
 
 static void run_free(run *r)
 {
+    siam_weight_avg_free(&r->avg);
     free(r->dp_host);
     siam_evaluator_destroy(r->ev);
     siam_graph_destroy(r->g);
@@ -172,6 +180,8 @@ static siam_status check_options(const siam_train_options *o, siam_error *err)
         !(o->lr_floor >= 0 && o->lr_floor <= 1))
         return siam_error_set(err, SIAM_ERR_INVALID_ARG,
                               "need schedule exp or cosine, 0 <= warm-up < 1, 0 <= lr floor <= 1");
+    if (!(o->ema >= 0 && o->ema < 1))
+        return siam_error_set(err, SIAM_ERR_INVALID_ARG, "need 0 <= ema decay < 1 (got %g)", o->ema);
     if (o->epochs < 1 || o->pairs < 0 || (o->pairs == 0 && o->epoch_pairs < 1) ||
         o->minutes < 0 || o->max_steps < 0)
         return siam_error_set(err, SIAM_ERR_INVALID_ARG,
@@ -248,6 +258,8 @@ static void meta_fill(run *r, meta *m, int with_state)
     meta_add(m, "schedule", "%s", siam_lr_schedule_name(o->schedule));
     meta_add(m, "warmup", "%.9g", o->warmup);
     meta_add(m, "lr_floor", "%.9g", o->lr_floor);
+    meta_add(m, "ema", "%.9g", o->ema);
+    meta_add(m, "ema_updates", "%" PRId64, r->avg.updates);
     meta_add(m, "momentum_start", "%.9g", o->momentum_start);
     meta_add(m, "momentum_slope", "%.9g", o->momentum_slope);
     meta_add(m, "pairs", "%d", o->pairs);
@@ -316,9 +328,10 @@ static const char *negatives_name(int n)
     return n == SIAM_NEGMIX_ANY ? "any" : n == SIAM_NEGMIX_SAME ? "same" : "half";
 }
 
-/* The learning-rate schedule of a checkpoint; one written before
- * schedules were stored used exp. */
-static siam_status resume_schedule(const siam_st_file *f, siam_train_options *o, siam_error *err)
+/* The learning-rate schedule and weight averaging of a checkpoint; one
+ * written before schedules were stored used exp and no average. */
+static siam_status resume_schedule(const siam_st_file *f, siam_train_options *o, run *r,
+                                   siam_error *err)
 {
     const char *name = siam_st_meta(f, "schedule");
     double warmup = o->warmup, floor = o->lr_floor;
@@ -341,6 +354,15 @@ static siam_status resume_schedule(const siam_st_file *f, siam_train_options *o,
     o->schedule = kind;
     o->warmup = (float)warmup;
     o->lr_floor = (float)floor;
+    /* The weights' average: absent before --ema existed (none). */
+    double ema = 0, updates = -1;
+    if (siam_st_meta(f, "ema") &&
+        (!meta_num(f, "ema", &ema) || !meta_num(f, "ema_updates", &updates)))
+        return siam_error_set(err, SIAM_ERR_FORMAT, "%s: averaging metadata incomplete", f->path);
+    if (st == SIAM_OK)
+        st = agree(o, SIAM_GIVEN_EMA, "--ema", o->ema, ema, 1, f->path, err);
+    o->ema = (float)ema;
+    r->ck_avg_updates = ema > 0 ? (int64_t)updates : -1;
     return st;
 }
 
@@ -398,7 +420,7 @@ static siam_status resume_options(const siam_st_file *f, siam_train_options *o, 
         st = agree(o, nums[i].bit, nums[i].flag, nums[i].user, v[nums[i].key], nums[i].as_float,
                    p, err);
     if (st == SIAM_OK)
-        st = resume_schedule(f, o, err);
+        st = resume_schedule(f, o, r, err);
     if (st != SIAM_OK)
         return st;
     o->loss = strcmp(loss, "bce") == 0 ? SIAM_LOSS_BCE : SIAM_LOSS_CONTRASTIVE;
@@ -805,7 +827,9 @@ static siam_status save(run *r, const char *path, int latest, siam_error *err)
         pthread_sigmask(SIG_BLOCK, &hold, &old);
     meta m;
     meta_fill(r, &m, latest);
-    siam_status st = siam_checkpoint_save(path, r->m, latest ? r->opt : NULL, m.kv, m.n, err);
+    const float *avg = latest && r->avg.avg ? r->avg.avg : NULL;
+    siam_status st = siam_checkpoint_save_avg(path, r->m, latest ? r->opt : NULL, avg, m.kv, m.n,
+                                              err);
     if (r->o.stop)
         pthread_sigmask(SIG_SETMASK, &old, NULL);
     return st;
@@ -963,6 +987,12 @@ static siam_status setup(run *r, siam_error *err)
         st = siam_optim_create(r->m, &r->base, &r->opt, err);
     if (st == SIAM_OK && have_ck)
         st = siam_checkpoint_load_optim(&ck, r->opt, err);
+    if (st == SIAM_OK && o->ema > 0)
+        st = siam_weight_avg_init(&r->avg, r->m, o->ema, EMA_EVERY, err);
+    if (st == SIAM_OK && o->ema > 0 && have_ck) {
+        st = siam_checkpoint_load_avg(&ck, r->m, r->avg.avg, err);
+        r->avg.updates = r->ck_avg_updates;
+    }
     siam_st_close(&ck);
     /* each rank trains its slice of the batch */
     siam_graph_config gc = {.max_pairs = (o->batch + r->ranks - 1) / r->ranks, .train = 1,
@@ -984,6 +1014,7 @@ static siam_status setup(run *r, siam_error *err)
         st = siam_open_log(o->log, have_ck, &r->log, err);
     if (!have_ck)
         r->best_val = -1;
+    r->best_raw = -1;
     return st;
 }
 
@@ -1130,6 +1161,32 @@ static siam_status validate_shared(run *r, double *acc, siam_error *err)
     return ok ? SIAM_OK : siam_error_set(err, SIAM_ERR_IO, "rank 0's validation failed");
 }
 
+/* Validates what the run keeps: the weights' average with --ema (the
+ * weights themselves first, for the log), else the weights. A new best is
+ * saved as the best model, of epoch `epoch`. */
+static siam_status validate_kept(run *r, int epoch, double *acc, int *better, siam_error *err)
+{
+    *better = 0;
+    siam_status st = SIAM_OK;
+    if (r->avg.avg) {
+        st = validate_shared(r, &r->raw_val, err);
+        if (st == SIAM_OK && r->raw_val > r->best_raw)
+            r->best_raw = r->raw_val;
+        if (st == SIAM_OK)
+            st = siam_weight_avg_swap_in(&r->avg, r->m, err);
+    }
+    if (st == SIAM_OK)
+        st = validate_shared(r, acc, err);
+    if (st == SIAM_OK && *acc > r->best_val) {
+        *better = 1;
+        r->best_val = *acc;
+        r->best_epoch = epoch;
+        st = save_best(r, err);
+    }
+    siam_status back = r->avg.avg ? siam_weight_avg_swap_out(&r->avg, r->m, err) : SIAM_OK;
+    return st == SIAM_OK ? back : st;
+}
+
 siam_status siam_train(const siam_train_options *opts, siam_train_result *res, siam_error *err)
 {
     if (!opts || !res)
@@ -1221,6 +1278,9 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
                 break;
             r->epoch_pos += n;
             r->step++;
+            st = siam_weight_avg_step(&r->avg, r->m, r->step, err);
+            if (st != SIAM_OK)
+                break;
             rate_pairs += n;
             r->run_pairs += n;
             r->epoch_loss_sum += loss;
@@ -1265,12 +1325,8 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
              * model if it is the best so far (validation changes no state
              * the training trajectory depends on). */
             double acc = 0;
-            st = validate_shared(r, &acc, err);
-            if (st == SIAM_OK && acc > r->best_val) {
-                r->best_val = acc;
-                r->best_epoch = r->epoch + 1;
-                st = save_best(r, err);
-            }
+            int better;
+            st = validate_kept(r, r->epoch + 1, &acc, &better, err);
             if (st == SIAM_OK)
                 st = save_latest(r, err);
             if (st == SIAM_OK)
@@ -1282,36 +1338,37 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
             break;
         }
         double acc = 0;
-        st = validate_shared(r, &acc, err);
+        int better;
+        st = validate_kept(r, r->epoch + 1, &acc, &better, err);
         if (st != SIAM_OK)
             break;
         r->last_val = acc;
         r->epoch++;
         r->epoch_pos = 0;
-        if (acc > r->best_val) {
-            r->best_val = acc;
-            r->best_epoch = r->epoch;
-            r->since_best = 0;
-            st = save_best(r, err);
-        } else {
-            r->since_best++;
-        }
+        r->since_best = better ? 0 : r->since_best + 1;
         if (st == SIAM_OK)
             st = save_latest(r, err);
         double elapsed = r->elapsed_before + siam_now() - r->t0;
-        if (r->log)
+        if (r->log) {
             fprintf(r->log,
                     "{\"type\":\"epoch\",\"epoch\":%d,\"step\":%" PRId64 ",\"loss\":%.6g,"
-                    "\"val_accuracy\":%.6f,\"best_val_accuracy\":%.6f,\"lr\":%.6g,\"time\":%.3f}\n",
+                    "\"val_accuracy\":%.6f,\"best_val_accuracy\":%.6f,\"lr\":%.6g,\"time\":%.3f",
                     r->epoch, r->step, loss, acc, r->best_val, r->opt->cfg.group[0].lr, elapsed);
+            if (r->avg.avg)
+                fprintf(r->log, ",\"val_raw_accuracy\":%.6f", r->raw_val);
+            fprintf(r->log, "}\n");
+        }
         if (st == SIAM_OK)
             st = log_check(r, err);
         if (st != SIAM_OK)
             break;
         if (o->progress) {
             progress_line(r, r->epoch, loss, pps, 1);
-            fprintf(o->progress, "epoch %d: validation one-shot accuracy %.2f%% (best %.2f%% at epoch %d)\n",
+            fprintf(o->progress, "epoch %d: validation one-shot accuracy %.2f%% (best %.2f%% at epoch %d)",
                     r->epoch, 100 * acc, 100 * r->best_val, r->best_epoch);
+            if (r->avg.avg)
+                fprintf(o->progress, "; the weights themselves %.2f%%", 100 * r->raw_val);
+            fprintf(o->progress, "\n");
         }
         st = collapse_guard(r, err);
         r->epoch_loss_sum = 0;
@@ -1327,6 +1384,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
     res->epochs = r->epoch;
     res->best_val_accuracy = r->best_val;
     res->best_epoch = r->best_epoch;
+    res->best_raw_accuracy = r->avg.avg ? r->best_raw : -1;
     res->seconds = r->elapsed_before + siam_now() - r->t0;
     res->pairs_per_second = pps;
     res->last_loss = loss;

@@ -49,6 +49,10 @@ typedef struct siam_train_options {
     siam_lr_schedule_kind schedule; /* lr_schedule.h */
     float lr_decay;            /* per epoch (exp) */
     float warmup, lr_floor;    /* cosine: share of the budget, last factor */
+    /* Per-step decay of a moving average of the weights (weight_avg.h),
+     * which is then what validation scores and the best model keeps;
+     * 0 = none: the weights as they are. */
+    float ema;
     float momentum_start, momentum_slope; /* slope per epoch */
     int pairs;                 /* fixed set size, or 0 for an endless stream */
     int epoch_pairs;           /* pairs per epoch when streaming */
@@ -106,7 +110,8 @@ enum {
     SIAM_GIVEN_HEAD_BIAS = 1u << 21,
     SIAM_GIVEN_SCHEDULE = 1u << 22,
     SIAM_GIVEN_WARMUP = 1u << 23,
-    SIAM_GIVEN_LR_FLOOR = 1u << 24
+    SIAM_GIVEN_LR_FLOOR = 1u << 24,
+    SIAM_GIVEN_EMA = 1u << 25
 };
 
 typedef struct siam_train_result {
@@ -114,6 +119,7 @@ typedef struct siam_train_result {
     int epochs;
     double best_val_accuracy;
     int best_epoch;
+    double best_raw_accuracy;  /* with --ema: the best of the weights themselves */
     double seconds;
     double pairs_per_second;
     float last_loss;

@@ -9,6 +9,7 @@
 #include "data/data_test_util.h"
 #include "data/lake_runs.h"
 #include "data/split.h"
+#include "engine/checkpoint.h"
 #include "eval/evaluator.h"
 #include "train/train.h"
 
@@ -180,6 +181,91 @@ static void resume_continues_exactly(void **state)
     assert_non_null(strstr(err.msg, "checkpoint"));
 }
 
+/* The weights' average of a latest checkpoint, and its raw weights. */
+static int64_t read_avg(const char *out, float **avg, float **raw)
+{
+    char *lp = siam_train_latest_path(out);
+    siam_st_file f;
+    siam_net_desc d;
+    siam_error err;
+    harness h;
+    h_open(&h, "cpu");
+    siam_model *m;
+    assert_int_equal(siam_checkpoint_open(lp, &f, &d, &err), SIAM_OK);
+    assert_int_equal(siam_model_create(h.be, &d, &m, &err), SIAM_OK);
+    int64_t n = m->n_params;
+    *avg = malloc((size_t)n * sizeof **avg);
+    *raw = malloc((size_t)n * sizeof **raw);
+    assert_int_equal(siam_checkpoint_load_avg(&f, m, *avg, &err), SIAM_OK);
+    assert_int_equal(siam_checkpoint_load_params(&f, m, &err), SIAM_OK);
+    assert_int_equal(siam_model_get(m, *raw, &err), SIAM_OK);
+    siam_st_close(&f);
+    siam_model_destroy(m);
+    h_close(&h);
+    free(lp);
+    return n;
+}
+
+/* --ema: the average is validated and kept without touching the training
+ * trajectory, and a resumed run carries it on exactly. */
+static void averaged_weights_resume_exactly(void **state)
+{
+    fx *f = *state;
+    if (!f->data)
+        skip();
+    enum { STEPS = 30, CUT = 13 };
+    char outa[600], outb[600], outc[600], loga[700], logb[700], logc[700];
+    siam_train_options a, b, c;
+    base_options(f, &a, "ema_straight", outa, sizeof outa);
+    base_options(f, &b, "ema_resumed", outb, sizeof outb);
+    base_options(f, &c, "plain", outc, sizeof outc);
+    siam_train_options *all[3] = {&a, &b, &c};
+    char *logs[3] = {loga, logb, logc};
+    for (int i = 0; i < 3; i++) {
+        all[i]->preset = "tiny";
+        all[i]->batch = 16;
+        all[i]->epoch_pairs = 320;
+        all[i]->val_trials = 20;
+        all[i]->max_steps = STEPS;
+        all[i]->ema = i < 2 ? 0.9f : 0.0f;
+        snprintf(logs[i], 700, "%s/%c.log", f->dir, "abc"[i]);
+        all[i]->log = logs[i];
+    }
+    siam_train_result res;
+    siam_error err;
+    if (siam_train(&a, &res, &err) != SIAM_OK || siam_train(&c, &res, &err) != SIAM_OK)
+        fail_msg("%s", err.msg);
+    b.max_steps = CUT;
+    if (siam_train(&b, &res, &err) != SIAM_OK)
+        fail_msg("%s", err.msg);
+    char latest[700], *lp = siam_train_latest_path(outb);
+    snprintf(latest, sizeof latest, "%s", lp);
+    free(lp);
+    b.resume = latest;
+    b.max_steps = STEPS;
+    if (siam_train(&b, &res, &err) != SIAM_OK)
+        fail_msg("%s", err.msg);
+    char la[STEPS][32], lb[STEPS][32], lc[STEPS][32];
+    assert_int_equal(read_losses(loga, la, STEPS), STEPS);
+    assert_int_equal(read_losses(logb, lb, STEPS), STEPS);
+    assert_int_equal(read_losses(logc, lc, STEPS), STEPS);
+    for (int i = 0; i < STEPS; i++)
+        if (strcmp(la[i], lb[i]) != 0 || strcmp(la[i], lc[i]) != 0)
+            fail_msg("step %d: loss %s with the average, %s resumed, %s without", i + 1, la[i],
+                     lb[i], lc[i]);
+    float *avg_a, *raw_a, *avg_b, *raw_b;
+    int64_t n = read_avg(outa, &avg_a, &raw_a);
+    assert_int_equal(read_avg(outb, &avg_b, &raw_b), n);
+    int64_t differ = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (avg_a[i] != avg_b[i])
+            fail_msg("average %lld: %g straight, %g resumed", (long long)i, avg_a[i], avg_b[i]);
+        differ += avg_a[i] != raw_a[i];
+    }
+    assert_true(differ > n / 2); /* an average, not the weights again */
+    free(avg_a), free(raw_a), free(avg_b), free(raw_b);
+}
+
 static void constant_model_scores_chance(void **state)
 {
     fx *f = *state;
@@ -255,6 +341,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(short_run_beats_pixel_nearest_neighbour, setup, teardown),
         cmocka_unit_test_setup_teardown(resume_continues_exactly, setup, teardown),
+        cmocka_unit_test_setup_teardown(averaged_weights_resume_exactly, setup, teardown),
         cmocka_unit_test_setup_teardown(constant_model_scores_chance, setup, teardown),
         cmocka_unit_test_setup_teardown(bad_options_are_refused, setup, teardown),
     };
