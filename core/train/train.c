@@ -1187,6 +1187,22 @@ static siam_status validate_kept(run *r, int epoch, double *acc, int *better, si
     return st == SIAM_OK ? back : st;
 }
 
+/* The log record of a validation: at the end of an epoch, or of the part
+ * of one a stopped run trained (partial; a resumed run logs the epoch's
+ * end again). */
+static void log_validation(run *r, int epoch, float loss, double acc, int partial)
+{
+    if (!r->log)
+        return;
+    fprintf(r->log,
+            "{\"type\":\"epoch\",\"epoch\":%d,\"step\":%" PRId64 ",\"loss\":%.6g,"
+            "\"val_accuracy\":%.6f,\"best_val_accuracy\":%.6f,\"lr\":%.6g,\"time\":%.3f",
+            epoch, r->step, loss, acc, r->best_val, r->opt->cfg.group[0].lr, elapsed_now(r));
+    if (r->avg.avg)
+        fprintf(r->log, ",\"val_raw_accuracy\":%.6f", r->raw_val);
+    fprintf(r->log, "%s}\n", partial ? ",\"partial\":true" : "");
+}
+
 siam_status siam_train(const siam_train_options *opts, siam_train_result *res, siam_error *err)
 {
     if (!opts || !res)
@@ -1328,6 +1344,8 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
             int better;
             st = validate_kept(r, r->epoch + 1, &acc, &better, err);
             if (st == SIAM_OK)
+                log_validation(r, r->epoch + 1, loss, acc, 1);
+            if (st == SIAM_OK)
                 st = save_latest(r, err);
             if (st == SIAM_OK)
                 st = log_check(r, err);
@@ -1348,16 +1366,7 @@ siam_status siam_train(const siam_train_options *opts, siam_train_result *res, s
         r->since_best = better ? 0 : r->since_best + 1;
         if (st == SIAM_OK)
             st = save_latest(r, err);
-        double elapsed = r->elapsed_before + siam_now() - r->t0;
-        if (r->log) {
-            fprintf(r->log,
-                    "{\"type\":\"epoch\",\"epoch\":%d,\"step\":%" PRId64 ",\"loss\":%.6g,"
-                    "\"val_accuracy\":%.6f,\"best_val_accuracy\":%.6f,\"lr\":%.6g,\"time\":%.3f",
-                    r->epoch, r->step, loss, acc, r->best_val, r->opt->cfg.group[0].lr, elapsed);
-            if (r->avg.avg)
-                fprintf(r->log, ",\"val_raw_accuracy\":%.6f", r->raw_val);
-            fprintf(r->log, "}\n");
-        }
+        log_validation(r, r->epoch, loss, acc, 0);
         if (st == SIAM_OK)
             st = log_check(r, err);
         if (st != SIAM_OK)

@@ -7,7 +7,7 @@
 # the --steps budget spent before it (warm-up from a tenth, half cosine to
 # the floor); a run resumed from its checkpoint keeps the cosine schedule
 # and fits it to its new budget; --schedule exp against that checkpoint is
-# refused by name.
+# refused by name. A run stopped mid-epoch logs its last validation.
 set -u
 siamese=$1 data=$2
 tmp=$(mktemp -d)
@@ -39,8 +39,11 @@ n=$(check "$tmp/a.log" 30 1)
 [ "$n" = 30 ] || { echo "FAIL: whole run: ${n:-no steps}"; exit 1; }
 
 # 12 steps, then resumed to 30: the resumed steps follow the 30-step cosine.
-"$siamese" "${common[@]}" "${sched[@]}" --steps 12 --out "$tmp/b.safetensors" >/dev/null 2>"$tmp/b.err" ||
-    { echo "FAIL: the short run: $(tail -n 1 "$tmp/b.err")"; exit 1; }
+"$siamese" "${common[@]}" "${sched[@]}" --steps 12 --out "$tmp/b.safetensors" --log "$tmp/s.log" \
+    >/dev/null 2>"$tmp/b.err" || { echo "FAIL: the short run: $(tail -n 1 "$tmp/b.err")"; exit 1; }
+# Stopped 2 steps into epoch 2: that validation is logged, marked partial.
+grep -q '^{"type":"epoch","epoch":2,"step":12,.*"partial":true}$' "$tmp/s.log" ||
+    { echo "FAIL: no partial epoch record: $(tail -n 1 "$tmp/s.log")"; exit 1; }
 "$siamese" train --data "$data" --threads 1 --backend cpu --steps 30 --resume "$tmp/b.latest.safetensors" \
     --out "$tmp/b.safetensors" --log "$tmp/b.log" >/dev/null 2>"$tmp/r.err" ||
     { echo "FAIL: the resumed run: $(tail -n 1 "$tmp/r.err")"; exit 1; }
