@@ -2,7 +2,7 @@
 # The main job on the bundled defaults: install the dependencies (as root),
 # build, train koch35 on Omniglot's background alphabets, all 20 drawers (as
 # most peers do; Koch's 12-drawer split reached 84.75% against 85.00% in the
-# same 57 minutes, README "Results"), for MINUTES minutes (default 57, so
+# same 57 minutes, docs/accuracy.md), for MINUTES minutes (default 57, so
 # that training with its validation passes stays within the hour the
 # README's figures are for) on the fastest backend present, then score it on Lake's 400
 # official 20-way one-shot trials, on 4,000 Koch-style within-alphabet
